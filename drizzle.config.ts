@@ -1,0 +1,8 @@
+import { defineConfig } from "drizzle-kit";
+
+// `npm run db:generate` writes flat SQL migrations that wrangler applies.
+export default defineConfig({
+  dialect: "sqlite",
+  schema: "./src/catalog/schema.ts",
+  out: "./migrations",
+});

@@ -1,0 +1,40 @@
+import { fail, ok, type Result } from "../failure";
+
+/**
+ * Credentials: an access key id and a secret. For now the only credential
+ * is the root one from the worker's secrets.
+ */
+export interface Principal {
+  accessKeyId: string;
+  root: boolean;
+}
+
+export interface RootCredential {
+  FS_ROOT_ACCESS_KEY_ID: string;
+  FS_ROOT_SECRET_ACCESS_KEY: string;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Compares secrets in constant time. Digesting first gives equal lengths,
+ * so neither the content nor the length of the expected secret leaks.
+ */
+async function secretsEqual(presented: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", utf8.encode(presented)),
+    crypto.subtle.digest("SHA-256", utf8.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** Checks an access key id and secret; the failure never repeats either. */
+export async function verifySecret(root: RootCredential, accessKeyId: string, secret: string): Promise<Result<Principal>> {
+  if (!root.FS_ROOT_ACCESS_KEY_ID || !root.FS_ROOT_SECRET_ACCESS_KEY) {
+    return fail({ reason: "unavailable", detail: "the worker has no root credential configured (FS_ROOT_ACCESS_KEY_ID, FS_ROOT_SECRET_ACCESS_KEY)" });
+  }
+  const idMatches = accessKeyId === root.FS_ROOT_ACCESS_KEY_ID;
+  const secretMatches = await secretsEqual(secret, root.FS_ROOT_SECRET_ACCESS_KEY);
+  if (!idMatches || !secretMatches) return fail({ reason: "unauthenticated", detail: "the access key id or secret is not valid" });
+  return ok({ accessKeyId, root: true });
+}

@@ -1,0 +1,4 @@
+export * from "./model";
+export * from "./input";
+export * from "./repository";
+export * from "./cache";

@@ -1,0 +1,54 @@
+import { fail, invalid, ok, type Result } from "../failure";
+
+/**
+ * Reads a request body as JSON without ever holding more than maxBytes:
+ * Content-Length is checked first, then the stream is counted as it arrives.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<Result<unknown>> {
+  const text = await readTextBody(request, maxBytes);
+  if (!text.ok) return text;
+  if (text.value.trim() === "") return invalid("body", "must be a JSON document (the body is empty)");
+  try {
+    return ok(JSON.parse(text.value));
+  } catch (error) {
+    return invalid("body", `must be valid JSON (${error instanceof SyntaxError ? error.message : "unparseable"})`);
+  }
+}
+
+export async function readTextBody(request: Request, maxBytes: number): Promise<Result<string>> {
+  const tooLarge = fail<string>({ reason: "payload_too_large", field: "body", limitBytes: maxBytes });
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return tooLarge;
+  if (!request.body) return ok("");
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return tooLarge;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return ok(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    return invalid("body", "must be UTF-8 text");
+  }
+}
+
+/** Narrows a parsed body to a JSON object. */
+export function asObject(value: unknown, field: string): Result<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? ok(value as Record<string, unknown>)
+    : invalid(field, "must be a JSON object");
+}

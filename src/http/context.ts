@@ -1,0 +1,15 @@
+import type { Context } from "hono";
+import type { Principal } from "../auth";
+import type { Env } from "../env";
+import type { StoreContext } from "../service";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    store: StoreContext;
+  };
+};
+
+export type AppContext = Context<AppEnv>;

@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import { getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureMetadata } from "../../catalog";
+import { invalid, orThrow } from "../../failure";
+import { MAX_CONTROL_BODY_BYTES } from "../../records";
+import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, updateFeatureGroup } from "../../service";
+import { readJsonBody } from "../body";
+import type { AppEnv } from "../context";
+import { intParam } from "../query";
+import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMetadataView } from "./views";
+
+/** Feature group and feature metadata routes, under /v1/feature-groups. */
+export const featureGroupRoutes = new Hono<AppEnv>();
+
+const decodeToken = (token: string): string => {
+  try {
+    return atob(token.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    return orThrow(invalid("nextToken", "must be a token returned by a previous page"));
+  }
+};
+const encodeToken = (name: string): string => btoa(name).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+featureGroupRoutes.post("/", async (c) => {
+  const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
+  const group = orThrow(await createFeatureGroup(c.get("store"), body));
+  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)), 201);
+});
+
+featureGroupRoutes.get("/", async (c) => {
+  const limit = orThrow(intParam(c, "limit", 1, 100, 50));
+  const token = c.req.query("nextToken");
+  const nameContains = c.req.query("nameContains");
+  const page = await listFeatureGroups(c.get("store").db, {
+    limit,
+    ...(nameContains ? { nameContains } : {}),
+    ...(token ? { after: decodeToken(token) } : {}),
+  });
+  return c.json({
+    featureGroups: page.groups.map((g) => featureGroupSummaryView(g, featureGroupArn(c.env, g.name))),
+    ...(page.last !== undefined ? { nextToken: encodeToken(page.last) } : {}),
+  });
+});
+
+featureGroupRoutes.get("/:name", async (c) => {
+  const group = orThrow(await describeFeatureGroup(c.get("store"), c.req.param("name")));
+  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+});
+
+featureGroupRoutes.patch("/:name", async (c) => {
+  const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
+  const group = orThrow(await updateFeatureGroup(c.get("store"), c.req.param("name"), body));
+  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+});
+
+featureGroupRoutes.delete("/:name", async (c) => {
+  orThrow(await deleteFeatureGroup(c.get("store"), c.req.param("name")));
+  return c.body(null, 204);
+});
+
+featureGroupRoutes.get("/:name/features/:feature", async (c) => {
+  const store = c.get("store");
+  const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
+  const metadata = orThrow(await getFeatureMetadata(store.db, group, c.req.param("feature")));
+  return c.json(featureMetadataView(metadata));
+});
+
+featureGroupRoutes.patch("/:name/features/:feature", async (c) => {
+  const store = c.get("store");
+  const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
+  const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
+  const update = orThrow(parseUpdateFeatureMetadata(body));
+  const metadata = orThrow(await updateFeatureMetadata(store.db, group, c.req.param("feature"), update, store.now));
+  return c.json(featureMetadataView(metadata));
+});

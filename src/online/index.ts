@@ -1,0 +1,3 @@
+export { RecordShard } from "./shard";
+export { shardIndexOf, shardName, fnv1a32 } from "./routing";
+export * from "./protocol";

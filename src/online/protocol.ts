@@ -1,0 +1,64 @@
+/**
+ * The record shard's RPC surface: plain, structured-clonable data. Every
+ * call carries the caller's cached catalogVersion (see catalog/cache.ts).
+ */
+export interface ShardCall {
+  catalogVersion: number;
+}
+
+export interface PutCommand extends ShardCall {
+  recordIdentifier: string;
+  eventKey: string;
+  expiresAtMs: number | null;
+  body: string;
+  /** Write to the online store (false for offline-only puts). */
+  online: boolean;
+  /** Record an offline row in the outbox. */
+  offline: boolean;
+  apiInvocationTimeMs: number;
+}
+
+export interface GetCommand extends ShardCall {
+  recordIdentifiers: string[];
+  /** Only these features; undefined for the whole record. */
+  features?: string[];
+}
+
+export type DeletionMode = "soft" | "hard";
+
+export interface DeleteCommand extends ShardCall {
+  recordIdentifier: string;
+  eventKey: string;
+  /** The deletion's offline row (identifier and event time features), as JSON. */
+  body: string;
+  mode: DeletionMode;
+  online: boolean;
+  offline: boolean;
+  apiInvocationTimeMs: number;
+}
+
+export interface StoredRecord {
+  recordIdentifier: string;
+  /** The record as JSON text, served without re-encoding. */
+  body: string;
+  expiresAtMs: number | null;
+}
+
+/** Why a shard refused a call before doing anything. */
+export type ShardRefusal = { refused: "stale_catalog"; catalogVersion: number } | { refused: "dropped" };
+
+export type PutOutcome = { applied: boolean };
+export type GetOutcome = { records: StoredRecord[] };
+export type DeleteOutcome =
+  /** soft: tombstone written; hard: row removed (or there was none). */
+  | { outcome: "deleted" }
+  /** soft delete older than or equal to the stored record: online unchanged, offline row still written. */
+  | { outcome: "online_unchanged" }
+  /** hard delete not newer than the stored record: nothing written. */
+  | { outcome: "refused_not_newer"; storedEventKey: string };
+
+export type ShardReply<T> = T | ShardRefusal;
+
+export function isRefusal<T extends object>(reply: ShardReply<T>): reply is ShardRefusal {
+  return "refused" in reply;
+}

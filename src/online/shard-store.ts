@@ -1,0 +1,240 @@
+import type { DeleteCommand, DeleteOutcome, GetCommand, PutCommand, PutOutcome, StoredRecord } from "./protocol";
+
+/**
+ * The record shard's storage logic over the Durable Object's SQLite. Plain
+ * functions that take `now`, so the object class stays a thin RPC shell.
+ *
+ * Event-time rule: a put applies online when no live record exists or its
+ * event key is >= the stored one (ties: the later write wins). A record past
+ * its expiresAt counts as absent, exactly as after the expiry alarm removed
+ * it, so the outcome never depends on when the alarm ran.
+ */
+export const SHARD_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS records (
+     record_identifier TEXT PRIMARY KEY,
+     event_key TEXT NOT NULL,
+     expires_at INTEGER,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     offline INTEGER NOT NULL DEFAULT 0,
+     body TEXT,
+     written_at INTEGER NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL`,
+  `CREATE TABLE IF NOT EXISTS outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL,
+     record_identifier TEXT NOT NULL,
+     event_key TEXT NOT NULL,
+     body TEXT NOT NULL,
+     is_deleted INTEGER NOT NULL,
+     api_invocation_time INTEGER NOT NULL,
+     catalog_version INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+/** SQLite's bound-parameter limit in Durable Objects. */
+const MAX_BOUND_PARAMETERS = 100;
+/** Expired rows removed per alarm run, so one run stays short. */
+export const EXPIRY_SWEEP_BATCH = 500;
+
+export interface ShardMeta {
+  catalogVersion: number;
+  dropped: boolean;
+}
+
+export function migrateShard(sql: SqlStorage): void {
+  for (const statement of SHARD_SCHEMA) sql.exec(statement);
+}
+
+export function readShardMeta(sql: SqlStorage): ShardMeta {
+  const meta: ShardMeta = { catalogVersion: 0, dropped: false };
+  for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta")) {
+    if (row.key === "catalog_version") meta.catalogVersion = Number(row.value);
+    if (row.key === "dropped") meta.dropped = row.value === "1";
+  }
+  return meta;
+}
+
+export function writeShardMeta(sql: SqlStorage, meta: ShardMeta): void {
+  sql.exec(
+    "INSERT INTO meta (key, value) VALUES ('catalog_version', ?), ('dropped', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    String(meta.catalogVersion),
+    meta.dropped ? "1" : "0",
+  );
+}
+
+interface OutboxEntry {
+  kind: "put" | "delete" | "expire";
+  recordIdentifier: string;
+  eventKey: string;
+  body: string;
+  isDeleted: boolean;
+  apiInvocationTimeMs: number;
+  catalogVersion: number;
+}
+
+function appendOutbox(sql: SqlStorage, entry: OutboxEntry, now: number): void {
+  sql.exec(
+    "INSERT INTO outbox (kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    entry.kind,
+    entry.recordIdentifier,
+    entry.eventKey,
+    entry.body,
+    entry.isDeleted ? 1 : 0,
+    entry.apiInvocationTimeMs,
+    entry.catalogVersion,
+    now,
+  );
+}
+
+interface LiveRow {
+  event_key: string;
+  expires_at: number | null;
+  [key: string]: SqlStorageValue;
+}
+
+/** The stored row for an identifier, or null when absent or expired. */
+function liveRow(sql: SqlStorage, recordIdentifier: string, now: number): LiveRow | null {
+  for (const row of sql.exec<LiveRow>("SELECT event_key, expires_at FROM records WHERE record_identifier = ?", recordIdentifier)) {
+    return row.expires_at !== null && row.expires_at <= now ? null : row;
+  }
+  return null;
+}
+
+/** Applies a put: the online change and its outbox row commit together. */
+export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: number): PutOutcome {
+  return storage.transactionSync(() => {
+    const sql = storage.sql;
+    let applied = false;
+    if (cmd.online) {
+      const stored = liveRow(sql, cmd.recordIdentifier, now);
+      if (!stored || cmd.eventKey >= stored.event_key) {
+        sql.exec(
+          `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
+           ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
+             deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at`,
+          cmd.recordIdentifier,
+          cmd.eventKey,
+          cmd.expiresAtMs,
+          cmd.offline ? 1 : 0,
+          cmd.body,
+          now,
+        );
+        applied = true;
+      }
+    }
+    if (cmd.offline) {
+      appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+    }
+    return { applied };
+  });
+}
+
+function pick(body: string, features: readonly string[]): string {
+  const record = JSON.parse(body) as Record<string, unknown>;
+  const subset: Record<string, unknown> = {};
+  for (const name of features) if (name in record) subset[name] = record[name];
+  return JSON.stringify(subset);
+}
+
+/** Reads live records; misses are simply absent from the result. */
+export function getRecords(sql: SqlStorage, cmd: GetCommand, now: number): StoredRecord[] {
+  const found: StoredRecord[] = [];
+  const chunk = MAX_BOUND_PARAMETERS - 1;
+  for (let i = 0; i < cmd.recordIdentifiers.length; i += chunk) {
+    const ids = cmd.recordIdentifiers.slice(i, i + chunk);
+    const rows = sql.exec<{ record_identifier: string; body: string; expires_at: number | null }>(
+      `SELECT record_identifier, body, expires_at FROM records
+       WHERE record_identifier IN (${ids.map(() => "?").join(",")}) AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)`,
+      ...ids,
+      now,
+    );
+    for (const row of rows) {
+      found.push({
+        recordIdentifier: row.record_identifier,
+        body: cmd.features ? pick(row.body, cmd.features) : row.body,
+        expiresAtMs: row.expires_at,
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * Applies a delete (SageMaker's rules): a soft delete newer than the stored
+ * record leaves a tombstone, which is never served and still orders later
+ * puts; an older or equal one leaves the record but still writes the offline
+ * marker. A hard delete newer than the stored record removes it; otherwise
+ * it is refused and writes nothing.
+ */
+export function deleteRecord(storage: DurableObjectStorage, cmd: DeleteCommand, now: number): DeleteOutcome {
+  return storage.transactionSync((): DeleteOutcome => {
+    const sql = storage.sql;
+    let outcome: DeleteOutcome = { outcome: "deleted" };
+    if (cmd.online) {
+      const stored = liveRow(sql, cmd.recordIdentifier, now);
+      const newer = !stored || cmd.eventKey > stored.event_key;
+      if (cmd.mode === "hard") {
+        if (!newer && stored) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
+        sql.exec("DELETE FROM records WHERE record_identifier = ?", cmd.recordIdentifier);
+      } else if (newer) {
+        sql.exec(
+          `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, NULL, 1, ?, NULL, ?)
+           ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = NULL, deleted = 1,
+             offline = excluded.offline, body = NULL, written_at = excluded.written_at`,
+          cmd.recordIdentifier,
+          cmd.eventKey,
+          cmd.offline ? 1 : 0,
+          now,
+        );
+      } else {
+        outcome = { outcome: "online_unchanged" };
+      }
+    }
+    if (cmd.offline) {
+      appendOutbox(sql, { kind: "delete", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: true, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+    }
+    return outcome;
+  });
+}
+
+/**
+ * Removes up to EXPIRY_SWEEP_BATCH expired records, writing an offline
+ * deletion row for each that belongs to an offline-enabled group.
+ */
+export function removeExpired(storage: DurableObjectStorage, catalogVersion: number, now: number): number {
+  return storage.transactionSync(() => {
+    const sql = storage.sql;
+    const expired = sql
+      .exec<{ record_identifier: string; event_key: string; offline: number; body: string | null; deleted: number }>(
+        "SELECT record_identifier, event_key, offline, body, deleted FROM records WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        now,
+        EXPIRY_SWEEP_BATCH,
+      )
+      .toArray();
+    for (const row of expired) {
+      sql.exec("DELETE FROM records WHERE record_identifier = ?", row.record_identifier);
+      if (row.offline && row.body !== null) {
+        appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: row.event_key, body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
+      }
+    }
+    return expired.length;
+  });
+}
+
+/** The earliest expiry still stored, in epoch ms. */
+export function nextExpiry(sql: SqlStorage): number | null {
+  for (const row of sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM records WHERE expires_at IS NOT NULL")) {
+    return row.at;
+  }
+  return null;
+}
+
+/** Forgets every record of a dropped generation; the outbox stays for the offline store. */
+export function dropRecords(storage: DurableObjectStorage): void {
+  storage.transactionSync(() => {
+    storage.sql.exec("DELETE FROM records");
+  });
+}

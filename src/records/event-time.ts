@@ -1,0 +1,80 @@
+import { invalid, ok, type Result } from "../failure";
+import type { FeatureType } from "./types";
+
+/**
+ * Event times arrive as ISO-8601 UTC strings with 0–9 fraction digits or as
+ * epoch seconds. Both become one sortable key, "SSSSSSSSSSSS.NNNNNNNNN": whole
+ * seconds since 0000-01-01T00:00:00Z (12 digits) and nanoseconds (9 digits).
+ * Fixed width makes byte order equal time order, so SQLite compares keys with
+ * plain text comparison. Nanoseconds do not fit int64 for year 9999, hence text.
+ */
+export interface EventTime {
+  key: string;
+  epochMs: number;
+}
+
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+/** Seconds from 0000-01-01 to 1970-01-01 (proleptic Gregorian). */
+const YEAR_ZERO_TO_EPOCH_SECONDS = 62_167_219_200;
+const MIN_EPOCH_SECONDS = -YEAR_ZERO_TO_EPOCH_SECONDS;
+const MAX_EPOCH_SECONDS = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+const ISO_RULE = "must be an ISO-8601 UTC time yyyy-MM-ddTHH:mm:ss[.fffffffff]Z (0-9 fraction digits, year 0000-9999)";
+const EPOCH_RULE = "must be epoch seconds (a finite number between years 0000 and 9999)";
+
+function keyOf(epochSeconds: number, nanos: number): EventTime {
+  const fromYearZero = epochSeconds + YEAR_ZERO_TO_EPOCH_SECONDS;
+  return {
+    key: `${String(fromYearZero).padStart(12, "0")}.${String(nanos).padStart(9, "0")}`,
+    epochMs: epochSeconds * 1000 + Math.floor(nanos / 1_000_000),
+  };
+}
+
+/** Parses an ISO-8601 UTC event time string. */
+export function parseIsoEventTime(field: string, text: string): Result<EventTime> {
+  const m = ISO_UTC.exec(text);
+  if (!m) return invalid(field, ISO_RULE);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  // Date normalises overflow (Feb 30 → Mar 2); a round trip catches it.
+  if (
+    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 ||
+    date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day
+  ) {
+    return invalid(field, `${ISO_RULE}; ${text} is not a calendar time`);
+  }
+  const nanos = Number((m[7] ?? "").padEnd(9, "0"));
+  return ok(keyOf(date.getTime() / 1000, nanos));
+}
+
+/** Parses epoch seconds (a Fractional event time). */
+export function parseEpochEventTime(field: string, seconds: number): Result<EventTime> {
+  if (!Number.isFinite(seconds) || seconds < MIN_EPOCH_SECONDS || seconds > MAX_EPOCH_SECONDS + 0.999999999) {
+    return invalid(field, EPOCH_RULE);
+  }
+  const whole = Math.floor(seconds);
+  const nanos = Math.min(999_999_999, Math.round((seconds - whole) * 1e9));
+  return ok(keyOf(whole, nanos));
+}
+
+/**
+ * Parses an event time given as a JSON value (native API) or as the string
+ * SageMaker sends, according to the event-time feature's declared type.
+ */
+export function parseEventTime(field: string, type: FeatureType, raw: unknown): Result<EventTime> {
+  if (type === "String") {
+    return typeof raw === "string" ? parseIsoEventTime(field, raw) : invalid(field, ISO_RULE);
+  }
+  if (typeof raw === "number") return parseEpochEventTime(field, raw);
+  if (typeof raw === "string" && raw.trim() !== "" && Number.isFinite(Number(raw))) {
+    return parseEpochEventTime(field, Number(raw));
+  }
+  return invalid(field, EPOCH_RULE);
+}
+
+/** Renders epoch milliseconds as ISO-8601 UTC (used for expiresAt). */
+export function isoFromEpochMs(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,85 @@
+import { fail, invalid, ok, type Result } from "../failure";
+import { parseEventTime } from "./event-time";
+import { MAX_RECORD_BYTES, MAX_RECORD_IDENTIFIER_BYTES } from "./limits";
+import { parseFeatureValue, parseScalar, type ValueEncoding } from "./values";
+import type { CanonicalRecord, FeatureValue, RecordSchema } from "./types";
+
+const utf8 = new TextEncoder();
+
+/**
+ * Validates a record given as feature name → raw value pairs and returns its
+ * canonical form. Missing features are allowed (a put is a full overwrite, so
+ * they are simply absent afterwards); null counts as missing. The identifier
+ * and the event time are required.
+ *
+ * @param fieldOf how error messages name a feature's field ("age" → "record.age").
+ */
+export function validateRecord(
+  schema: RecordSchema,
+  entries: Iterable<readonly [string, unknown]>,
+  encoding: ValueEncoding,
+  fieldOf: (feature: string) => string,
+): Result<CanonicalRecord> {
+  const values: Record<string, FeatureValue> = Object.create(null);
+  for (const [name, raw] of entries) {
+    const field = fieldOf(name);
+    const def = schema.features.get(name);
+    if (!def) return fail({ reason: "unknown_feature", featureGroup: schema.featureGroup, feature: name, field });
+    if (raw === null || raw === undefined) continue;
+    if (name in values) return invalid(field, "must appear only once in a record");
+    const parsed = parseFeatureValue(def, field, raw, encoding);
+    if (!parsed.ok) return parsed;
+    values[name] = parsed.value;
+  }
+
+  const idName = schema.recordIdentifierFeature;
+  const idValue = values[idName];
+  if (idValue === undefined) return invalid(fieldOf(idName), "is required (the record identifier feature)");
+  const recordIdentifier = String(idValue);
+  const idCheck = checkRecordIdentifier(fieldOf(idName), recordIdentifier);
+  if (!idCheck.ok) return idCheck;
+
+  const timeName = schema.eventTimeFeature;
+  const timeValue = values[timeName];
+  const timeDef = schema.features.get(timeName);
+  if (timeValue === undefined || !timeDef) return invalid(fieldOf(timeName), "is required (the event time feature)");
+  const eventTime = parseEventTime(fieldOf(timeName), timeDef.type, timeValue);
+  if (!eventTime.ok) return eventTime;
+
+  const body = JSON.stringify(values);
+  const sizeBytes = utf8.encode(body).byteLength;
+  if (sizeBytes > MAX_RECORD_BYTES) {
+    return fail({ reason: "payload_too_large", field: "record", limitBytes: MAX_RECORD_BYTES });
+  }
+  return ok({ recordIdentifier, eventKey: eventTime.value.key, eventTimeMs: eventTime.value.epochMs, body, sizeBytes });
+}
+
+function checkRecordIdentifier(field: string, id: string): Result<string> {
+  if (id.length === 0) return invalid(field, "must not be empty");
+  if (utf8.encode(id).byteLength > MAX_RECORD_IDENTIFIER_BYTES) {
+    return invalid(field, `must be at most ${MAX_RECORD_IDENTIFIER_BYTES} bytes of UTF-8`);
+  }
+  return ok(id);
+}
+
+/**
+ * Canonicalises a record identifier given out of band (a URL path segment or
+ * a batch-get list), so "007" finds the Integral record 7.
+ */
+export function parseRecordIdentifier(schema: RecordSchema, field: string, raw: unknown): Result<string> {
+  const def = schema.features.get(schema.recordIdentifierFeature);
+  if (!def) return invalid(field, "has no identifier feature in the catalog");
+  const encoding: ValueEncoding = typeof raw === "string" ? "strings" : "typed";
+  const parsed = parseScalar(def, field, raw, encoding);
+  if (!parsed.ok) return parsed;
+  return checkRecordIdentifier(field, String(parsed.value));
+}
+
+/** Checks requested feature names against the schema, naming the first unknown one. */
+export function parseFeatureSubset(schema: RecordSchema, field: string, names: readonly string[]): Result<string[] | undefined> {
+  if (names.length === 0) return ok(undefined);
+  for (const name of names) {
+    if (!schema.features.has(name)) return fail({ reason: "unknown_feature", featureGroup: schema.featureGroup, feature: name, field });
+  }
+  return ok([...new Set(names)]);
+}

@@ -1,0 +1,21 @@
+import { catalogDb, type CatalogDb } from "../catalog";
+import type { Env } from "../env";
+import type { RecordShard } from "../online";
+
+/** What the core operations need from the platform, plus the request's clock. */
+export interface StoreContext {
+  db: CatalogDb;
+  shards: DurableObjectNamespace<RecordShard>;
+  now: number;
+}
+
+const dbs = new WeakMap<D1Database, CatalogDb>();
+
+export function storeContext(env: Pick<Env, "DB" | "RECORD_SHARD">, now: number): StoreContext {
+  let db = dbs.get(env.DB);
+  if (!db) {
+    db = catalogDb(env.DB);
+    dbs.set(env.DB, db);
+  }
+  return { db, shards: env.RECORD_SHARD, now };
+}

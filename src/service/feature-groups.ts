@@ -1,0 +1,71 @@
+import {
+  createFeatureGroup as insertFeatureGroup,
+  forgetServingGroup,
+  getFeatureGroup,
+  parseCreateFeatureGroup,
+  parseUpdateFeatureGroup,
+  removeFeatureGroup,
+  setFeatureGroupStatus,
+  updateFeatureGroup as writeFeatureGroupUpdate,
+  type FeatureGroup,
+} from "../catalog";
+import { fail, ok, type Result } from "../failure";
+import type { StoreContext } from "./context";
+import { onEveryShard } from "./shards";
+
+/**
+ * Control-plane operations. They read D1 directly (never the cache) and tell
+ * the shards about changes before answering, which is what lets the hot path
+ * trust its cache (catalog/cache.ts).
+ */
+
+export async function createFeatureGroup(ctx: StoreContext, body: unknown): Promise<Result<FeatureGroup>> {
+  const input = parseCreateFeatureGroup(body);
+  if (!input.ok) return input;
+  const created = await insertFeatureGroup(ctx.db, input.value, crypto.randomUUID(), ctx.now);
+  if (created.ok) forgetServingGroup(created.value.name);
+  return created;
+}
+
+export async function describeFeatureGroup(ctx: StoreContext, name: string): Promise<Result<FeatureGroup>> {
+  const group = await getFeatureGroup(ctx.db, name);
+  return group ? ok(group) : fail({ reason: "feature_group_not_found", featureGroup: name });
+}
+
+function requireCreated(group: FeatureGroup): Result<FeatureGroup> {
+  return group.status === "Created" ? ok(group) : fail({ reason: "feature_group_busy", featureGroup: group.name, status: group.status });
+}
+
+export async function updateFeatureGroup(ctx: StoreContext, name: string, body: unknown): Promise<Result<FeatureGroup>> {
+  const found = await describeFeatureGroup(ctx, name);
+  if (!found.ok) return found;
+  const current = requireCreated(found.value);
+  if (!current.ok) return current;
+  const update = parseUpdateFeatureGroup(body, current.value.features);
+  if (!update.ok) return update;
+  const updated = await writeFeatureGroupUpdate(ctx.db, current.value, update.value, ctx.now);
+  const synced = await onEveryShard(ctx, updated, (shard) => shard.syncCatalog(updated.catalogVersion));
+  return synced.ok ? ok(updated) : synced;
+}
+
+/**
+ * Deletes a group: status Deleting, every shard drops its records and
+ * refuses later calls, then the catalog rows go. A failure part-way leaves
+ * DeleteFailed, and repeating the delete finishes the job.
+ */
+export async function deleteFeatureGroup(ctx: StoreContext, name: string): Promise<Result<void>> {
+  const found = await describeFeatureGroup(ctx, name);
+  if (!found.ok) return found;
+  // Any status may be deleted again: every step below is idempotent, so a
+  // delete interrupted part-way is finished by repeating it.
+  const group = found.value;
+  await setFeatureGroupStatus(ctx.db, group, "Deleting", ctx.now);
+  forgetServingGroup(name);
+  const dropped = await onEveryShard(ctx, group, (shard) => shard.drop());
+  if (!dropped.ok) {
+    await setFeatureGroupStatus(ctx.db, group, "DeleteFailed", ctx.now);
+    return dropped;
+  }
+  await removeFeatureGroup(ctx.db, group);
+  return ok(undefined);
+}

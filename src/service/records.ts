@@ -1,0 +1,245 @@
+import { refreshForUnknownFeature, type ServingGroup } from "../catalog";
+import { fail, ok, type Failure, type Result } from "../failure";
+import { shardIndexOf, type DeletionMode, type GetOutcome, type StoredRecord } from "../online";
+import {
+  expiresAtMs,
+  parseFeatureSubset,
+  parseRecordIdentifier,
+  validateRecord,
+  type CanonicalRecord,
+  type TtlDuration,
+  type ValueEncoding,
+} from "../records";
+import type { StoreContext } from "./context";
+import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
+import { resolveTargets, type StoreTarget } from "./targets";
+
+/**
+ * The record operations both APIs share: validation, event-time rules and
+ * routing are decided here once.
+ */
+
+export interface PutRecordRequest {
+  featureGroup: string;
+  entries: ReadonlyArray<readonly [string, unknown]>;
+  encoding: ValueEncoding;
+  /** How errors name a feature's field ("age" → "record.age"). */
+  fieldOf: (feature: string) => string;
+  ttl?: TtlDuration;
+  targetStores?: StoreTarget[];
+  targetStoresField: string;
+}
+
+export interface PutRecordResult {
+  online: "written" | "older_event_time_ignored" | "not_targeted";
+  offline: "queued" | "not_targeted";
+  expiresAtMs: number | null;
+}
+
+async function validateFresh(ctx: StoreContext, serving: ServingGroup, req: PutRecordRequest): Promise<Result<{ record: CanonicalRecord; serving: ServingGroup }>> {
+  let validated = validateRecord(serving.schema, req.entries, req.encoding, req.fieldOf);
+  if (!validated.ok && validated.failure.reason === "unknown_feature") {
+    const fresh = await refreshForUnknownFeature(ctx.db, serving, ctx.now);
+    if (fresh) {
+      serving = fresh;
+      validated = validateRecord(serving.schema, req.entries, req.encoding, req.fieldOf);
+    }
+  }
+  return validated.ok ? ok({ record: validated.value, serving }) : validated;
+}
+
+export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Result<PutRecordResult>> {
+  return withServingGroup(ctx, req.featureGroup, async (initial): Promise<Attempt<PutRecordResult>> => {
+    const checked = await validateFresh(ctx, initial, req);
+    if (!checked.ok) return checked;
+    const { record, serving } = checked.value;
+    const { group } = serving;
+    const targets = resolveTargets(group, req.targetStoresField, req.targetStores);
+    if (!targets.ok) return targets;
+    const expires = targets.value.online ? expiresAtMs(record.eventTimeMs, req.ttl, group.onlineStore.ttl) : null;
+    const reply = fromShard(
+      await shardStub(ctx, group.generation, shardIndexOf(record.recordIdentifier, group.shardCount)).put({
+        catalogVersion: group.catalogVersion,
+        recordIdentifier: record.recordIdentifier,
+        eventKey: record.eventKey,
+        expiresAtMs: expires,
+        body: record.body,
+        online: targets.value.online,
+        offline: targets.value.offline,
+        apiInvocationTimeMs: ctx.now,
+      }),
+    );
+    if (reply === RETRY) return RETRY;
+    return ok({
+      online: !targets.value.online ? "not_targeted" : reply.applied ? "written" : "older_event_time_ignored",
+      offline: targets.value.offline ? "queued" : "not_targeted",
+      expiresAtMs: expires,
+    });
+  });
+}
+
+export interface GetRecordRequest {
+  featureGroup: string;
+  recordIdentifier: string;
+  recordIdentifierField: string;
+  features: readonly string[];
+  featuresField: string;
+}
+
+export function getRecord(ctx: StoreContext, req: GetRecordRequest): Promise<Result<StoredRecord | null>> {
+  return withServingGroup(ctx, req.featureGroup, async (serving): Promise<Attempt<StoredRecord | null>> => {
+    const id = parseRecordIdentifier(serving.schema, req.recordIdentifierField, req.recordIdentifier);
+    if (!id.ok) return id;
+    const subset = parseFeatureSubset(serving.schema, req.featuresField, req.features);
+    if (!subset.ok) return subset;
+    const { group } = serving;
+    if (!group.onlineStore.enabled) return fail({ reason: "invalid_field", field: "featureGroup", rule: `${group.name} has no online store` });
+    const reply = fromShard(
+      await shardStub(ctx, group.generation, shardIndexOf(id.value, group.shardCount)).get({
+        catalogVersion: group.catalogVersion,
+        recordIdentifiers: [id.value],
+        ...(subset.value ? { features: subset.value } : {}),
+      }),
+    );
+    if (reply === RETRY) return RETRY;
+    return ok(reply.records[0] ?? null);
+  });
+}
+
+export interface DeleteRecordRequest {
+  featureGroup: string;
+  recordIdentifier: string;
+  eventTime: string;
+  mode: DeletionMode;
+  targetStores?: StoreTarget[];
+  targetStoresField: string;
+  /** Field names for errors, per API. */
+  recordIdentifierField: string;
+  eventTimeField: string;
+}
+
+export interface DeleteRecordResult {
+  online: "deleted" | "older_event_time_unchanged" | "not_targeted";
+  offline: "queued" | "not_targeted";
+}
+
+/** Builds the deletion's canonical (identifier, event time) record with the same parsers as a put. */
+function deletionRecord(serving: ServingGroup, req: DeleteRecordRequest): Result<CanonicalRecord> {
+  const { schema } = serving;
+  const id = parseRecordIdentifier(schema, req.recordIdentifierField, req.recordIdentifier);
+  if (!id.ok) return id;
+  return validateRecord(
+    schema,
+    [
+      [schema.recordIdentifierFeature, req.recordIdentifier],
+      [schema.eventTimeFeature, req.eventTime],
+    ],
+    "strings",
+    (feature) => (feature === schema.eventTimeFeature ? req.eventTimeField : req.recordIdentifierField),
+  );
+}
+
+export function deleteRecord(ctx: StoreContext, req: DeleteRecordRequest): Promise<Result<DeleteRecordResult>> {
+  return withServingGroup(ctx, req.featureGroup, async (serving): Promise<Attempt<DeleteRecordResult>> => {
+    const record = deletionRecord(serving, req);
+    if (!record.ok) return record;
+    const { group } = serving;
+    const targets = resolveTargets(group, req.targetStoresField, req.targetStores);
+    if (!targets.ok) return targets;
+    const reply = fromShard(
+      await shardStub(ctx, group.generation, shardIndexOf(record.value.recordIdentifier, group.shardCount)).delete({
+        catalogVersion: group.catalogVersion,
+        recordIdentifier: record.value.recordIdentifier,
+        eventKey: record.value.eventKey,
+        body: record.value.body,
+        mode: req.mode,
+        online: targets.value.online,
+        offline: targets.value.offline,
+        apiInvocationTimeMs: ctx.now,
+      }),
+    );
+    if (reply === RETRY) return RETRY;
+    if (reply.outcome === "refused_not_newer") {
+      return fail({ reason: "event_time_not_newer", featureGroup: group.name, recordIdentifier: record.value.recordIdentifier, eventTime: req.eventTime });
+    }
+    return ok({
+      online: !targets.value.online ? "not_targeted" : reply.outcome === "deleted" ? "deleted" : "older_event_time_unchanged",
+      offline: targets.value.offline ? "queued" : "not_targeted",
+    });
+  });
+}
+
+export interface BatchGetRequest {
+  featureGroup: string;
+  recordIdentifiers: string[];
+  features: string[];
+}
+
+export interface BatchGetResult {
+  found: { featureGroup: string; record: StoredRecord }[];
+  misses: { featureGroup: string; recordIdentifier: string }[];
+  errors: { featureGroup: string; recordIdentifier?: string; failure: Failure }[];
+}
+
+/**
+ * Reads many identifiers from many groups: one call per shard touched, all
+ * in parallel. Each group succeeds or fails on its own.
+ */
+export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<BatchGetResult> {
+  const result: BatchGetResult = { found: [], misses: [], errors: [] };
+  await Promise.all(
+    requests.map(async (req, index) => {
+      const outcome = await withServingGroup(ctx, req.featureGroup, async (serving) => batchGetGroup(ctx, serving, req, fieldPrefix(index), result));
+      if (!outcome.ok) result.errors.push({ featureGroup: req.featureGroup, failure: outcome.failure });
+    }),
+  );
+  return result;
+}
+
+async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: BatchGetRequest, field: string, result: BatchGetResult): Promise<Attempt<void>> {
+  const { group, schema } = serving;
+  const subset = parseFeatureSubset(schema, `${field}.features`, req.features);
+  if (!subset.ok) return subset;
+  if (!group.onlineStore.enabled) return fail({ reason: "invalid_field", field: `${field}.featureGroup`, rule: `${group.name} has no online store` });
+  const byShard = new Map<number, string[]>();
+  const seen = new Set<string>();
+  const invalidIds: BatchGetResult["errors"] = [];
+  req.recordIdentifiers.forEach((raw, i) => {
+    const id = parseRecordIdentifier(schema, `${field}.recordIdentifiers[${i}]`, raw);
+    if (!id.ok) {
+      invalidIds.push({ featureGroup: group.name, recordIdentifier: raw, failure: id.failure });
+      return;
+    }
+    if (seen.has(id.value)) return;
+    seen.add(id.value);
+    const shard = shardIndexOf(id.value, group.shardCount);
+    const ids = byShard.get(shard);
+    if (ids) ids.push(id.value);
+    else byShard.set(shard, [id.value]);
+  });
+  const replies = await Promise.all(
+    [...byShard].map(async ([shard, ids]): Promise<{ ids: string[]; reply: GetOutcome | typeof RETRY }> => ({
+      ids,
+      reply: fromShard(
+        await shardStub(ctx, group.generation, shard).get({
+          catalogVersion: group.catalogVersion,
+          recordIdentifiers: ids,
+          ...(subset.value ? { features: subset.value } : {}),
+        }),
+      ),
+    })),
+  );
+  if (replies.some((r) => r.reply === RETRY)) return RETRY;
+  result.errors.push(...invalidIds);
+  for (const { ids, reply } of replies) {
+    if (reply === RETRY) continue;
+    const hits = new Set<string>();
+    for (const record of reply.records) {
+      hits.add(record.recordIdentifier);
+      result.found.push({ featureGroup: group.name, record });
+    }
+    for (const id of ids) if (!hits.has(id)) result.misses.push({ featureGroup: group.name, recordIdentifier: id });
+  }
+  return ok(undefined);
+}
+
