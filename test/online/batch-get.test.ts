@@ -1,0 +1,86 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { shardIndexOf, shardName } from "../../src/online";
+import { api, at, createGroup, putRecord } from "../helpers";
+
+const batchGet = (requests: unknown) => api("POST", "/v1/records/batch-get", { requests });
+
+describe("BatchGetRecord", () => {
+  it("reads 100 identifiers spread over every shard in one call", async () => {
+    const group = await createGroup({ shardCount: 8 });
+    const ids = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    await Promise.all(ids.map((id, i) => putRecord(group, { id, ts: at(i), age: i })));
+    expect(new Set(ids.map((id) => shardIndexOf(id, 8))).size).toBe(8);
+    const res = await batchGet([{ featureGroup: group, recordIdentifiers: ids }]);
+    expect(res.status).toBe(200);
+    expect(res.body.misses).toEqual([]);
+    expect(res.body.errors).toEqual([]);
+    const ages = Object.fromEntries(res.body.records.map((r: { recordIdentifier: string; record: { age: number } }) => [r.recordIdentifier, r.record.age]));
+    expect(ages).toEqual(Object.fromEntries(ids.map((id, i) => [id, i])));
+  });
+
+  it("stores each record in the shard its identifier hashes to, and nowhere else", async () => {
+    const group = await createGroup({ shardCount: 4 });
+    const ids = ["alpha", "beta", "gamma", "delta", "epsilon", "ζήτα"];
+    for (const id of ids) await putRecord(group, { id, ts: at(0) });
+    const { generation } = (await api("GET", `/v1/feature-groups/${group}`)).body;
+    for (let shard = 0; shard < 4; shard++) {
+      const stub = env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, shard)));
+      const stored = await runInDurableObject(stub, (_o, state) =>
+        state.storage.sql.exec<{ record_identifier: string }>("SELECT record_identifier FROM records ORDER BY record_identifier").toArray().map((r) => r.record_identifier),
+      );
+      expect(stored).toEqual(ids.filter((id) => shardIndexOf(id, 4) === shard).sort());
+    }
+  });
+
+  it("reports misses and per-group errors separately from hits, across several groups", async () => {
+    const users = await createGroup();
+    const items = await createGroup({ identifierType: "Integral" });
+    await putRecord(users, { id: "u1", ts: at(0), age: 1 });
+    await putRecord(items, { id: 10, ts: at(0), city: "Lima" });
+    const res = await batchGet([
+      { featureGroup: users, recordIdentifiers: ["u1", "u2"], features: ["age"] },
+      { featureGroup: items, recordIdentifiers: ["10", "eleven"] },
+      { featureGroup: "missing-group", recordIdentifiers: ["x"] },
+      { featureGroup: users, recordIdentifiers: ["u1"], features: ["nope"] },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.records).toEqual(
+      expect.arrayContaining([
+        { featureGroup: users, recordIdentifier: "u1", record: { age: 1 } },
+        { featureGroup: items, recordIdentifier: "10", record: { id: 10, ts: at(0), city: "Lima" } },
+      ]),
+    );
+    expect(res.body.records).toHaveLength(2);
+    expect(res.body.misses).toEqual([{ featureGroup: users, recordIdentifier: "u2" }]);
+    const codes = res.body.errors.map((e: { featureGroup: string; recordIdentifier?: string; error: { code: string } }) => [e.featureGroup, e.recordIdentifier, e.error.code]);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        [items, "eleven", "invalid_field"],
+        ["missing-group", undefined, "feature_group_not_found"],
+        [users, undefined, "unknown_feature"],
+      ]),
+    );
+    expect(codes).toHaveLength(3);
+  });
+
+  it("answers a repeated identifier once", async () => {
+    const group = await createGroup();
+    await putRecord(group, { id: "u1", ts: at(0) });
+    const res = await batchGet([{ featureGroup: group, recordIdentifiers: ["u1", "u1"] }]);
+    expect(res.body.records).toHaveLength(1);
+  });
+
+  const bad: [string, unknown, string][] = [
+    ["no requests", [], "requests"],
+    ["more than 100 identifiers", [{ featureGroup: "g", recordIdentifiers: Array.from({ length: 101 }, (_, i) => String(i)) }], "requests[0].recordIdentifiers"],
+    ["an identifier that is an object", [{ featureGroup: "g", recordIdentifiers: [{}] }], "requests[0].recordIdentifiers[0]"],
+    ["a missing feature group name", [{ recordIdentifiers: ["a"] }], "requests[0].featureGroup"],
+    ["features that are not names", [{ featureGroup: "g", recordIdentifiers: ["a"], features: [1] }], "requests[0].features"],
+  ];
+  it.each(bad)("refuses %s with a 400 naming %s", async (_, requests, field) => {
+    const res = await batchGet(requests);
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe(field);
+  });
+});
