@@ -8,7 +8,8 @@ export const MAX_VECTOR_DIMENSION = 8_192;
 export const MAX_BATCH_GET_GROUPS = 100;
 export const MAX_BATCH_GET_IDENTIFIERS = 100;
 export const DEFAULT_SHARD_COUNT = 16;
-export const MAX_SHARD_COUNT = 1_024;
+/** Catalog changes call every shard; Workers allow 1,000 subrequests per invocation. */
+export const MAX_SHARD_COUNT = 256;
 /** A put body carries one record plus JSON escaping overhead. */
 export const MAX_PUT_BODY_BYTES = 2 * 1024 * 1024;
 export const MAX_CONTROL_BODY_BYTES = 4 * 1024 * 1024;
