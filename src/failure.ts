@@ -12,10 +12,15 @@ export type Failure =
   | { reason: "feature_not_found"; featureGroup: string; feature: string }
   | { reason: "record_not_found"; featureGroup: string; recordIdentifier: string }
   | { reason: "event_time_not_newer"; featureGroup: string; recordIdentifier: string; eventTime: string }
+  | { reason: "update_older_event_time"; featureGroup: string; recordIdentifier: string }
   | { reason: "payload_too_large"; field: string; limitBytes: number }
   | { reason: "unauthenticated"; detail: string }
+  /** A SigV4 request that does not verify; kind picks the error code SDKs expect. */
+  | { reason: "signature_invalid"; kind: SignatureFailureKind; detail: string }
   | { reason: "route_not_found"; method: string; path: string }
   | { reason: "unavailable"; detail: string };
+
+export type SignatureFailureKind = "missing" | "malformed" | "expired" | "mismatch";
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 

@@ -38,3 +38,9 @@ export async function verifySecret(root: RootCredential, accessKeyId: string, se
   if (!idMatches || !secretMatches) return fail({ reason: "unauthenticated", detail: "the access key id or secret is not valid" });
   return ok({ accessKeyId, root: true });
 }
+
+/** Looks up a secret by access key id (for SigV4, which needs the secret itself). */
+export function secretLookup(root: RootCredential): (accessKeyId: string) => Promise<string | null> {
+  return async (accessKeyId) =>
+    root.FS_ROOT_ACCESS_KEY_ID && accessKeyId === root.FS_ROOT_ACCESS_KEY_ID ? root.FS_ROOT_SECRET_ACCESS_KEY : null;
+}

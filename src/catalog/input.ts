@@ -11,6 +11,8 @@ import {
   NAME_PATTERN,
   RESERVED_FEATURE_NAMES,
   TTL_UNITS,
+  MAX_TTL_MS,
+  ttlMs,
   type FeatureDefinition,
   type TtlDuration,
 } from "../records";
@@ -25,10 +27,12 @@ import type { Tag } from "./model";
 const NAME_RULE = "must match ^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$ (1-64 letters, digits, - and _, starting and ending with a letter or digit)";
 const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 
-const ttlSchema = z.strictObject({
-  unit: z.enum(TTL_UNITS),
-  value: z.number().int().min(1).max(5_000_000),
-});
+const ttlSchema = z
+  .strictObject({
+    unit: z.enum(TTL_UNITS),
+    value: z.number().int().min(1),
+  })
+  .refine((ttl) => ttlMs(ttl) <= MAX_TTL_MS, "must be at most 100 years");
 
 const featureSchema = z.strictObject({
   name,

@@ -15,11 +15,12 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
 }
 
-export async function readTextBody(request: Request, maxBytes: number): Promise<Result<string>> {
-  const tooLarge = fail<string>({ reason: "payload_too_large", field: "body", limitBytes: maxBytes });
+/** Reads the raw body bytes, refusing more than maxBytes. */
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Result<Uint8Array>> {
+  const tooLarge = fail<Uint8Array>({ reason: "payload_too_large", field: "body", limitBytes: maxBytes });
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return tooLarge;
-  if (!request.body) return ok("");
+  if (!request.body) return ok(new Uint8Array(0));
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -39,8 +40,14 @@ export async function readTextBody(request: Request, maxBytes: number): Promise<
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return ok(bytes);
+}
+
+export async function readTextBody(request: Request, maxBytes: number): Promise<Result<string>> {
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (!bytes.ok) return bytes;
   try {
-    return ok(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    return ok(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes.value));
   } catch {
     return invalid("body", "must be UTF-8 text");
   }

@@ -10,6 +10,7 @@ export function nativeStatus(failure: Failure): 400 | 401 | 404 | 409 | 413 | 50
     case "unknown_feature":
       return 400;
     case "unauthenticated":
+    case "signature_invalid":
       return 401;
     case "feature_group_not_found":
     case "feature_not_found":
@@ -19,6 +20,7 @@ export function nativeStatus(failure: Failure): 400 | 401 | 404 | 409 | 413 | 50
     case "feature_group_exists":
     case "feature_group_busy":
     case "event_time_not_newer":
+    case "update_older_event_time":
       return 409;
     case "payload_too_large":
       return 413;
@@ -45,10 +47,14 @@ export function failureMessage(failure: Failure): string {
       return `feature group ${failure.featureGroup} has no record ${failure.recordIdentifier}`;
     case "event_time_not_newer":
       return `eventTime: a hard delete must be newer than the stored record of ${failure.recordIdentifier}; ${failure.eventTime} is not`;
+    case "update_older_event_time":
+      return `an update of ${failure.recordIdentifier} must not carry an event time older than the stored record's`;
     case "payload_too_large":
       return `${failure.field}: must be at most ${failure.limitBytes} bytes`;
     case "unauthenticated":
       return `unauthenticated: ${failure.detail}`;
+    case "signature_invalid":
+      return `signature: ${failure.detail}`;
     case "route_not_found":
       return `no route for ${failure.method} ${failure.path}`;
     case "unavailable":

@@ -1,8 +1,9 @@
 import { createMiddleware } from "hono/factory";
-import { parseBearer, verifySecret } from "../auth";
-import { FailureError } from "../failure";
+import { isSigV4, parseBearer, secretLookup, verifySecret, verifySigV4, type Principal } from "../auth";
+import { FailureError, ok, type Result } from "../failure";
+import { readBodyBytes } from "./body";
 import { storeContext } from "../service";
-import type { AppEnv } from "./context";
+import type { AppContext, AppEnv } from "./context";
 
 /** Gives every request an id (echoed in x-request-id and in errors) and its clock. */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -11,13 +12,31 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("store", storeContext(c.env, Date.now()));
   await next();
   c.header("x-request-id", requestId);
+  c.header("x-amzn-RequestId", requestId);
 });
 
-/** Authenticates every native route; nothing runs before it succeeds. */
-export const authenticateBearer = createMiddleware<AppEnv>(async (c, next) => {
+/** SigV4 covers the body hash; the largest body any route accepts. */
+const MAX_SIGNED_BODY_BYTES = 4 * 1024 * 1024;
+
+async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
+  if (isSigV4(c.req.raw.headers)) {
+    // The raw URL keeps the client's percent-encoding, which the signature covers.
+    const body = await readBodyBytes(c.req.raw.clone(), MAX_SIGNED_BODY_BYTES);
+    if (!body.ok) return body;
+    const identity = await verifySigV4({ method: c.req.method, url: c.req.raw.url, headers: c.req.raw.headers, body: body.value }, secretLookup(c.env), c.get("store").now);
+    return identity.ok ? ok({ accessKeyId: identity.value.accessKeyId, root: identity.value.accessKeyId === c.env.FS_ROOT_ACCESS_KEY_ID }) : identity;
+  }
   const bearer = parseBearer(c.req.header("authorization"));
-  if (!bearer.ok) throw new FailureError(bearer.failure);
-  const principal = await verifySecret(c.env, bearer.value.accessKeyId, bearer.value.secret);
+  if (!bearer.ok) return bearer;
+  return verifySecret(c.env, bearer.value.accessKeyId, bearer.value.secret);
+}
+
+/**
+ * Authenticates a request by SigV4 (as the AWS SDKs sign) or a bearer
+ * credential; nothing runs before it succeeds.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const principal = await authenticateRequest(c);
   if (!principal.ok) throw new FailureError(principal.failure);
   c.set("principal", principal.value);
   await next();

@@ -37,6 +37,26 @@ export interface DeleteCommand extends ShardCall {
   apiInvocationTimeMs: number;
 }
 
+export interface UpdateCommand extends ShardCall {
+  recordIdentifier: string;
+  /** Canonical values of the features to change, as a JSON object. */
+  features: string;
+  /** The new event key, when the update carries the event-time feature. */
+  eventKey: string | null;
+  /** Effective TTL (record's own, else the group's) when expiry must be recomputed; undefined keeps the stored expiry. */
+  ttlMs?: number | null;
+  online: boolean;
+  offline: boolean;
+  apiInvocationTimeMs: number;
+}
+
+export interface ListCommand extends ShardCall {
+  /** Exclusive lower bound on the identifier. */
+  after: string | null;
+  limit: number;
+  includeSoftDeleted: boolean;
+}
+
 export interface StoredRecord {
   recordIdentifier: string;
   /** The record as JSON text, served without re-encoding. */
@@ -56,6 +76,14 @@ export type DeleteOutcome =
   | { outcome: "online_unchanged" }
   /** hard delete not newer than the stored record: nothing written. */
   | { outcome: "refused_not_newer"; storedEventKey: string };
+
+export type UpdateOutcome =
+  | { outcome: "updated"; expiresAtMs: number | null }
+  | { outcome: "not_found" }
+  | { outcome: "older_event_time"; storedEventKey: string }
+  | { outcome: "too_large"; sizeBytes: number };
+
+export type ListOutcome = { recordIdentifiers: string[] };
 
 export type ShardReply<T> = T | ShardRefusal;
 

@@ -1,4 +1,5 @@
-import type { DeleteCommand, DeleteOutcome, GetCommand, PutCommand, PutOutcome, StoredRecord } from "./protocol";
+import { epochMsOfKey, MAX_RECORD_BYTES } from "../records";
+import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
  * The record shard's storage logic over the Durable Object's SQLite. Plain
@@ -198,6 +199,61 @@ export function deleteRecord(storage: DurableObjectStorage, cmd: DeleteCommand, 
     }
     return outcome;
   });
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Applies a partial update (SageMaker UpdateRecord): the given features are
+ * merged into the live record. A missing record, or an event time older than
+ * the stored one, changes nothing.
+ */
+export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, now: number): UpdateOutcome {
+  return storage.transactionSync((): UpdateOutcome => {
+    const sql = storage.sql;
+    const stored = sql
+      .exec<{ event_key: string; expires_at: number | null; body: string | null; deleted: number }>(
+        "SELECT event_key, expires_at, body, deleted FROM records WHERE record_identifier = ?",
+        cmd.recordIdentifier,
+      )
+      .toArray()[0];
+    if (!stored || stored.deleted || stored.body === null || (stored.expires_at !== null && stored.expires_at <= now)) return { outcome: "not_found" };
+    if (cmd.eventKey !== null && cmd.eventKey < stored.event_key) return { outcome: "older_event_time", storedEventKey: stored.event_key };
+    const body = JSON.stringify({ ...(JSON.parse(stored.body) as object), ...(JSON.parse(cmd.features) as object) });
+    const sizeBytes = utf8.encode(body).byteLength;
+    if (sizeBytes > MAX_RECORD_BYTES) return { outcome: "too_large", sizeBytes };
+    const eventKey = cmd.eventKey ?? stored.event_key;
+    const expiresAtMs = cmd.ttlMs === undefined ? stored.expires_at : cmd.ttlMs === null ? null : epochMsOfKey(eventKey) + cmd.ttlMs;
+    if (cmd.online) {
+      sql.exec(
+        "UPDATE records SET event_key = ?, expires_at = ?, body = ?, written_at = ? WHERE record_identifier = ?",
+        eventKey,
+        expiresAtMs,
+        body,
+        now,
+        cmd.recordIdentifier,
+      );
+    }
+    if (cmd.offline) {
+      appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey, body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+    }
+    return { outcome: "updated", expiresAtMs };
+  });
+}
+
+/** Identifiers in order after a bound: live records, and tombstones when asked. */
+export function listRecordIdentifiers(sql: SqlStorage, cmd: ListCommand, now: number): string[] {
+  return sql
+    .exec<{ record_identifier: string }>(
+      `SELECT record_identifier FROM records
+       WHERE record_identifier > ? AND (expires_at IS NULL OR expires_at > ?) ${cmd.includeSoftDeleted ? "" : "AND deleted = 0"}
+       ORDER BY record_identifier LIMIT ?`,
+      cmd.after ?? "",
+      now,
+      cmd.limit,
+    )
+    .toArray()
+    .map((row) => row.record_identifier);
 }
 
 /**

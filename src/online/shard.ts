@@ -5,21 +5,27 @@ import type {
   DeleteOutcome,
   GetCommand,
   GetOutcome,
+  ListCommand,
+  ListOutcome,
   PutCommand,
   PutOutcome,
   ShardCall,
   ShardRefusal,
   ShardReply,
+  UpdateCommand,
+  UpdateOutcome,
 } from "./protocol";
 import {
   deleteRecord,
   dropRecords,
   getRecords,
+  listRecordIdentifiers,
   migrateShard,
   nextExpiry,
   putRecord,
   readShardMeta,
   removeExpired,
+  updateRecord,
   writeShardMeta,
   type ShardMeta,
 } from "./shard-store";
@@ -60,6 +66,20 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     return deleteRecord(this.ctx.storage, cmd, Date.now());
+  }
+
+  async update(cmd: UpdateCommand): Promise<ShardReply<UpdateOutcome>> {
+    const refusal = this.#check(cmd);
+    if (refusal) return refusal;
+    const outcome = updateRecord(this.ctx.storage, cmd, Date.now());
+    if (outcome.outcome === "updated" && outcome.expiresAtMs !== null) await this.#scheduleExpiry(outcome.expiresAtMs);
+    return outcome;
+  }
+
+  async list(cmd: ListCommand): Promise<ShardReply<ListOutcome>> {
+    const refusal = this.#check(cmd);
+    if (refusal) return refusal;
+    return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
   }
 
   /** Learns a newer catalog version, so calls from stale caches are refused. */

@@ -49,15 +49,40 @@ export function parseIsoEventTime(field: string, text: string): Result<EventTime
   return ok(keyOf(date.getTime() / 1000, nanos));
 }
 
+/**
+ * Splits epoch seconds into whole seconds and nanoseconds from the shortest
+ * decimal that round-trips the double, so 1700000000.123 is exactly
+ * …20.123Z (binary arithmetic would give …20.122999907).
+ */
+function splitEpochSeconds(seconds: number): [number, number] {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(seconds));
+  if (!m) {
+    // Exponent form: only magnitudes below 1e-6 reach here within range.
+    const whole = Math.floor(seconds);
+    return [whole, Math.min(999_999_999, Math.round((seconds - whole) * 1e9))];
+  }
+  const [, sign, int, frac = ""] = m;
+  let total = BigInt(int!) * 1_000_000_000n + BigInt(frac.slice(0, 9).padEnd(9, "0"));
+  if (sign) total = -total;
+  let whole = total / 1_000_000_000n;
+  let nanos = total % 1_000_000_000n;
+  if (nanos < 0n) {
+    nanos += 1_000_000_000n;
+    whole -= 1n;
+  }
+  return [Number(whole), Number(nanos)];
+}
+
 /** Parses epoch seconds (a Fractional event time). */
 export function parseEpochEventTime(field: string, seconds: number): Result<EventTime> {
-  if (!Number.isFinite(seconds) || seconds < MIN_EPOCH_SECONDS || seconds > MAX_EPOCH_SECONDS + 0.999999999) {
+  if (!Number.isFinite(seconds) || seconds < MIN_EPOCH_SECONDS || seconds >= MAX_EPOCH_SECONDS + 1) {
     return invalid(field, EPOCH_RULE);
   }
-  const whole = Math.floor(seconds);
-  const nanos = Math.min(999_999_999, Math.round((seconds - whole) * 1e9));
+  const [whole, nanos] = splitEpochSeconds(seconds);
   return ok(keyOf(whole, nanos));
 }
+
+const DECIMAL_SECONDS = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * Parses an event time given as a JSON value (native API) or as the string
@@ -68,7 +93,7 @@ export function parseEventTime(field: string, type: FeatureType, raw: unknown): 
     return typeof raw === "string" ? parseIsoEventTime(field, raw) : invalid(field, ISO_RULE);
   }
   if (typeof raw === "number") return parseEpochEventTime(field, raw);
-  if (typeof raw === "string" && raw.trim() !== "" && Number.isFinite(Number(raw))) {
+  if (typeof raw === "string" && DECIMAL_SECONDS.test(raw)) {
     return parseEpochEventTime(field, Number(raw));
   }
   return invalid(field, EPOCH_RULE);
@@ -77,4 +102,10 @@ export function parseEventTime(field: string, type: FeatureType, raw: unknown): 
 /** Renders epoch milliseconds as ISO-8601 UTC (used for expiresAt). */
 export function isoFromEpochMs(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** Epoch milliseconds of an event key (the inverse of keyOf, to the millisecond). */
+export function epochMsOfKey(key: string): number {
+  const seconds = Number(key.slice(0, 12)) - YEAR_ZERO_TO_EPOCH_SECONDS;
+  return seconds * 1000 + Math.floor(Number(key.slice(13)) / 1_000_000);
 }

@@ -10,7 +10,7 @@ const UNIT_MS: Record<TtlUnit, number> = {
 };
 
 /** Longest TTL accepted: 100 years, far beyond any feature's useful life. */
-const MAX_TTL_MS = 100 * 365 * 86_400_000;
+export const MAX_TTL_MS = 100 * 365 * 86_400_000;
 
 export function ttlMs(ttl: TtlDuration): number {
   return ttl.value * UNIT_MS[ttl.unit];

@@ -55,5 +55,5 @@ export interface CanonicalRecord {
 
 export const RESERVED_FEATURE_NAMES = ["is_deleted", "write_time", "api_invocation_time"] as const;
 
-/** SageMaker's pattern for feature group and feature names. */
-export const NAME_PATTERN = /^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$/;
+/** SageMaker's pattern for feature group and feature names, plus its 64-character limit. */
+export const NAME_PATTERN = /^(?=.{1,64}$)[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$/;

@@ -1,5 +1,5 @@
 import { fail, invalid, ok, type Result } from "../failure";
-import { parseEventTime } from "./event-time";
+import { parseEventTime, type EventTime } from "./event-time";
 import { MAX_RECORD_BYTES, MAX_RECORD_IDENTIFIER_BYTES } from "./limits";
 import { parseFeatureValue, parseScalar, type ValueEncoding } from "./values";
 import type { CanonicalRecord, FeatureValue, RecordSchema } from "./types";
@@ -7,19 +7,17 @@ import type { CanonicalRecord, FeatureValue, RecordSchema } from "./types";
 const utf8 = new TextEncoder();
 
 /**
- * Validates a record given as feature name → raw value pairs and returns its
- * canonical form. Missing features are allowed (a put is a full overwrite, so
- * they are simply absent afterwards); null counts as missing. The identifier
- * and the event time are required.
+ * Validates feature values given as name → raw value pairs and returns them
+ * in canonical form. null counts as missing; a name may appear once.
  *
  * @param fieldOf how error messages name a feature's field ("age" → "record.age").
  */
-export function validateRecord(
+export function validateFeatures(
   schema: RecordSchema,
   entries: Iterable<readonly [string, unknown]>,
   encoding: ValueEncoding,
   fieldOf: (feature: string) => string,
-): Result<CanonicalRecord> {
+): Result<Record<string, FeatureValue>> {
   const values: Record<string, FeatureValue> = Object.create(null);
   for (const [name, raw] of entries) {
     const field = fieldOf(name);
@@ -31,27 +29,54 @@ export function validateRecord(
     if (!parsed.ok) return parsed;
     values[name] = parsed.value;
   }
+  return ok(values);
+}
+
+/** The event time of canonical values, when they carry one. */
+export function eventTimeOf(schema: RecordSchema, values: Record<string, FeatureValue>, fieldOf: (feature: string) => string): Result<EventTime | null> {
+  const timeName = schema.eventTimeFeature;
+  const timeValue = values[timeName];
+  const timeDef = schema.features.get(timeName);
+  if (timeValue === undefined || !timeDef) return ok(null);
+  return parseEventTime(fieldOf(timeName), timeDef.type, timeValue);
+}
+
+/** Serialises canonical values, enforcing the record size limit. */
+export function encodeRecordBody(values: Record<string, FeatureValue>): Result<{ body: string; sizeBytes: number }> {
+  const body = JSON.stringify(values);
+  const sizeBytes = utf8.encode(body).byteLength;
+  if (sizeBytes > MAX_RECORD_BYTES) return fail({ reason: "payload_too_large", field: "record", limitBytes: MAX_RECORD_BYTES });
+  return ok({ body, sizeBytes });
+}
+
+/**
+ * Validates a whole record and returns its canonical form. Missing features
+ * are allowed (a put is a full overwrite, so they are simply absent
+ * afterwards). The identifier and the event time are required.
+ */
+export function validateRecord(
+  schema: RecordSchema,
+  entries: Iterable<readonly [string, unknown]>,
+  encoding: ValueEncoding,
+  fieldOf: (feature: string) => string,
+): Result<CanonicalRecord> {
+  const values = validateFeatures(schema, entries, encoding, fieldOf);
+  if (!values.ok) return values;
 
   const idName = schema.recordIdentifierFeature;
-  const idValue = values[idName];
+  const idValue = values.value[idName];
   if (idValue === undefined) return invalid(fieldOf(idName), "is required (the record identifier feature)");
   const recordIdentifier = String(idValue);
   const idCheck = checkRecordIdentifier(fieldOf(idName), recordIdentifier);
   if (!idCheck.ok) return idCheck;
 
-  const timeName = schema.eventTimeFeature;
-  const timeValue = values[timeName];
-  const timeDef = schema.features.get(timeName);
-  if (timeValue === undefined || !timeDef) return invalid(fieldOf(timeName), "is required (the event time feature)");
-  const eventTime = parseEventTime(fieldOf(timeName), timeDef.type, timeValue);
+  const eventTime = eventTimeOf(schema, values.value, fieldOf);
   if (!eventTime.ok) return eventTime;
+  if (!eventTime.value) return invalid(fieldOf(schema.eventTimeFeature), "is required (the event time feature)");
 
-  const body = JSON.stringify(values);
-  const sizeBytes = utf8.encode(body).byteLength;
-  if (sizeBytes > MAX_RECORD_BYTES) {
-    return fail({ reason: "payload_too_large", field: "record", limitBytes: MAX_RECORD_BYTES });
-  }
-  return ok({ recordIdentifier, eventKey: eventTime.value.key, eventTimeMs: eventTime.value.epochMs, body, sizeBytes });
+  const encoded = encodeRecordBody(values.value);
+  if (!encoded.ok) return encoded;
+  return ok({ recordIdentifier, eventKey: eventTime.value.key, eventTimeMs: eventTime.value.epochMs, ...encoded.value });
 }
 
 function checkRecordIdentifier(field: string, id: string): Result<string> {

@@ -23,7 +23,10 @@ const INTEGRAL_RULE = "must be a signed 64-bit integer (a JSON integer, or a dec
 
 export function parseIntegral(field: string, raw: unknown, encoding: ValueEncoding): Result<ScalarValue> {
   if (typeof raw === "number" && encoding === "typed") {
-    return Number.isSafeInteger(raw) ? ok(raw === 0 ? 0 : raw) : invalid(field, `${INTEGRAL_RULE}; numbers beyond ±9007199254740991 lose precision in JSON, send them as strings`);
+    if (Number.isSafeInteger(raw)) return ok(raw === 0 ? 0 : raw);
+    return Number.isInteger(raw)
+      ? invalid(field, `${INTEGRAL_RULE}; numbers beyond ±9007199254740991 lose precision in JSON, send them as strings`)
+      : invalid(field, INTEGRAL_RULE);
   }
   if (typeof raw !== "string" || !DECIMAL_INTEGER.test(raw)) return invalid(field, INTEGRAL_RULE);
   const big = BigInt(raw);

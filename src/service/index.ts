@@ -1,4 +1,7 @@
 export * from "./context";
 export * from "./targets";
 export * from "./records";
+export * from "./batch-get";
+export * from "./update-record";
+export * from "./list-records";
 export * from "./feature-groups";

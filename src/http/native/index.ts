@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
-import { authenticateBearer } from "../middleware";
+import { authenticate } from "../middleware";
 import { featureGroupRoutes } from "./feature-groups";
 import { recordRoutes } from "./records";
 
 /** The native JSON API, mounted at /v1. Every route authenticates. */
 export const nativeApi = new Hono<AppEnv>();
 
-nativeApi.use("*", authenticateBearer);
+nativeApi.use("*", authenticate);
 nativeApi.get("/health", (c) => c.json({ status: "ok" }));
 nativeApi.route("/feature-groups", featureGroupRoutes);
 nativeApi.route("/", recordRoutes);

@@ -10,11 +10,11 @@ import {
   type TtlDuration,
 } from "../../records";
 import type { StoredRecord } from "../../online";
-import { batchGetRecords, deleteRecord, getRecord, putRecord, type BatchGetRequest, type StoreTarget } from "../../service";
+import { batchGetRecords, deleteRecord, getRecord, listRecords, putRecord, updateRecord, type BatchGetRequest, type StoreTarget } from "../../service";
 import { asObject, readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { failureMessage } from "../failures";
-import { enumParam, listParam } from "../query";
+import { enumParam, intParam, listParam } from "../query";
 import { rawJson } from "../render";
 
 /** Record routes: put, get and delete one record, and batch get. */
@@ -79,6 +79,46 @@ recordRoutes.put("/feature-groups/:name/records", async (c) => {
     offline: result.offline,
     ...(result.expiresAtMs !== null ? { expiresAt: isoFromEpochMs(result.expiresAtMs) } : {}),
   });
+});
+
+recordRoutes.get("/feature-groups/:name/records", async (c) => {
+  const nextToken = c.req.query("nextToken");
+  const page = orThrow(
+    await listRecords(c.get("store"), {
+      featureGroup: c.req.param("name"),
+      limit: orThrow(intParam(c, "limit", 1, 1000, 100)),
+      nextTokenField: "nextToken",
+      includeSoftDeleted: orThrow(enumParam(c, "includeSoftDeleted", ["true", "false"] as const, "false")) === "true",
+      ...(nextToken ? { nextToken } : {}),
+    }),
+  );
+  return c.json(page);
+});
+
+const PATCH_KEYS = new Set(["features", "targetStores", "ttl"]);
+
+recordRoutes.patch("/feature-groups/:name/records/:id", async (c) => {
+  const body = orThrow(asObject(orThrow(await readJsonBody(c.req.raw, MAX_PUT_BODY_BYTES)), "body"));
+  const unknownKey = Object.keys(body).find((k) => !PATCH_KEYS.has(k));
+  if (unknownKey !== undefined) orThrow(invalid(unknownKey, "is not a field of a record update (expected features, targetStores, ttl)"));
+  const features = orThrow(asObject(body.features, "features"));
+  const targetStores = orThrow(parseTargets(body.targetStores, "targetStores"));
+  const ttl = body.ttl === undefined ? undefined : orThrow(parseTtl("ttl", body.ttl));
+  const result = orThrow(
+    await updateRecord(c.get("store"), {
+      featureGroup: c.req.param("name"),
+      recordIdentifier: c.req.param("id"),
+      recordIdentifierField: "recordIdentifier",
+      entries: Object.entries(features),
+      encoding: "typed",
+      featuresField: "features",
+      fieldOf: (feature) => `features.${feature}`,
+      targetStoresField: "targetStores",
+      ...(ttl ? { ttl } : {}),
+      ...(targetStores ? { targetStores } : {}),
+    }),
+  );
+  return c.json(result.expiresAtMs !== null ? { expiresAt: isoFromEpochMs(result.expiresAtMs) } : {});
 });
 
 recordRoutes.get("/feature-groups/:name/records/:id", async (c) => {
