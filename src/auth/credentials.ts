@@ -7,6 +7,8 @@ import { fail, ok, type Result } from "../failure";
 export interface Principal {
   accessKeyId: string;
   root: boolean;
+  /** The region a SigV4 request was signed for; ARNs in responses use it. */
+  region?: string;
 }
 
 export interface RootCredential {

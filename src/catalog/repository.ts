@@ -212,3 +212,24 @@ export async function updateFeatureMetadata(
     .where(and(eq(features.generation, group.generation), eq(features.name, feature)));
   return getFeatureMetadata(db, group, feature);
 }
+
+/** Every group with its definitions, in two queries (control-plane scans such as Search). */
+export async function allFeatureGroups(db: CatalogDb): Promise<FeatureGroup[]> {
+  const [groupRows, featureRows] = await Promise.all([
+    db.select().from(featureGroups).orderBy(asc(featureGroups.name)).all(),
+    db.select().from(features).all(),
+  ]);
+  const byGeneration = new Map<string, FeatureRow[]>();
+  for (const row of featureRows) {
+    const list = byGeneration.get(row.generation);
+    if (list) list.push(row);
+    else byGeneration.set(row.generation, [row]);
+  }
+  return groupRows.map((row) => groupOf(row, byGeneration.get(row.generation) ?? []));
+}
+
+/** Metadata of every feature of a group, in declaration order. */
+export async function listFeatureMetadata(db: CatalogDb, group: FeatureGroup): Promise<FeatureMetadata[]> {
+  const rows = await db.select().from(features).where(eq(features.generation, group.generation)).all();
+  return rows.sort((a, b) => a.ordinal - b.ordinal).map((row) => metadataOf(group, row));
+}

@@ -1,21 +1,33 @@
 import { Hono } from "hono";
-import { FailureError } from "../failure";
-import type { AppEnv } from "./context";
+import { FailureError, type Failure } from "../failure";
+import type { AppContext, AppEnv } from "./context";
 import { requestContext } from "./middleware";
 import { nativeApi } from "./native";
 import { renderNativeFailure } from "./render";
+import { renderSageMakerFailure, sageMakerApi } from "./sagemaker";
 
 /** The API worker's HTTP surface. */
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestContext);
 app.route("/v1", nativeApi);
+app.route("/", sageMakerApi);
 
-app.notFound((c) => renderNativeFailure(c, { reason: "route_not_found", method: c.req.method, path: new URL(c.req.url).pathname }));
+/** Renders in the shape of the API the request addressed. */
+function renderFailure(c: AppContext, failure: Failure): Response {
+  const wire = c.get("wire");
+  return wire ? renderSageMakerFailure(c, failure, wire.api, wire.operation) : renderNativeFailure(c, failure);
+}
+
+app.notFound((c) => renderFailure(c, { reason: "route_not_found", method: c.req.method, path: new URL(c.req.url).pathname }));
 
 app.onError((error, c) => {
-  if (error instanceof FailureError) return renderNativeFailure(c, error.failure);
+  if (error instanceof FailureError) return renderFailure(c, error.failure);
   // Unexpected: log the shape of the failure, never request bodies or headers.
   console.error("unhandled error", { requestId: c.get("requestId"), method: c.req.method, path: new URL(c.req.url).pathname, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-  return c.json({ error: { code: "internal_error", message: "internal error; the request id identifies it in the logs", requestId: c.get("requestId") } }, 500);
+  const message = "internal error; the request id identifies it in the logs";
+  if (c.get("wire")) {
+    return c.json({ __type: "InternalFailure", Message: message }, 500, { "x-amzn-ErrorType": "InternalFailure", "x-amzn-RequestId": c.get("requestId") });
+  }
+  return c.json({ error: { code: "internal_error", message, requestId: c.get("requestId") } }, 500);
 });

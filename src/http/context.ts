@@ -9,6 +9,8 @@ export type AppEnv = {
     requestId: string;
     principal: Principal;
     store: StoreContext;
+    /** Set on SageMaker routes: errors then render in that API's wire shape. */
+    wire?: { api: "runtime" | "control"; operation?: string };
   };
 };
 

@@ -24,7 +24,7 @@ async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
     const body = await readBodyBytes(c.req.raw.clone(), MAX_SIGNED_BODY_BYTES);
     if (!body.ok) return body;
     const identity = await verifySigV4({ method: c.req.method, url: c.req.raw.url, headers: c.req.raw.headers, body: body.value }, secretLookup(c.env), c.get("store").now);
-    return identity.ok ? ok({ accessKeyId: identity.value.accessKeyId, root: identity.value.accessKeyId === c.env.FS_ROOT_ACCESS_KEY_ID }) : identity;
+    return identity.ok ? ok({ accessKeyId: identity.value.accessKeyId, root: identity.value.accessKeyId === c.env.FS_ROOT_ACCESS_KEY_ID, region: identity.value.region }) : identity;
   }
   const bearer = parseBearer(c.req.header("authorization"));
   if (!bearer.ok) return bearer;

@@ -1,0 +1,158 @@
+import type { FeatureGroup, FeatureMetadata } from "../../catalog";
+import type { Failure } from "../../failure";
+import type { FeatureDefinition } from "../../records";
+import type { AppContext } from "../context";
+import { wireTtl } from "./wire";
+
+/**
+ * The control plane's shapes (awsJson1_1): native catalog objects in and out
+ * of SageMaker's members. Times are epoch seconds.
+ */
+
+const seconds = (ms: number) => ms / 1000;
+
+/** A group's ARN, in the region the client signed for (FS_REGION otherwise). */
+export function arnOf(c: AppContext, name: string): string {
+  const region = c.get("principal")?.region ?? c.env.FS_REGION;
+  return `arn:aws:sagemaker:${region}:${c.env.FS_ACCOUNT_ID}:feature-group/${name}`;
+}
+
+export function wireFeatureDefinition(def: FeatureDefinition) {
+  return {
+    FeatureName: def.name,
+    FeatureType: def.type,
+    ...(def.collection ? { CollectionType: def.collection.type } : {}),
+    ...(def.collection?.type === "Vector" ? { CollectionConfig: { VectorConfig: { Dimension: def.collection.dimension } } } : {}),
+  };
+}
+
+/** The offline store's location. The Parquet layout arrives with the offline store; until then the URI names where it will be. */
+function offlineStoreConfig(group: FeatureGroup) {
+  const base = `s3://feature-store-offline/${group.name}`;
+  return {
+    S3StorageConfig: { S3Uri: base, ResolvedOutputS3Uri: `${base}/${group.generation}/data` },
+    DisableGlueTableCreation: true,
+  };
+}
+
+export function wireFeatureGroup(group: FeatureGroup, arn: string) {
+  return {
+    FeatureGroupArn: arn,
+    FeatureGroupName: group.name,
+    RecordIdentifierFeatureName: group.recordIdentifierFeature,
+    EventTimeFeatureName: group.eventTimeFeature,
+    FeatureDefinitions: group.features.map(wireFeatureDefinition),
+    CreationTime: seconds(group.createdAt),
+    LastModifiedTime: seconds(group.updatedAt),
+    OnlineStoreConfig: {
+      EnableOnlineStore: group.onlineStore.enabled,
+      ...(group.onlineStore.ttl ? { TtlDuration: wireTtl(group.onlineStore.ttl) } : {}),
+    },
+    ...(group.offlineStore.enabled ? { OfflineStoreConfig: offlineStoreConfig(group) } : {}),
+    FeatureGroupStatus: group.status,
+    OfflineStoreStatus: { Status: group.offlineStore.enabled ? "Active" : "Disabled" },
+    LastUpdateStatus: { Status: "Successful" },
+    ...(group.description !== undefined ? { Description: group.description } : {}),
+    Tags: group.tags.map((t) => ({ Key: t.key, Value: t.value })),
+  };
+}
+
+export function wireFeatureGroupSummary(group: FeatureGroup, arn: string) {
+  return {
+    FeatureGroupName: group.name,
+    FeatureGroupArn: arn,
+    CreationTime: seconds(group.createdAt),
+    FeatureGroupStatus: group.status,
+    OfflineStoreStatus: { Status: group.offlineStore.enabled ? "Active" : "Disabled" },
+  };
+}
+
+export function wireFeatureMetadata(metadata: FeatureMetadata, arn: string) {
+  return {
+    FeatureGroupArn: arn,
+    FeatureGroupName: metadata.featureGroup,
+    FeatureName: metadata.feature.name,
+    FeatureType: metadata.feature.type,
+    CreationTime: seconds(metadata.createdAt),
+    LastModifiedTime: seconds(metadata.updatedAt),
+    ...(metadata.description !== undefined ? { Description: metadata.description } : {}),
+    Parameters: Object.entries(metadata.parameters).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+type Json = Record<string, unknown>;
+const object = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
+
+function nativeFeature(raw: unknown) {
+  const def = object(raw);
+  const dimension = object(object(def.CollectionConfig).VectorConfig).Dimension;
+  return {
+    name: def.FeatureName,
+    type: def.FeatureType,
+    ...(def.CollectionType !== undefined ? { collection: { type: def.CollectionType, ...(dimension !== undefined ? { dimension } : {}) } } : {}),
+  };
+}
+
+const nativeTtl = (raw: unknown) => {
+  const ttl = object(raw);
+  return { unit: ttl.Unit, value: ttl.Value };
+};
+
+/**
+ * CreateFeatureGroup's request as the native create body, so one parser
+ * applies one set of rules. SageMaker-only settings (RoleArn, KMS keys,
+ * S3Uri, table format, throughput) are accepted and not used.
+ */
+export function nativeCreateBody(req: Json): Json {
+  const online = req.OnlineStoreConfig === undefined ? undefined : object(req.OnlineStoreConfig);
+  const definitions = req.FeatureDefinitions;
+  return {
+    name: req.FeatureGroupName,
+    recordIdentifierFeature: req.RecordIdentifierFeatureName,
+    eventTimeFeature: req.EventTimeFeatureName,
+    features: Array.isArray(definitions) ? definitions.map(nativeFeature) : definitions,
+    onlineStore: { enabled: online?.EnableOnlineStore === true, ...(online?.TtlDuration !== undefined ? { ttl: nativeTtl(online.TtlDuration) } : {}) },
+    offlineStore: { enabled: req.OfflineStoreConfig !== undefined },
+    ...(req.Description !== undefined ? { description: req.Description } : {}),
+    ...(Array.isArray(req.Tags) ? { tags: req.Tags.map((t) => ({ key: object(t).Key, value: object(t).Value })) } : req.Tags !== undefined ? { tags: req.Tags } : {}),
+  };
+}
+
+export function nativeUpdateBody(req: Json): Json {
+  const online = req.OnlineStoreConfig === undefined ? undefined : object(req.OnlineStoreConfig);
+  const additions = req.FeatureAdditions;
+  return {
+    ...(additions !== undefined ? { addFeatures: Array.isArray(additions) ? additions.map(nativeFeature) : additions } : {}),
+    ...(online?.TtlDuration !== undefined ? { onlineStore: { ttl: nativeTtl(online.TtlDuration) } } : {}),
+  };
+}
+
+const FIELD_NAMES: [RegExp, string][] = [
+  [/^features\b/, "FeatureDefinitions"],
+  [/^addFeatures\b/, "FeatureAdditions"],
+  [/^name\b/, "FeatureGroupName"],
+  [/^recordIdentifierFeature\b/, "RecordIdentifierFeatureName"],
+  [/^eventTimeFeature\b/, "EventTimeFeatureName"],
+  [/^onlineStore\.enabled\b/, "OnlineStoreConfig.EnableOnlineStore"],
+  [/^onlineStore\.ttl\b/, "OnlineStoreConfig.TtlDuration"],
+  [/^onlineStore\b/, "OnlineStoreConfig"],
+  [/^description\b/, "Description"],
+  [/^tags\b/, "Tags"],
+  [/\.name$/, ".FeatureName"],
+  [/\.type$/, ".FeatureType"],
+  [/\.collection\.type$/, ".CollectionType"],
+  [/\.collection\.dimension$/, ".CollectionConfig.VectorConfig.Dimension"],
+  [/\.ttl\.unit$/, ".TtlDuration.Unit"],
+  [/\.ttl\.value$/, ".TtlDuration.Value"],
+  [/\.unit$/, ".Unit"],
+  [/\.value$/, ".Value"],
+  [/\.key$/, ".Key"],
+];
+
+/** Names a native field failure by the SageMaker member the client sent. */
+export function wireFieldFailure(failure: Failure): Failure {
+  if (failure.reason !== "invalid_field") return failure;
+  let field = failure.field;
+  for (const [pattern, replacement] of FIELD_NAMES) field = field.replace(pattern, replacement);
+  return { ...failure, field };
+}

@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../context";
+import { authenticate } from "../middleware";
+import { controlApi } from "./control";
+import { runtimeApi } from "./runtime";
+
+/** The SageMaker-compatible API at the worker's origin, signed with SigV4 as the AWS SDKs do. */
+export const sageMakerApi = new Hono<AppEnv>();
+
+// Decided before authentication, so even a bad signature is answered in the
+// shape the SDK parses: the control plane is POST /, the runtime the rest.
+// Paths under /v1 belong to the native API, which authenticates them itself.
+sageMakerApi.use("*", async (c, next) => {
+  if (c.req.path === "/v1" || c.req.path.startsWith("/v1/")) return next();
+  c.set("wire", { api: c.req.path === "/" ? "control" : "runtime" });
+  return authenticate(c, next);
+});
+sageMakerApi.route("/", runtimeApi);
+sageMakerApi.route("/", controlApi);
+
+export { renderSageMakerFailure } from "./errors";
