@@ -15,7 +15,8 @@ export async function searchCatalog(c: AppContext, req: Json): Promise<Json> {
   const resource = req.Resource;
   if (resource !== "FeatureGroup" && resource !== "FeatureMetadata") orThrow(invalid("Resource", "must be FeatureGroup or FeatureMetadata (the resources this service holds)"));
   const expression = req.SearchExpression === undefined ? undefined : orThrow(parseSearchExpression(req.SearchExpression, "SearchExpression"));
-  const order = req.SortOrder ?? "Ascending";
+  // AWS sorts Search results descending by default.
+  const order = req.SortOrder ?? "Descending";
   if (order !== "Ascending" && order !== "Descending") orThrow(invalid("SortOrder", "must be Ascending or Descending"));
   if (req.SortBy !== undefined && typeof req.SortBy !== "string") orThrow(invalid("SortBy", "must be a property name"));
   const max = req.MaxResults ?? 10;
