@@ -1,3 +1,4 @@
+import type { OfflineMessage } from "./offline/message";
 import type { RecordShard } from "./online/shard";
 
 /** The API worker's bindings, typed once. Contexts take only what they need. */
@@ -10,4 +11,16 @@ export interface Env {
   /** 12-digit account id for ARNs. */
   FS_ACCOUNT_ID: string;
   FS_REGION: string;
+  /** Offline store: Parquet objects and staged oversized batches. */
+  OFFLINE_BUCKET: R2Bucket;
+  /** Outbox batches on their way to the offline writer. */
+  OFFLINE_QUEUE: Queue<OfflineMessage>;
+  /** Key prefix inside the bucket (default "offline-store"). */
+  OFFLINE_PREFIX?: string;
+  /** The bucket's name, for s3:// locations handed to external engines. */
+  OFFLINE_BUCKET_NAME?: string;
+  /** Flush policy of the shard outboxes (see src/online/drain.ts). */
+  OFFLINE_FLUSH_ROWS?: string;
+  OFFLINE_FLUSH_BYTES?: string;
+  OFFLINE_FLUSH_MS?: string;
 }

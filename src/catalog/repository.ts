@@ -4,7 +4,7 @@ import { fail, invalid, ok, type Result } from "../failure";
 import { COLLECTION_TYPES, FEATURE_TYPES, type CollectionType, type FeatureDefinition, type FeatureType, type TtlUnit } from "../records";
 import type { CreateFeatureGroupInput, UpdateFeatureGroupInput, UpdateFeatureMetadataInput } from "./input";
 import type { FeatureGroup, FeatureGroupStatus, FeatureMetadata, Tag } from "./model";
-import { featureGroups, features, type FeatureGroupRow, type FeatureRow } from "./schema";
+import { featureGroups, features, generations, type FeatureGroupRow, type FeatureRow } from "./schema";
 
 /** D1 access for the catalog. Control-plane paths only; the hot path reads through cache.ts. */
 export type CatalogDb = DrizzleD1Database & { $client: D1Database };
@@ -15,7 +15,7 @@ export function catalogDb(d1: D1Database): CatalogDb {
   return drizzle(d1);
 }
 
-function definitionOf(row: FeatureRow): FeatureDefinition {
+export function definitionOf(row: FeatureRow): FeatureDefinition {
   const type = row.type as FeatureType;
   if (!(FEATURE_TYPES as readonly string[]).includes(type)) throw new Error(`catalog holds unknown feature type ${row.type}`);
   const collection = row.collectionType as CollectionType | null;
@@ -102,7 +102,11 @@ export async function createFeatureGroup(db: CatalogDb, input: CreateFeatureGrou
     updatedAt: now,
   };
   try {
-    await db.$client.batch([statementOf(db, db.insert(featureGroups).values(row)), insertFeatures(db, generation, input.features, 0, now)]);
+    await db.$client.batch([
+      statementOf(db, db.insert(featureGroups).values(row)),
+      statementOf(db, db.insert(generations).values({ generation, featureGroup: input.name, recordIdentifierFeature: input.recordIdentifierFeature, eventTimeFeature: input.eventTimeFeature, createdAt: now })),
+      insertFeatures(db, generation, input.features, 0, now),
+    ]);
   } catch (error) {
     // Two creates racing past the existence check: the primary key decides.
     if (String(error).includes("UNIQUE constraint failed")) return fail({ reason: "feature_group_exists", featureGroup: input.name });
@@ -161,9 +165,14 @@ export async function setFeatureGroupStatus(db: CatalogDb, group: FeatureGroup, 
     .where(and(eq(featureGroups.name, group.name), eq(featureGroups.generation, group.generation)));
 }
 
-export async function removeFeatureGroup(db: CatalogDb, group: FeatureGroup): Promise<void> {
+/**
+ * Removes a group from the catalog. Its generation and feature definitions
+ * stay: offline rows of the generation outlive the group and are still
+ * written and read with them.
+ */
+export async function removeFeatureGroup(db: CatalogDb, group: FeatureGroup, now: number): Promise<void> {
   await db.batch([
-    db.delete(features).where(eq(features.generation, group.generation)),
+    db.update(generations).set({ deletedAt: now }).where(eq(generations.generation, group.generation)),
     db.delete(featureGroups).where(and(eq(featureGroups.name, group.name), eq(featureGroups.generation, group.generation))),
   ]);
 }

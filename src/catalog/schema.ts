@@ -45,5 +45,17 @@ export const features = sqliteTable(
   (t) => [primaryKey({ columns: [t.generation, t.name] })],
 );
 
+/**
+ * Every feature group incarnation ever created: offline rows outlive their group.
+ */
+export const generations = sqliteTable("generations", {
+  generation: text("generation").primaryKey(),
+  featureGroup: text("feature_group").notNull(),
+  recordIdentifierFeature: text("record_identifier_feature").notNull(),
+  eventTimeFeature: text("event_time_feature").notNull(),
+  createdAt: integer("created_at").notNull(),
+  deletedAt: integer("deleted_at"),
+});
+
 export type FeatureGroupRow = typeof featureGroups.$inferSelect;
 export type FeatureRow = typeof features.$inferSelect;

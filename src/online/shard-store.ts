@@ -1,4 +1,5 @@
-import { epochMsOfKey, MAX_RECORD_BYTES } from "../records";
+import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES } from "../records";
+import { appendOutbox, OUTBOX_SCHEMA } from "./outbox";
 import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
@@ -11,6 +12,7 @@ import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand,
  * it, so the outcome never depends on when the alarm ran.
  */
 export const SHARD_SCHEMA = [
+  ...OUTBOX_SCHEMA,
   `CREATE TABLE IF NOT EXISTS records (
      record_identifier TEXT PRIMARY KEY,
      event_key TEXT NOT NULL,
@@ -21,17 +23,6 @@ export const SHARD_SCHEMA = [
      written_at INTEGER NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL`,
-  `CREATE TABLE IF NOT EXISTS outbox (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     kind TEXT NOT NULL,
-     record_identifier TEXT NOT NULL,
-     event_key TEXT NOT NULL,
-     body TEXT NOT NULL,
-     is_deleted INTEGER NOT NULL,
-     api_invocation_time INTEGER NOT NULL,
-     catalog_version INTEGER NOT NULL,
-     created_at INTEGER NOT NULL
-   )`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
@@ -63,30 +54,6 @@ export function writeShardMeta(sql: SqlStorage, meta: ShardMeta): void {
     "INSERT INTO meta (key, value) VALUES ('catalog_version', ?), ('dropped', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     String(meta.catalogVersion),
     meta.dropped ? "1" : "0",
-  );
-}
-
-interface OutboxEntry {
-  kind: "put" | "delete" | "expire";
-  recordIdentifier: string;
-  eventKey: string;
-  body: string;
-  isDeleted: boolean;
-  apiInvocationTimeMs: number;
-  catalogVersion: number;
-}
-
-function appendOutbox(sql: SqlStorage, entry: OutboxEntry, now: number): void {
-  sql.exec(
-    "INSERT INTO outbox (kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    entry.kind,
-    entry.recordIdentifier,
-    entry.eventKey,
-    entry.body,
-    entry.isDeleted ? 1 : 0,
-    entry.apiInvocationTimeMs,
-    entry.catalogVersion,
-    now,
   );
 }
 
@@ -264,8 +231,8 @@ export function removeExpired(storage: DurableObjectStorage, catalogVersion: num
   return storage.transactionSync(() => {
     const sql = storage.sql;
     const expired = sql
-      .exec<{ record_identifier: string; event_key: string; offline: number; body: string | null; deleted: number }>(
-        "SELECT record_identifier, event_key, offline, body, deleted FROM records WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+      .exec<{ record_identifier: string; expires_at: number; offline: number; body: string | null }>(
+        "SELECT record_identifier, expires_at, offline, body FROM records WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
         now,
         EXPIRY_SWEEP_BATCH,
       )
@@ -273,7 +240,8 @@ export function removeExpired(storage: DurableObjectStorage, catalogVersion: num
     for (const row of expired) {
       sql.exec("DELETE FROM records WHERE record_identifier = ?", row.record_identifier);
       if (row.offline && row.body !== null) {
-        appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: row.event_key, body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
+        // The deletion happens at the expiry instant, so as-of reads before it still see the record.
+        appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: eventKeyFromEpochMs(row.expires_at), body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
       }
     }
     return expired.length;

@@ -1,5 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { stagingPrefixOf } from "../offline/layout";
+import { drainOutbox, flushPolicyFrom, retryDelayMs, type DrainTarget, type FlushPolicy } from "./drain";
+import { outboxBacklog, type OutboxBacklog } from "./outbox";
 import type {
   DeleteCommand,
   DeleteOutcome,
@@ -38,12 +41,17 @@ export class RecordShard extends DurableObject<Env> {
   #meta: ShardMeta = { catalogVersion: 0, dropped: false };
   /** The alarm we last set, mirrored in memory to keep puts free of awaits. */
   #alarmAt: number | null = null;
+  readonly #flush: FlushPolicy;
+  /** Outbox backlog, mirrored in memory so each write decides its flush without a query. */
+  #backlog: OutboxBacklog = { rows: 0, bytes: 0, oldestAt: null };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#flush = flushPolicyFrom(env);
     void ctx.blockConcurrencyWhile(async () => {
       migrateShard(ctx.storage.sql);
       this.#meta = readShardMeta(ctx.storage.sql);
+      this.#backlog = outboxBacklog(ctx.storage.sql);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -51,8 +59,10 @@ export class RecordShard extends DurableObject<Env> {
   async put(cmd: PutCommand): Promise<ShardReply<PutOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const outcome = putRecord(this.ctx.storage, cmd, Date.now());
-    if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleExpiry(cmd.expiresAtMs);
+    const now = Date.now();
+    const outcome = putRecord(this.ctx.storage, cmd, now);
+    if (cmd.offline) await this.#queuedOffline(cmd.body.length, now);
+    if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
   }
 
@@ -65,14 +75,21 @@ export class RecordShard extends DurableObject<Env> {
   async delete(cmd: DeleteCommand): Promise<ShardReply<DeleteOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    return deleteRecord(this.ctx.storage, cmd, Date.now());
+    const now = Date.now();
+    const outcome = deleteRecord(this.ctx.storage, cmd, now);
+    if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
+    return outcome;
   }
 
   async update(cmd: UpdateCommand): Promise<ShardReply<UpdateOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const outcome = updateRecord(this.ctx.storage, cmd, Date.now());
-    if (outcome.outcome === "updated" && outcome.expiresAtMs !== null) await this.#scheduleExpiry(outcome.expiresAtMs);
+    const now = Date.now();
+    const outcome = updateRecord(this.ctx.storage, cmd, now);
+    if (outcome.outcome === "updated") {
+      if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
+      if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
+    }
     return outcome;
   }
 
@@ -95,13 +112,44 @@ export class RecordShard extends DurableObject<Env> {
     this.#alarmAt = null;
   }
 
+  /**
+   * One alarm serves both jobs: the TTL sweep and the outbox drain. Alarms are
+   * at-least-once; both jobs are idempotent.
+   */
   override async alarm(): Promise<void> {
-    // Alarms are at-least-once: removing what has expired is idempotent.
     const now = Date.now();
-    removeExpired(this.ctx.storage, this.#meta.catalogVersion, now);
     this.#alarmAt = null;
+    removeExpired(this.ctx.storage, this.#meta.catalogVersion, now);
+    const drained = await drainOutbox(this.ctx.storage, this.#drainTarget(), now);
+    this.#backlog = outboxBacklog(this.ctx.storage.sql);
+    if ("error" in drained) {
+      console.error("outbox drain failed; will retry", { shard: this.ctx.id.name, attempts: drained.failedAttempts, error: drained.error });
+      await this.#scheduleAlarm(Date.now() + retryDelayMs(drained.failedAttempts));
+    } else if (drained.more) {
+      await this.#scheduleAlarm(Date.now());
+    } else if (this.#backlog.oldestAt !== null) {
+      await this.#scheduleFlush(Date.now());
+    }
     const next = nextExpiry(this.ctx.storage.sql);
-    if (next !== null) await this.#scheduleExpiry(next);
+    if (next !== null) await this.#scheduleAlarm(next);
+  }
+
+  #drainTarget(): DrainTarget {
+    const shardName = this.ctx.id.name;
+    if (!shardName) throw new Error("record shards must be addressed by name (idFromName)");
+    return { queue: this.env.OFFLINE_QUEUE, bucket: this.env.OFFLINE_BUCKET, shardName, stagingPrefix: stagingPrefixOf(this.env) };
+  }
+
+  /** Counts a new outbox row and arms the alarm for when the flush policy says to send. */
+  async #queuedOffline(bytes: number, now: number): Promise<void> {
+    this.#backlog = { rows: this.#backlog.rows + 1, bytes: this.#backlog.bytes + bytes, oldestAt: this.#backlog.oldestAt ?? now };
+    await this.#scheduleFlush(now);
+  }
+
+  async #scheduleFlush(now: number): Promise<void> {
+    const { rows, bytes, oldestAt } = this.#backlog;
+    const full = rows >= this.#flush.maxRows || bytes >= this.#flush.maxBytes;
+    await this.#scheduleAlarm(full ? now : (oldestAt ?? now) + this.#flush.maxDelayMs);
   }
 
   #check(call: ShardCall): ShardRefusal | null {
@@ -116,7 +164,8 @@ export class RecordShard extends DurableObject<Env> {
     writeShardMeta(this.ctx.storage.sql, meta);
   }
 
-  async #scheduleExpiry(at: number): Promise<void> {
+  /** Arms the alarm for `at` unless it already fires earlier. */
+  async #scheduleAlarm(at: number): Promise<void> {
     if (this.#alarmAt !== null && this.#alarmAt <= at) return;
     this.#alarmAt = at;
     await this.ctx.storage.setAlarm(at);

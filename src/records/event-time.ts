@@ -109,3 +109,9 @@ export function epochMsOfKey(key: string): number {
   const seconds = Number(key.slice(0, 12)) - YEAR_ZERO_TO_EPOCH_SECONDS;
   return seconds * 1000 + Math.floor(Number(key.slice(13)) / 1_000_000);
 }
+
+/** The event key of an instant in epoch milliseconds (a TTL expiry's deletion row). */
+export function eventKeyFromEpochMs(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return keyOf(seconds, (ms - seconds * 1000) * 1_000_000).key;
+}

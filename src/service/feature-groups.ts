@@ -66,6 +66,6 @@ export async function deleteFeatureGroup(ctx: StoreContext, name: string): Promi
     await setFeatureGroupStatus(ctx.db, group, "DeleteFailed", ctx.now);
     return dropped;
   }
-  await removeFeatureGroup(ctx.db, group);
+  await removeFeatureGroup(ctx.db, group, ctx.now);
   return ok(undefined);
 }
