@@ -1,6 +1,7 @@
 import { catalogDb } from "./catalog";
 import type { Env } from "./env";
 import { app } from "./http/app";
+import { compactOffline } from "./offline/compaction";
 import { consumeOfflineBatch } from "./offline/consumer";
 import { recordDeadLetters } from "./offline/dead-letters";
 
@@ -16,5 +17,11 @@ export default {
     const db = catalogDb(env.DB);
     if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return recordDeadLetters(batch, db, Date.now());
     await consumeOfflineBatch(batch, { db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now });
+  },
+
+  /** Cron: offline compaction and housekeeping (TTL sweeps run on each shard's own alarm). */
+  async scheduled(_controller, env) {
+    const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() });
+    console.log("offline compaction", { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans });
   },
 } satisfies ExportedHandler<Env>;

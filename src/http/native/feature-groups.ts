@@ -3,6 +3,8 @@ import { getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, upda
 import { invalid, orThrow } from "../../failure";
 import { MAX_CONTROL_BODY_BYTES } from "../../records";
 import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, updateFeatureGroup } from "../../service";
+import { describeOfflineStore } from "../../offline/external";
+import { activeFiles } from "../../offline/manifest";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
@@ -71,4 +73,11 @@ featureGroupRoutes.patch("/:name/features/:feature", async (c) => {
   const update = orThrow(parseUpdateFeatureMetadata(body));
   const metadata = orThrow(await updateFeatureMetadata(store.db, group, c.req.param("feature"), update, store.now));
   return c.json(featureMetadataView(metadata));
+});
+
+featureGroupRoutes.get("/:name/offline-store", async (c) => {
+  const store = c.get("store");
+  const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
+  if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));
+  return c.json(describeOfflineStore(c.env, group, await activeFiles(store.db, group.generation)));
 });

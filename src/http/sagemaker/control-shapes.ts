@@ -1,6 +1,7 @@
 import type { FeatureGroup, FeatureMetadata } from "../../catalog";
 import type { Failure } from "../../failure";
 import type { FeatureDefinition } from "../../records";
+import { bucketNameOf, dataPrefix, offlinePrefixOf, type OfflineLocationConfig } from "../../offline/layout";
 import type { AppContext } from "../context";
 import { wireTtl } from "./wire";
 
@@ -26,16 +27,16 @@ export function wireFeatureDefinition(def: FeatureDefinition) {
   };
 }
 
-/** The offline store's location. The Parquet layout arrives with the offline store; until then the URI names where it will be. */
-function offlineStoreConfig(group: FeatureGroup) {
-  const base = `s3://feature-store-offline/${group.name}`;
+/** The offline store's location in R2 (the client's S3Uri is not used: the store writes its own bucket). */
+function offlineStoreConfig(env: OfflineLocationConfig, group: FeatureGroup) {
+  const bucket = bucketNameOf(env);
   return {
-    S3StorageConfig: { S3Uri: base, ResolvedOutputS3Uri: `${base}/${group.generation}/data` },
+    S3StorageConfig: { S3Uri: `s3://${bucket}/${offlinePrefixOf(env)}`, ResolvedOutputS3Uri: `s3://${bucket}/${dataPrefix(env, group.name, group.generation)}` },
     DisableGlueTableCreation: true,
   };
 }
 
-export function wireFeatureGroup(group: FeatureGroup, arn: string) {
+export function wireFeatureGroup(env: OfflineLocationConfig, group: FeatureGroup, arn: string) {
   return {
     FeatureGroupArn: arn,
     FeatureGroupName: group.name,
@@ -48,7 +49,7 @@ export function wireFeatureGroup(group: FeatureGroup, arn: string) {
       EnableOnlineStore: group.onlineStore.enabled,
       ...(group.onlineStore.ttl ? { TtlDuration: wireTtl(group.onlineStore.ttl) } : {}),
     },
-    ...(group.offlineStore.enabled ? { OfflineStoreConfig: offlineStoreConfig(group) } : {}),
+    ...(group.offlineStore.enabled ? { OfflineStoreConfig: offlineStoreConfig(env, group) } : {}),
     FeatureGroupStatus: group.status,
     OfflineStoreStatus: { Status: group.offlineStore.enabled ? "Active" : "Disabled" },
     LastUpdateStatus: { Status: "Successful" },

@@ -72,7 +72,7 @@ const handlers: Record<string, Handler> = {
   async DescribeFeatureGroup(c, req) {
     const group = wired(await describeFeatureGroup(c.get("store"), groupOf(c, req)));
     // NextToken is required by the model; all definitions come in one page.
-    return { ...wireFeatureGroup(group, arnOf(c, group.name)), NextToken: "" };
+    return { ...wireFeatureGroup(c.env, group, arnOf(c, group.name)), NextToken: "" };
   },
 
   async ListFeatureGroups(c, req) {

@@ -26,7 +26,7 @@ export async function searchCatalog(c: AppContext, req: Json): Promise<Json> {
   const groups = await allFeatureGroups(store.db);
   const documents: SearchDocument[] =
     resource === "FeatureGroup"
-      ? groups.map((group) => wireFeatureGroup(group, arnOf(c, group.name)))
+      ? groups.map((group) => wireFeatureGroup(c.env, group, arnOf(c, group.name)))
       : (await Promise.all(groups.map((group) => listFeatureMetadata(store.db, group)))).flat().map((m) => wireFeatureMetadata(m, arnOf(c, m.featureGroup)));
   const sorted = documents.filter((doc) => matchesSearch(doc, expression)).sort(compareForSort(req.SortBy as string | undefined, order as "Ascending" | "Descending"));
   const start = req.NextToken === undefined || req.NextToken === "" ? 0 : Number(req.NextToken);

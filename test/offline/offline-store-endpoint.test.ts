@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { api, createGroup, putRecord } from "../helpers";
+import { drainShards, waitForOfflineRows } from "./support";
+
+describe("offline store description for external engines", () => {
+  it("lists the manifest's files with stats, and SQL that names exactly those files", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1, features: [{ name: "age", type: "Integral" }, { name: "tags", type: "String", collection: { type: "List" } }] });
+    await putRecord(group, { id: "u1", ts: "2026-03-01T10:15:00Z", age: 1, tags: ["a"] });
+    await putRecord(group, { id: "u2", ts: "2026-03-01T11:45:00Z", age: 2 });
+    await drainShards(group);
+    await waitForOfflineRows(group, 2);
+    const res = await api("GET", `/v1/feature-groups/${group}/offline-store`);
+    expect(res.status).toBe(200);
+    const { generation } = (await api("GET", `/v1/feature-groups/${group}`)).body;
+    expect(res.body.location).toBe(`s3://feature-store-offline/offline-store/${group}/${generation}/data/`);
+    expect(res.body.stats).toMatchObject({ files: 2, rows: 2, partitions: 2, minEventTime: "2026-03-01T10:15:00.000Z", maxEventTime: "2026-03-01T11:45:00.000Z" });
+    expect(res.body.files.map((f: { partition: string }) => f.partition)).toEqual(["year=2026/month=03/day=01/hour=10", "year=2026/month=03/day=01/hour=11"]);
+    for (const file of res.body.files) expect(res.body.sql.duckdb).toContain(file.uri);
+    expect(res.body.sql.duckdb).toContain("hive_partitioning = true");
+    expect(res.body.columns).toEqual([
+      { name: "id", hiveType: "string" },
+      { name: "ts", hiveType: "string" },
+      { name: "age", hiveType: "bigint" },
+      { name: "tags", hiveType: "array<string>" },
+      { name: "write_time", hiveType: "timestamp" },
+      { name: "api_invocation_time", hiveType: "timestamp" },
+      { name: "is_deleted", hiveType: "boolean" },
+    ]);
+    expect(res.body.sql.athena).toMatch(/CREATE EXTERNAL TABLE[\s\S]*PARTITIONED BY \(`year` string, `month` string, `day` string, `hour` string\)[\s\S]*STORED AS PARQUET[\s\S]*LOCATION 's3:\/\//);
+    expect(res.body.sql.spark).toContain("LOCATION 's3a://");
+  }, 30_000);
+
+  it("refuses a group without an offline store", async () => {
+    const group = await createGroup();
+    const res = await api("GET", `/v1/feature-groups/${group}/offline-store`);
+    expect(res.status).toBe(400);
+  });
+});
