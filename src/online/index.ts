@@ -1,3 +1,4 @@
 export { RecordShard } from "./shard";
 export { shardIndexOf, shardName, fnv1a32 } from "./routing";
 export * from "./protocol";
+export type { OutboxStatus } from "./outbox";

@@ -138,3 +138,18 @@ export function recordFailedAttempt(sql: SqlStorage, batches: readonly number[])
   }
   return highest;
 }
+
+export interface OutboxStatus {
+  rows: number;
+  sealedBatches: number;
+  /** Failed sends of the most-retried waiting batch. */
+  maxAttempts: number;
+  oldestAt: number | null;
+}
+
+/** What a shard still owes the offline store, and how its sends are going. */
+export function outboxStatus(sql: SqlStorage): OutboxStatus {
+  const rows = sql.exec<{ rows: number; oldest: number | null }>("SELECT COUNT(*) AS rows, MIN(created_at) AS oldest FROM outbox").one();
+  const batches = sql.exec<{ batches: number; attempts: number | null }>("SELECT COUNT(*) AS batches, MAX(attempts) AS attempts FROM outbox_batches").one();
+  return { rows: rows.rows, sealedBatches: batches.batches, maxAttempts: batches.attempts ?? 0, oldestAt: rows.oldest };
+}

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { stagingPrefixOf } from "../offline/layout";
 import { drainOutbox, flushPolicyFrom, retryDelayMs, type DrainTarget, type FlushPolicy } from "./drain";
-import { outboxBacklog, type OutboxBacklog } from "./outbox";
+import { outboxBacklog, outboxStatus, type OutboxBacklog, type OutboxStatus } from "./outbox";
 import type {
   DeleteCommand,
   DeleteOutcome,
@@ -97,6 +97,11 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
+  }
+
+  /** The outbox backlog, for operators (also answered for a dropped generation). */
+  async outboxStatus(): Promise<OutboxStatus> {
+    return outboxStatus(this.ctx.storage.sql);
   }
 
   /** Learns a newer catalog version, so calls from stale caches are refused. */

@@ -11,7 +11,7 @@ import {
 } from "../catalog";
 import { fail, ok, type Result } from "../failure";
 import type { StoreContext } from "./context";
-import { onEveryShard } from "./shards";
+import { onEveryShard, shardStub } from "./shards";
 
 /**
  * Control-plane operations. They read D1 directly (never the cache) and tell
@@ -68,4 +68,25 @@ export async function deleteFeatureGroup(ctx: StoreContext, name: string): Promi
   }
   await removeFeatureGroup(ctx.db, group, ctx.now);
   return ok(undefined);
+}
+
+export interface OutboxSummary {
+  rows: number;
+  sealedBatches: number;
+  maxAttempts: number;
+  oldestAt: number | null;
+}
+
+/** Sums every shard's outbox: rows not yet in the offline store, and retries in progress. */
+export async function outboxSummary(ctx: StoreContext, group: FeatureGroup): Promise<OutboxSummary> {
+  const statuses = await Promise.all(Array.from({ length: group.shardCount }, (_, i) => shardStub(ctx, group.generation, i).outboxStatus()));
+  return statuses.reduce<OutboxSummary>(
+    (sum, s) => ({
+      rows: sum.rows + s.rows,
+      sealedBatches: sum.sealedBatches + s.sealedBatches,
+      maxAttempts: Math.max(sum.maxAttempts, s.maxAttempts),
+      oldestAt: s.oldestAt === null ? sum.oldestAt : sum.oldestAt === null ? s.oldestAt : Math.min(sum.oldestAt, s.oldestAt),
+    }),
+    { rows: 0, sealedBatches: 0, maxAttempts: 0, oldestAt: null },
+  );
 }

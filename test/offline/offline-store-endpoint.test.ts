@@ -30,6 +30,29 @@ describe("offline store description for external engines", () => {
     expect(res.body.sql.spark).toContain("LOCATION 's3a://");
   }, 30_000);
 
+  it("shows acknowledged rows still waiting in the outboxes as pending", async () => {
+    const group = await createGroup({ offline: true, shardCount: 2 });
+    await putRecord(group, { id: "u1", ts: "2026-03-01T10:15:00Z" });
+    await putRecord(group, { id: "u2", ts: "2026-03-01T10:16:00Z" });
+    const before = await api("GET", `/v1/feature-groups/${group}/offline-store`);
+    expect(before.body.pending).toMatchObject({ rows: 2, maxAttempts: 0 });
+    expect(before.body.stats.rows).toBe(0);
+    await drainShards(group);
+    const after = await api("GET", `/v1/feature-groups/${group}/offline-store`);
+    expect(after.body.pending).toMatchObject({ rows: 0, sealedBatches: 0, oldestAt: null });
+  });
+
+  it("lists dead letters kept from the dead-letter queue", async () => {
+    const { env, createMessageBatch, createExecutionContext, getQueueResult } = await import("cloudflare:test");
+    const worker = (await import("../../src/index")).default;
+    const batch = createMessageBatch("feature-store-offline-dlq", [{ id: "dead-1", timestamp: new Date(), attempts: 6, body: { v: 1, batchId: "g:0:1", generation: "g", rows: [] } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
+    const res = await api("GET", "/v1/offline/dead-letters");
+    expect(res.body.deadLetters).toEqual([expect.objectContaining({ messageId: "dead-1", batchId: "g:0:1", attempts: 6 })]);
+  });
+
   it("refuses a group without an offline store", async () => {
     const group = await createGroup();
     const res = await api("GET", `/v1/feature-groups/${group}/offline-store`);

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureMetadata } from "../../catalog";
 import { invalid, orThrow } from "../../failure";
-import { MAX_CONTROL_BODY_BYTES } from "../../records";
-import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, updateFeatureGroup } from "../../service";
+import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
+import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import { readJsonBody } from "../body";
@@ -79,5 +79,10 @@ featureGroupRoutes.get("/:name/offline-store", async (c) => {
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));
-  return c.json(describeOfflineStore(c.env, group, await activeFiles(store.db, group.generation)));
+  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group)]);
+  return c.json({
+    ...describeOfflineStore(c.env, group, files),
+    // Rows acknowledged but not yet in a registered file, and failed sends being retried.
+    pending: { ...outbox, oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt) },
+  });
 });

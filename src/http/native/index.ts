@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { authenticate } from "../middleware";
 import { featureGroupRoutes } from "./feature-groups";
+import { offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 
 /** The native JSON API, mounted at /v1. Every route authenticates. */
@@ -10,4 +11,5 @@ export const nativeApi = new Hono<AppEnv>();
 nativeApi.use("*", authenticate);
 nativeApi.get("/health", (c) => c.json({ status: "ok" }));
 nativeApi.route("/feature-groups", featureGroupRoutes);
+nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/", recordRoutes);
