@@ -1,5 +1,5 @@
-import type { ServingGroup } from "../catalog";
-import { fail, ok, type Failure } from "../failure";
+import { servingGroup, type ServingGroup } from "../catalog";
+import { fail, ok, type Failure, type Result } from "../failure";
 import { shardIndexOf, type GetOutcome, type StoredRecord } from "../online";
 import { parseFeatureSubset, parseRecordIdentifier } from "../records";
 import type { StoreContext } from "./context";
@@ -18,10 +18,22 @@ export interface BatchGetResult {
 }
 
 /**
- * Reads many identifiers from many groups: one call per shard touched, all
- * in parallel. Each group succeeds or fails on its own.
+ * Shard calls one batch get may make. Workers allow 1,000 subrequests per
+ * invocation; the rest of the budget covers catalog reads.
  */
-export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<BatchGetResult> {
+export const MAX_SHARD_CALLS_PER_BATCH = 900;
+
+/**
+ * Reads many identifiers from many groups: one call per shard touched, all
+ * in parallel. Each group succeeds or fails on its own. A request that would
+ * touch more shards than one invocation may call is refused whole.
+ */
+export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<Result<BatchGetResult>> {
+  const servings = await Promise.all(requests.map((req) => servingGroup(ctx.db, req.featureGroup, ctx.now)));
+  const shardCalls = requests.reduce((sum, req, i) => sum + Math.min(new Set(req.recordIdentifiers).size, servings[i]?.group.shardCount ?? 0), 0);
+  if (shardCalls > MAX_SHARD_CALLS_PER_BATCH) {
+    return fail({ reason: "invalid_field", field: "requests", rule: `touch at most ${MAX_SHARD_CALLS_PER_BATCH} record shards per request (this one touches up to ${shardCalls}); split it` });
+  }
   const result: BatchGetResult = { found: [], misses: [], errors: [] };
   await Promise.all(
     requests.map(async (req, index) => {
@@ -29,7 +41,7 @@ export async function batchGetRecords(ctx: StoreContext, requests: readonly Batc
       if (!outcome.ok) result.errors.push({ featureGroup: req.featureGroup, failure: outcome.failure });
     }),
   );
-  return result;
+  return ok(result);
 }
 
 async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: BatchGetRequest, field: string, result: BatchGetResult): Promise<Attempt<void>> {

@@ -64,6 +64,19 @@ describe("BatchGetRecord", () => {
     expect(codes).toHaveLength(3);
   });
 
+  it("refuses a request that would touch more shards than one invocation may call", async () => {
+    const groups = [];
+    for (let i = 0; i < 10; i++) groups.push(await createGroup({ shardCount: 128 }));
+    const ids = Array.from({ length: 100 }, (_, i) => `id-${i}`);
+    const res = await batchGet(groups.map((featureGroup) => ({ featureGroup, recordIdentifiers: ids })));
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe("requests");
+    expect(res.body.error.message).toMatch(/at most 900 record shards/);
+    const fits = await batchGet(groups.slice(0, 9).map((featureGroup) => ({ featureGroup, recordIdentifiers: ids })));
+    expect(fits.status).toBe(200);
+    expect(fits.body.misses).toHaveLength(900);
+  }, 30_000);
+
   it("answers a repeated identifier once", async () => {
     const group = await createGroup();
     await putRecord(group, { id: "u1", ts: at(0) });

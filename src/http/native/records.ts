@@ -186,7 +186,7 @@ function parseBatchGet(body: unknown): Result<BatchGetRequest[]> {
 
 recordRoutes.post("/records/batch-get", async (c) => {
   const requests = orThrow(parseBatchGet(orThrow(await readJsonBody(c.req.raw, MAX_BATCH_GET_BODY_BYTES))));
-  const result = await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`);
+  const result = orThrow(await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`));
   // Records are spliced in as stored JSON text: no parse and re-encode per record.
   const records = result.found.map(
     ({ featureGroup, record }) =>
