@@ -1,23 +1,37 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
-// Tests run inside workerd with the worker's real bindings from wrangler.toml:
-// local D1 (migrated in test/setup.ts) and SQLite-backed Durable Objects.
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async () => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-          FS_ROOT_ACCESS_KEY_ID: "AKTESTROOT",
-          FS_ROOT_SECRET_ACCESS_KEY: "test-root-secret",
+  test: {
+    projects: [
+      // Tests run inside workerd with the worker's real bindings from wrangler.toml:
+      // local D1 (migrated in test/setup.ts) and SQLite-backed Durable Objects.
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            // The API worker plus the query worker's entrypoint: QUERY binds to
+            // it here, so time-travel routes cross a real service binding.
+            main: "./test/worker-entry.ts",
+            miniflare: {
+              serviceBindings: { QUERY: { name: "edge-feature-store", entrypoint: "QueryService" } },
+              // Deliver offline batches promptly instead of after the 5 s batch window.
+              queueConsumers: { "feature-store-offline": { maxBatchTimeout: 1 } },
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                FS_ROOT_ACCESS_KEY_ID: "AKTESTROOT",
+                FS_ROOT_SECRET_ACCESS_KEY: "test-root-secret",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/sdk/**"],
+          setupFiles: ["./test/setup.ts"],
         },
       },
-    })),
-  ],
-  test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["./test/setup.ts"],
+    ],
   },
 });

@@ -38,6 +38,8 @@ Try:
   curl -H "Authorization: Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:$(grep FS_ROOT_SECRET_ACCESS_KEY ${DEV_VARS} | cut -d'"' -f2)" http://127.0.0.1:${port}/v1/health
 `);
 
-const dev = wrangler(["dev", "--ip", "127.0.0.1", "--port", port, "--persist-to", persist]);
+// Both workers in one session: the API worker (first, serves the port) and the
+// query worker it reaches through the QUERY service binding.
+const dev = wrangler(["dev", "-c", "wrangler.toml", "-c", "wrangler.query.toml", "--ip", "127.0.0.1", "--port", port, "--persist-to", persist]);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,5 +1,6 @@
 import type { OfflineMessage } from "./offline/message";
 import type { RecordShard } from "./online/shard";
+import type { QueryService } from "./query/worker";
 
 /** The API worker's bindings, typed once. Contexts take only what they need. */
 export interface Env {
@@ -13,6 +14,8 @@ export interface Env {
   FS_REGION: string;
   /** Offline store: Parquet objects and staged oversized batches. */
   OFFLINE_BUCKET: R2Bucket;
+  /** The time-travel query worker (service binding, RPC). */
+  QUERY: Service<QueryService>;
   /** Outbox batches on their way to the offline writer. */
   OFFLINE_QUEUE: Queue<OfflineMessage>;
   /** Key prefix inside the bucket (default "offline-store"). */

@@ -1,7 +1,8 @@
-import { Bool, Field, Float64, Int64, List, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector } from "apache-arrow";
+import { Bool, Field, Float64, Int64, List, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, type DataType, type Vector } from "apache-arrow";
 import { Compression, initSync, readParquet, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/esm";
 import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
 import type { FeatureDefinition, FeatureType, FeatureValue } from "../records";
+import { columnVector } from "./arrow-columns";
 
 /**
  * Parquet encoding of offline rows: apache-arrow builds the columns,
@@ -42,26 +43,17 @@ export function arrowType(def: FeatureDefinition): DataType {
   return def.collection ? new List(new Field("element", scalar, true)) : scalar;
 }
 
-function arrowScalar(type: FeatureType, value: string | number): string | number | bigint {
-  return type === "Integral" ? BigInt(value) : value;
-}
-
 function column(def: FeatureDefinition, rows: readonly OfflineRowValues[]): Vector {
-  const data = rows.map((row) => {
-    const value = row.values[def.name];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.map((v) => arrowScalar(def.type, v)) : arrowScalar(def.type, value);
-  });
-  return vectorFromArray(data, arrowType(def));
+  return columnVector(arrowType(def), rows.map((row) => row.values[def.name] ?? null));
 }
 
 /** Builds the Arrow table of a file's rows. */
 export function offlineTable(features: readonly FeatureDefinition[], rows: readonly OfflineRowValues[]): Table {
   const columns: Record<string, Vector> = {};
   for (const def of features) columns[def.name] = column(def, rows);
-  columns.write_time = vectorFromArray(rows.map((r) => r.writeTimeMs), new TimestampMillisecond("UTC"));
-  columns.api_invocation_time = vectorFromArray(rows.map((r) => r.apiInvocationTimeMs), new TimestampMillisecond("UTC"));
-  columns.is_deleted = vectorFromArray(rows.map((r) => r.isDeleted), new Bool());
+  columns.write_time = columnVector(new TimestampMillisecond("UTC"), rows.map((r) => r.writeTimeMs));
+  columns.api_invocation_time = columnVector(new TimestampMillisecond("UTC"), rows.map((r) => r.apiInvocationTimeMs));
+  columns.is_deleted = columnVector(new Bool(), rows.map((r) => r.isDeleted));
   return new Table(columns);
 }
 

@@ -4,6 +4,7 @@ import { authenticate } from "../middleware";
 import { featureGroupRoutes } from "./feature-groups";
 import { offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
+import { timeTravelRoutes } from "./time-travel";
 
 /** The native JSON API, mounted at /v1. Every route authenticates. */
 export const nativeApi = new Hono<AppEnv>();
@@ -12,4 +13,5 @@ nativeApi.use("*", authenticate);
 nativeApi.get("/health", (c) => c.json({ status: "ok" }));
 nativeApi.route("/feature-groups", featureGroupRoutes);
 nativeApi.route("/offline", offlineRoutes);
+nativeApi.route("/", timeTravelRoutes);
 nativeApi.route("/", recordRoutes);
