@@ -32,6 +32,19 @@ export default defineConfig({
           setupFiles: ["./test/setup.ts"],
         },
       },
+      // Wire tests in plain Node: the bundled worker runs in workerd on real
+      // HTTP loopback (test/sdk/global-setup.ts) and the official AWS SDK
+      // clients talk to it over the network, SigV4 and all.
+      {
+        test: {
+          name: "sdk",
+          environment: "node",
+          include: ["test/sdk/**/*.test.ts"],
+          globalSetup: ["./test/sdk/global-setup.ts"],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -72,6 +72,7 @@ const metadataUpdateSchema = z.strictObject({
 });
 
 export interface CreateFeatureGroupInput {
+  sagemakerSettings?: Record<string, unknown>;
   name: string;
   recordIdentifierFeature: string;
   eventTimeFeature: string;

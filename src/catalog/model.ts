@@ -18,6 +18,8 @@ export interface FeatureGroup {
   description?: string;
   tags: Tag[];
   status: FeatureGroupStatus;
+  /** SageMaker-only settings as the client sent them (see schema.ts). */
+  sagemakerSettings?: Record<string, unknown>;
   shardCount: number;
   catalogVersion: number;
   createdAt: number;

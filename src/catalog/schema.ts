@@ -20,6 +20,11 @@ export const featureGroups = sqliteTable("feature_groups", {
   tags: text("tags").notNull().default("[]"),
   status: text("status").notNull(),
   shardCount: integer("shard_count").notNull(),
+  /**
+   * SageMaker settings kept only to describe them back (RoleArn, the offline
+   * S3Uri as given, KMS key ids, table format, throughput), as JSON.
+   */
+  sagemakerSettings: text("sagemaker_settings"),
   /** Bumped whenever something the hot path caches changes (features, TTL). */
   catalogVersion: integer("catalog_version").notNull().default(1),
   createdAt: integer("created_at").notNull(),

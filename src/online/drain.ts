@@ -43,6 +43,10 @@ const MAX_ROWS_PER_MESSAGE = 500;
 /** Sends per alarm run, so one run stays short; the alarm re-arms for the rest. */
 const MAX_SENDS_PER_RUN = 20;
 
+const utf8 = new TextEncoder();
+/** Queues limit bytes, not characters: "€" is three. */
+const byteLength = (body: OfflineMessage) => utf8.encode(JSON.stringify(body)).byteLength;
+
 export type DrainResult = { sent: number; more: boolean } | { sent: number; failedAttempts: number; error: string };
 
 export async function drainOutbox(storage: DurableObjectStorage, target: DrainTarget, now: number): Promise<DrainResult> {
@@ -53,26 +57,28 @@ export async function drainOutbox(storage: DurableObjectStorage, target: DrainTa
     const batches = sealedBatches(storage.sql, MAX_SEND_MESSAGES);
     if (batches.length === 0) return { sent, more: false };
     const messages: { batch: number; body: OfflineMessage; bytes: number }[] = [];
-    let total = 0;
-    for (const b of batches) {
-      const batchId = `${target.shardName}:${b.batch}`;
-      let body: OfflineMessage = { v: OFFLINE_MESSAGE_VERSION, batchId, generation, rows: b.rows };
-      let bytes = JSON.stringify(body).length;
-      if (bytes > MAX_MESSAGE_BYTES) {
-        // One record can exceed a message: its rows travel through R2.
-        const staged = `${target.stagingPrefix}/${batchId.replaceAll(":", "/")}.json`;
-        await target.bucket.put(staged, JSON.stringify(b.rows));
-        body = { v: OFFLINE_MESSAGE_VERSION, batchId, generation, staged };
-        bytes = JSON.stringify(body).length;
-      }
-      if (messages.length > 0 && total + bytes > MAX_SEND_BYTES) break;
-      messages.push({ batch: b.batch, body, bytes });
-      total += bytes;
-    }
     try {
+      let total = 0;
+      for (const b of batches) {
+        const batchId = `${target.shardName}:${b.batch}`;
+        let body: OfflineMessage = { v: OFFLINE_MESSAGE_VERSION, batchId, generation, rows: b.rows };
+        let bytes = byteLength(body);
+        if (bytes > MAX_MESSAGE_BYTES) {
+          // One record can exceed a message: its rows travel through R2.
+          const staged = `${target.stagingPrefix}/${batchId.replaceAll(":", "/")}.json`;
+          await target.bucket.put(staged, JSON.stringify(b.rows));
+          body = { v: OFFLINE_MESSAGE_VERSION, batchId, generation, staged };
+          bytes = byteLength(body);
+        }
+        if (messages.length > 0 && total + bytes > MAX_SEND_BYTES) break;
+        messages.push({ batch: b.batch, body, bytes });
+        total += bytes;
+      }
       await target.queue.sendBatch(messages.map((m) => ({ body: m.body, contentType: "json" })));
     } catch (error) {
-      const failedAttempts = recordFailedAttempt(storage.sql, messages.map((m) => m.batch));
+      // A failed staging write counts as a failed send of the batches at hand.
+      const failed = messages.length > 0 ? messages.map((m) => m.batch) : batches.slice(0, 1).map((b) => b.batch);
+      const failedAttempts = recordFailedAttempt(storage.sql, failed);
       return { sent, failedAttempts, error: String(error) };
     }
     completeBatches(storage, messages.map((m) => m.batch));

@@ -61,7 +61,7 @@ export interface OutboxBacklog {
 export function outboxBacklog(sql: SqlStorage): OutboxBacklog {
   const row = sql
     .exec<{ rows: number; bytes: number | null; oldest: number | null }>(
-      "SELECT COUNT(*) AS rows, SUM(LENGTH(body)) AS bytes, MIN(created_at) AS oldest FROM outbox",
+      "SELECT COUNT(*) AS rows, SUM(LENGTH(CAST(body AS BLOB))) AS bytes, MIN(created_at) AS oldest FROM outbox",
     )
     .one();
   return { rows: row.rows, bytes: (row.bytes ?? 0) + row.rows * ROW_OVERHEAD_BYTES, oldestAt: row.oldest };
@@ -71,7 +71,7 @@ export function outboxBacklog(sql: SqlStorage): OutboxBacklog {
 export function sealOutbox(storage: DurableObjectStorage, limits: SealLimits, now: number): void {
   storage.transactionSync(() => {
     const sql = storage.sql;
-    const rows = sql.exec<{ seq: number; size: number }>("SELECT seq, LENGTH(body) + ? AS size FROM outbox WHERE batch IS NULL ORDER BY seq", ROW_OVERHEAD_BYTES).toArray();
+    const rows = sql.exec<{ seq: number; size: number }>("SELECT seq, LENGTH(CAST(body AS BLOB)) + ? AS size FROM outbox WHERE batch IS NULL ORDER BY seq", ROW_OVERHEAD_BYTES).toArray();
     let start = 0;
     while (start < rows.length) {
       let end = start;

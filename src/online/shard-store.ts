@@ -57,18 +57,45 @@ export function writeShardMeta(sql: SqlStorage, meta: ShardMeta): void {
   );
 }
 
-interface LiveRow {
-  event_key: string;
-  expires_at: number | null;
+interface ExpiringRow {
+  record_identifier: string;
+  expires_at: number;
+  offline: number;
+  body: string | null;
   [key: string]: SqlStorageValue;
 }
 
-/** The stored row for an identifier, or null when absent or expired. */
-function liveRow(sql: SqlStorage, recordIdentifier: string, now: number): LiveRow | null {
-  for (const row of sql.exec<LiveRow>("SELECT event_key, expires_at FROM records WHERE record_identifier = ?", recordIdentifier)) {
-    return row.expires_at !== null && row.expires_at <= now ? null : row;
+/**
+ * Removes an expired row as the expiry sweep does, writing its offline
+ * deletion row (at the expiry instant, so as-of reads before it still see
+ * the record) when its group has an offline store.
+ */
+function expireRow(sql: SqlStorage, row: ExpiringRow, catalogVersion: number, now: number): void {
+  sql.exec("DELETE FROM records WHERE record_identifier = ?", row.record_identifier);
+  if (row.offline && row.body !== null) {
+    appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: eventKeyFromEpochMs(row.expires_at), body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
   }
-  return null;
+}
+
+interface LiveRow {
+  event_key: string;
+  [key: string]: SqlStorageValue;
+}
+
+/**
+ * The live row for an identifier, or null. An expired row found here is
+ * swept first, exactly as the alarm would have, so the offline store gets
+ * its deletion row however late the alarm runs.
+ */
+function liveRow(sql: SqlStorage, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
+  const expired = sql
+    .exec<ExpiringRow>("SELECT record_identifier, expires_at, offline, body FROM records WHERE record_identifier = ? AND expires_at IS NOT NULL AND expires_at <= ?", recordIdentifier, now)
+    .toArray()[0];
+  if (expired) {
+    expireRow(sql, expired, catalogVersion, now);
+    return null;
+  }
+  return sql.exec<LiveRow>("SELECT event_key FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0] ?? null;
 }
 
 /** Applies a put: the online change and its outbox row commit together. */
@@ -77,7 +104,7 @@ export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: n
     const sql = storage.sql;
     let applied = false;
     if (cmd.online) {
-      const stored = liveRow(sql, cmd.recordIdentifier, now);
+      const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
       if (!stored || cmd.eventKey >= stored.event_key) {
         sql.exec(
           `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
@@ -142,7 +169,7 @@ export function deleteRecord(storage: DurableObjectStorage, cmd: DeleteCommand, 
     const sql = storage.sql;
     let outcome: DeleteOutcome = { outcome: "deleted" };
     if (cmd.online) {
-      const stored = liveRow(sql, cmd.recordIdentifier, now);
+      const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
       const newer = !stored || cmd.eventKey > stored.event_key;
       if (cmd.mode === "hard") {
         if (!newer && stored) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
@@ -231,19 +258,13 @@ export function removeExpired(storage: DurableObjectStorage, catalogVersion: num
   return storage.transactionSync(() => {
     const sql = storage.sql;
     const expired = sql
-      .exec<{ record_identifier: string; expires_at: number; offline: number; body: string | null }>(
+      .exec<ExpiringRow>(
         "SELECT record_identifier, expires_at, offline, body FROM records WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
         now,
         EXPIRY_SWEEP_BATCH,
       )
       .toArray();
-    for (const row of expired) {
-      sql.exec("DELETE FROM records WHERE record_identifier = ?", row.record_identifier);
-      if (row.offline && row.body !== null) {
-        // The deletion happens at the expiry instant, so as-of reads before it still see the record.
-        appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: eventKeyFromEpochMs(row.expires_at), body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
-      }
-    }
+    for (const row of expired) expireRow(sql, row, catalogVersion, now);
     return expired.length;
   });
 }

@@ -113,8 +113,14 @@ export class RecordShard extends DurableObject<Env> {
   async drop(): Promise<void> {
     dropRecords(this.ctx.storage);
     this.#saveMeta({ ...this.#meta, dropped: true });
-    await this.ctx.storage.deleteAlarm();
-    this.#alarmAt = null;
+    // Acknowledged offline rows still go out; only then may the alarm stop.
+    this.#backlog = outboxBacklog(this.ctx.storage.sql);
+    if (this.#backlog.rows > 0) {
+      await this.#scheduleAlarm(Date.now());
+    } else {
+      await this.ctx.storage.deleteAlarm();
+      this.#alarmAt = null;
+    }
   }
 
   /**

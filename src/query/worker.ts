@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { catalogDb } from "../catalog";
 import type { Result } from "../failure";
 import { asOfQuery, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
+import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
 import type { ReadStats } from "./offline-reader";
 
 /**
@@ -18,6 +19,10 @@ export interface QueryEnv {
 export class QueryService extends WorkerEntrypoint<QueryEnv> {
   async asOf(query: AsOfQuery): Promise<Result<AsOfResult>> {
     return asOfQuery({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query);
+  }
+
+  async dataset(query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
+    return buildDataset({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query, entityColumns);
   }
 
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {

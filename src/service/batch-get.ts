@@ -1,5 +1,5 @@
 import { servingGroup, type ServingGroup } from "../catalog";
-import { fail, ok, type Failure, type Result } from "../failure";
+import { fail, ok, type Failure } from "../failure";
 import { shardIndexOf, type GetOutcome, type StoredRecord } from "../online";
 import { parseFeatureSubset, parseRecordIdentifier } from "../records";
 import type { StoreContext } from "./context";
@@ -13,6 +13,8 @@ export interface BatchGetRequest {
 
 export interface BatchGetResult {
   found: { featureGroup: string; record: StoredRecord }[];
+  /** Requests left for the client to send again: they did not fit this invocation's subrequest budget. */
+  unprocessed: BatchGetRequest[];
   misses: { featureGroup: string; recordIdentifier: string }[];
   errors: { featureGroup: string; recordIdentifier?: string; failure: Failure }[];
 }
@@ -25,23 +27,32 @@ export const MAX_SHARD_CALLS_PER_BATCH = 900;
 
 /**
  * Reads many identifiers from many groups: one call per shard touched, all
- * in parallel. Each group succeeds or fails on its own. A request that would
- * touch more shards than one invocation may call is refused whole.
+ * in parallel. Each group succeeds or fails on its own. Groups are taken in
+ * request order while their shard calls fit the invocation's budget; the
+ * rest come back as unprocessed (SageMaker's UnprocessedIdentifiers), for
+ * the client to send again, as the SDKs' batch helpers do.
  */
-export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<Result<BatchGetResult>> {
+export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<BatchGetResult> {
   const servings = await Promise.all(requests.map((req) => servingGroup(ctx.db, req.featureGroup, ctx.now)));
-  const shardCalls = requests.reduce((sum, req, i) => sum + Math.min(new Set(req.recordIdentifiers).size, servings[i]?.group.shardCount ?? 0), 0);
-  if (shardCalls > MAX_SHARD_CALLS_PER_BATCH) {
-    return fail({ reason: "invalid_field", field: "requests", rule: `touch at most ${MAX_SHARD_CALLS_PER_BATCH} record shards per request (this one touches up to ${shardCalls}); split it` });
-  }
-  const result: BatchGetResult = { found: [], misses: [], errors: [] };
+  const result: BatchGetResult = { found: [], unprocessed: [], misses: [], errors: [] };
+  const admitted: { req: BatchGetRequest; index: number }[] = [];
+  let budget = MAX_SHARD_CALLS_PER_BATCH;
+  requests.forEach((req, index) => {
+    const need = Math.min(new Set(req.recordIdentifiers).size, servings[index]?.group.shardCount ?? 0);
+    if (need > budget) {
+      result.unprocessed.push(req);
+      return;
+    }
+    budget -= need;
+    admitted.push({ req, index });
+  });
   await Promise.all(
-    requests.map(async (req, index) => {
+    admitted.map(async ({ req, index }) => {
       const outcome = await withServingGroup(ctx, req.featureGroup, async (serving) => batchGetGroup(ctx, serving, req, fieldPrefix(index), result));
       if (!outcome.ok) result.errors.push({ featureGroup: req.featureGroup, failure: outcome.failure });
     }),
   );
-  return ok(result);
+  return result;
 }
 
 async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: BatchGetRequest, field: string, result: BatchGetResult): Promise<Attempt<void>> {

@@ -19,10 +19,11 @@ import { onEveryShard, shardStub } from "./shards";
  * trust its cache (catalog/cache.ts).
  */
 
-export async function createFeatureGroup(ctx: StoreContext, body: unknown): Promise<Result<FeatureGroup>> {
+/** @param sagemakerSettings SageMaker-only settings to keep for Describe (control plane only). */
+export async function createFeatureGroup(ctx: StoreContext, body: unknown, sagemakerSettings?: Record<string, unknown>): Promise<Result<FeatureGroup>> {
   const input = parseCreateFeatureGroup(body);
   if (!input.ok) return input;
-  const created = await insertFeatureGroup(ctx.db, input.value, crypto.randomUUID(), ctx.now);
+  const created = await insertFeatureGroup(ctx.db, { ...input.value, ...(sagemakerSettings ? { sagemakerSettings } : {}) }, crypto.randomUUID(), ctx.now);
   if (created.ok) forgetServingGroup(created.value.name);
   return created;
 }

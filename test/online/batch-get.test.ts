@@ -64,17 +64,17 @@ describe("BatchGetRecord", () => {
     expect(codes).toHaveLength(3);
   });
 
-  it("refuses a request that would touch more shards than one invocation may call", async () => {
+  it("hands back as unprocessed the groups that do not fit one invocation's subrequest budget", async () => {
     const groups = [];
     for (let i = 0; i < 10; i++) groups.push(await createGroup({ shardCount: 128 }));
     const ids = Array.from({ length: 100 }, (_, i) => `id-${i}`);
     const res = await batchGet(groups.map((featureGroup) => ({ featureGroup, recordIdentifiers: ids })));
-    expect(res.status).toBe(400);
-    expect(res.body.error.field).toBe("requests");
-    expect(res.body.error.message).toMatch(/at most 900 record shards/);
-    const fits = await batchGet(groups.slice(0, 9).map((featureGroup) => ({ featureGroup, recordIdentifiers: ids })));
-    expect(fits.status).toBe(200);
-    expect(fits.body.misses).toHaveLength(900);
+    expect(res.status).toBe(200);
+    expect(res.body.misses).toHaveLength(900);
+    expect(res.body.unprocessed).toEqual([{ featureGroup: groups[9], recordIdentifiers: ids }]);
+    const again = await batchGet(res.body.unprocessed);
+    expect(again.body.misses).toHaveLength(100);
+    expect(again.body.unprocessed).toEqual([]);
   }, 30_000);
 
   it("answers a repeated identifier once", async () => {

@@ -186,7 +186,7 @@ function parseBatchGet(body: unknown): Result<BatchGetRequest[]> {
 
 recordRoutes.post("/records/batch-get", async (c) => {
   const requests = orThrow(parseBatchGet(orThrow(await readJsonBody(c.req.raw, MAX_BATCH_GET_BODY_BYTES))));
-  const result = orThrow(await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`));
+  const result = await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`);
   // Records are spliced in as stored JSON text: no parse and re-encode per record.
   const records = result.found.map(
     ({ featureGroup, record }) =>
@@ -197,5 +197,8 @@ recordRoutes.post("/records/batch-get", async (c) => {
     ...(recordIdentifier !== undefined ? { recordIdentifier } : {}),
     error: { code: failure.reason, message: failureMessage(failure) },
   }));
-  return rawJson(`{"records":[${records.join(",")}],"misses":${JSON.stringify(result.misses)},"errors":${JSON.stringify(errors)}}`);
+  const unprocessed = result.unprocessed.map((r) => ({ featureGroup: r.featureGroup, recordIdentifiers: r.recordIdentifiers, ...(r.features.length ? { features: r.features } : {}) }));
+  return rawJson(
+    `{"records":[${records.join(",")}],"misses":${JSON.stringify(result.misses)},"errors":${JSON.stringify(errors)},"unprocessed":${JSON.stringify(unprocessed)}}`,
+  );
 });

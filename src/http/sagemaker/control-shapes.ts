@@ -12,6 +12,8 @@ import { wireTtl } from "./wire";
 
 const seconds = (ms: number) => ms / 1000;
 
+type Json = Record<string, unknown>;
+
 /** A group's ARN, in the region the client signed for (FS_REGION otherwise). */
 export function arnOf(c: AppContext, name: string): string {
   const region = c.get("principal")?.region ?? c.env.FS_REGION;
@@ -27,16 +29,38 @@ export function wireFeatureDefinition(def: FeatureDefinition) {
   };
 }
 
-/** The offline store's location in R2 (the client's S3Uri is not used: the store writes its own bucket). */
+const object = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
+
+/**
+ * The offline store config as created, with ResolvedOutputS3Uri naming where
+ * the data really is: the store writes its own R2 bucket, whatever S3Uri
+ * the client gave.
+ */
 function offlineStoreConfig(env: OfflineLocationConfig, group: FeatureGroup) {
   const bucket = bucketNameOf(env);
+  const given = object(group.sagemakerSettings?.OfflineStoreConfig);
+  const s3 = object(given.S3StorageConfig);
   return {
-    S3StorageConfig: { S3Uri: `s3://${bucket}/${offlinePrefixOf(env)}`, ResolvedOutputS3Uri: `s3://${bucket}/${dataPrefix(env, group.name, group.generation)}` },
-    DisableGlueTableCreation: true,
+    ...given,
+    S3StorageConfig: { ...s3, S3Uri: typeof s3.S3Uri === "string" ? s3.S3Uri : `s3://${bucket}/${offlinePrefixOf(env)}`, ResolvedOutputS3Uri: `s3://${bucket}/${dataPrefix(env, group.name, group.generation)}` },
+    DisableGlueTableCreation: given.DisableGlueTableCreation ?? true,
+  };
+}
+
+/** SageMaker settings the client sent, kept to describe them back. */
+export function sagemakerSettingsOf(req: Json): Json {
+  const online = object(req.OnlineStoreConfig);
+  return {
+    ...(req.RoleArn !== undefined ? { RoleArn: req.RoleArn } : {}),
+    ...(req.ThroughputConfig !== undefined ? { ThroughputConfig: req.ThroughputConfig } : {}),
+    ...(req.OfflineStoreConfig !== undefined ? { OfflineStoreConfig: req.OfflineStoreConfig } : {}),
+    ...(online.SecurityConfig !== undefined ? { OnlineSecurityConfig: online.SecurityConfig } : {}),
+    ...(online.StorageType !== undefined ? { OnlineStorageType: online.StorageType } : {}),
   };
 }
 
 export function wireFeatureGroup(env: OfflineLocationConfig, group: FeatureGroup, arn: string) {
+  const settings = object(group.sagemakerSettings);
   return {
     FeatureGroupArn: arn,
     FeatureGroupName: group.name,
@@ -48,7 +72,11 @@ export function wireFeatureGroup(env: OfflineLocationConfig, group: FeatureGroup
     OnlineStoreConfig: {
       EnableOnlineStore: group.onlineStore.enabled,
       ...(group.onlineStore.ttl ? { TtlDuration: wireTtl(group.onlineStore.ttl) } : {}),
+      ...(settings.OnlineSecurityConfig !== undefined ? { SecurityConfig: settings.OnlineSecurityConfig } : {}),
+      ...(settings.OnlineStorageType !== undefined ? { StorageType: settings.OnlineStorageType } : {}),
     },
+    ...(settings.RoleArn !== undefined ? { RoleArn: settings.RoleArn } : {}),
+    ...(settings.ThroughputConfig !== undefined ? { ThroughputConfig: settings.ThroughputConfig } : {}),
     ...(group.offlineStore.enabled ? { OfflineStoreConfig: offlineStoreConfig(env, group) } : {}),
     FeatureGroupStatus: group.status,
     OfflineStoreStatus: { Status: group.offlineStore.enabled ? "Active" : "Disabled" },
@@ -80,9 +108,6 @@ export function wireFeatureMetadata(metadata: FeatureMetadata, arn: string) {
     Parameters: Object.entries(metadata.parameters).map(([Key, Value]) => ({ Key, Value })),
   };
 }
-
-type Json = Record<string, unknown>;
-const object = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
 
 function nativeFeature(raw: unknown) {
   const def = object(raw);

@@ -11,7 +11,7 @@ import { MAX_CONTROL_BODY_BYTES } from "../../records";
 import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, updateFeatureGroup } from "../../service";
 import { asObject, readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
-import { arnOf, nativeCreateBody, nativeUpdateBody, wireFeatureGroup, wireFeatureGroupSummary, wireFeatureMetadata, wireFieldFailure } from "./control-shapes";
+import { arnOf, nativeCreateBody, sagemakerSettingsOf, nativeUpdateBody, wireFeatureGroup, wireFeatureGroupSummary, wireFeatureMetadata, wireFieldFailure } from "./control-shapes";
 import { searchCatalog } from "./search";
 import { featureGroupName } from "./wire";
 
@@ -65,7 +65,7 @@ function timeFilter(req: Json, member: string): number | undefined {
 
 const handlers: Record<string, Handler> = {
   async CreateFeatureGroup(c, req) {
-    const group = wired(await createFeatureGroup(c.get("store"), nativeCreateBody(req)));
+    const group = wired(await createFeatureGroup(c.get("store"), nativeCreateBody(req), sagemakerSettingsOf(req)));
     return { FeatureGroupArn: arnOf(c, group.name) };
   },
 

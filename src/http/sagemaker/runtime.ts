@@ -166,7 +166,7 @@ runtimeApi.post("/BatchGetRecord", operation("BatchGetRecord"), async (c) => {
   const body = await jsonBody(c, MAX_BATCH_GET_BODY_BYTES);
   const withExpiry = orThrow(expirationWanted(body.ExpirationTimeResponse, "ExpirationTimeResponse"));
   const identifiers = orThrow(parseIdentifiers(body.Identifiers, c.env.FS_ACCOUNT_ID));
-  const result = orThrow(await batchGetRecords(c.get("store"), identifiers.map((i) => i.request), (i) => `Identifiers[${i}]`));
+  const result = await batchGetRecords(c.get("store"), identifiers.map((i) => i.request), (i) => `Identifiers[${i}]`);
   // Results name groups as the client did (a name or an ARN).
   const requestedName = new Map(identifiers.map((i) => [i.request.featureGroup, i.requested]));
   const asRequested = (name: string) => requestedName.get(name) ?? name;
@@ -183,7 +183,11 @@ runtimeApi.post("/BatchGetRecord", operation("BatchGetRecord"), async (c) => {
       ...wireRecordResult(record, withExpiry),
     })),
     Errors,
-    UnprocessedIdentifiers: [],
+    UnprocessedIdentifiers: result.unprocessed.map((r) => ({
+      FeatureGroupName: asRequested(r.featureGroup),
+      RecordIdentifiersValueAsString: r.recordIdentifiers,
+      ...(r.features.length ? { FeatureNames: r.features } : {}),
+    })),
   });
 });
 

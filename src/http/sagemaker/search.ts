@@ -1,10 +1,23 @@
 import { allFeatureGroups, listFeatureMetadata } from "../../catalog";
-import { compareForSort, matchesSearch, parseSearchExpression, type SearchDocument } from "../../catalog/search";
+import { compareForSort, matchesSearch, parseSearchExpression, type SearchDocument, type SearchExpression } from "../../catalog/search";
 import { invalid, orThrow } from "../../failure";
 import type { AppContext } from "../context";
 import { arnOf, wireFeatureGroup, wireFeatureMetadata } from "./control-shapes";
 
 type Json = Record<string, unknown>;
+
+const TIME_COMPARISONS = new Set(["Equals", "NotEquals", "GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"]);
+const TIME_VALUE = /^(\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|-?\d+(\.\d+)?)$/;
+
+/** Timestamp properties compare only with times (ISO-8601 or epoch seconds), as SageMaker requires. */
+function checkTimeFilters(expr: SearchExpression, field: string): void {
+  expr.filters.forEach((f, i) => {
+    if (/Time$/.test(f.name) && TIME_COMPARISONS.has(f.operator) && f.value !== undefined && !TIME_VALUE.test(f.value)) {
+      orThrow(invalid(`${field}.Filters[${i}].Value`, `must be a time (ISO-8601 or epoch seconds) to compare with ${f.name}`));
+    }
+  });
+  expr.subExpressions.forEach((sub, i) => checkTimeFilters(sub, `${field}.SubExpressions[${i}]`));
+}
 
 /**
  * SageMaker Search over the catalog: FeatureGroup and FeatureMetadata
@@ -15,6 +28,7 @@ export async function searchCatalog(c: AppContext, req: Json): Promise<Json> {
   const resource = req.Resource;
   if (resource !== "FeatureGroup" && resource !== "FeatureMetadata") orThrow(invalid("Resource", "must be FeatureGroup or FeatureMetadata (the resources this service holds)"));
   const expression = req.SearchExpression === undefined ? undefined : orThrow(parseSearchExpression(req.SearchExpression, "SearchExpression"));
+  if (expression) checkTimeFilters(expression, "SearchExpression");
   // AWS sorts Search results descending by default.
   const order = req.SortOrder ?? "Descending";
   if (order !== "Ascending" && order !== "Descending") orThrow(invalid("SortOrder", "must be Ascending or Descending"));

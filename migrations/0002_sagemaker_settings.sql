@@ -1,0 +1,1 @@
+ALTER TABLE `feature_groups` ADD `sagemaker_settings` text;

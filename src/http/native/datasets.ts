@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { fromZod, recordSchemaOf } from "../../catalog";
+import { FailureError, invalid, orThrow, type Result } from "../../failure";
+import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
+import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
+import { describeFeatureGroup } from "../../service";
+import { readJsonBody } from "../body";
+import type { AppContext, AppEnv } from "../context";
+import { parseCsv, toCsv } from "../csv";
+import { rawJson } from "../render";
+
+/**
+ * POST /v1/datasets: a point-in-time-correct training set from inline entity
+ * rows (JSON or CSV). Validated here; joined by the query worker.
+ */
+export const datasetRoutes = new Hono<AppEnv>();
+
+const MAX_DATASET_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_ENTITY_ROWS = 100_000;
+
+const requestSchema = z.strictObject({
+  entities: z.union([z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }), z.strictObject({ csv: z.string().min(1) })]),
+  timestampColumn: z.string().min(1),
+  featureGroups: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        features: z.array(z.string()).optional(),
+        entityColumn: z.string().min(1),
+        prefix: z.string().max(64).optional(),
+        lookback: z.strictObject({ unit: z.enum(TTL_UNITS), value: z.number().int().min(1) }).optional(),
+      }),
+    )
+    .min(1)
+    .max(20),
+  eventTimeOnly: z.boolean().default(false),
+  includeDeleted: z.boolean().default(false),
+  includeDuplicates: z.boolean().default(false),
+  mostRecent: z.number().int().min(1).max(100).default(1),
+  format: z.enum(["json", "ndjson", "csv"]).default("json"),
+});
+
+const TIMESTAMP_RULE = "must be an ISO-8601 UTC time or epoch seconds";
+
+function entityTime(field: string, raw: unknown): Result<EventTime> {
+  const asIso = typeof raw === "string" && /^\d{4}-/.test(raw);
+  const parsed = parseEventTime(field, asIso ? "String" : "Fractional", raw);
+  return parsed.ok ? parsed : invalid(field, TIMESTAMP_RULE);
+}
+
+async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>["featureGroups"]) {
+  const groups = [];
+  for (const [i, spec] of specs.entries()) {
+    const group = orThrow(await describeFeatureGroup(c.get("store"), spec.name));
+    if (!group.offlineStore.enabled) orThrow(invalid(`featureGroups[${i}].name`, `${group.name} has no offline store`));
+    const schema = recordSchemaOf(group);
+    const features = orThrow(parseFeatureSubset(schema, `featureGroups[${i}].features`, spec.features ?? [])) ?? group.features.map((f) => f.name);
+    const dataset: DatasetGroup = {
+      featureGroup: group.name,
+      generation: group.generation,
+      features,
+      prefix: spec.prefix ?? `${group.name}__`,
+      ...(spec.lookback ? { lookbackMs: ttlMs(spec.lookback) } : {}),
+    };
+    groups.push({ dataset, schema, entityColumn: spec.entityColumn });
+  }
+  return groups;
+}
+
+datasetRoutes.post("/", async (c) => {
+  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+  if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
+    orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
+  }
+  const rows = "rows" in req.entities ? req.entities.rows : orThrow(parseCsv(req.entities.csv, "entities.csv"));
+  if (rows.length > MAX_ENTITY_ROWS) orThrow(invalid("entities", `must hold at most ${MAX_ENTITY_ROWS} rows`));
+  const groups = await resolveGroups(c, req.featureGroups);
+  const entityColumns = Object.keys(rows[0] ?? {});
+  const entities: DatasetEntity[] = rows.map((row, n) => {
+    const time = orThrow(entityTime(`entities[${n}].${req.timestampColumn}`, row[req.timestampColumn]));
+    const recordIdentifiers = groups.map((g) => {
+      const field = `entities[${n}].${g.entityColumn}`;
+      const raw = row[g.entityColumn];
+      if (typeof raw !== "string" && typeof raw !== "number") throw new FailureError({ reason: "invalid_field", field, rule: "must be an identifier (string or integer)" });
+      return orThrow(parseRecordIdentifier(g.schema, field, raw));
+    });
+    return { columns: JSON.stringify(row), recordIdentifiers, eventKey: time.key, timeMs: time.epochMs };
+  });
+  const result = orThrow(
+    await c.env.QUERY.dataset(
+      {
+        groups: groups.map((g) => g.dataset),
+        entities,
+        options: { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent },
+      },
+      entityColumns,
+    ),
+  );
+  switch (req.format) {
+    case "csv":
+      return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { "content-type": "text/csv; charset=utf-8" });
+    case "ndjson":
+      return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { "content-type": "application/x-ndjson" });
+    case "json":
+      return rawJson(`{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)}}`);
+  }
+});
+

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { api, createGroup, putRecord } from "../helpers";
+import { drainShards, waitForOfflineRows } from "../offline/support";
+
+async function settle(group: string, rows: number) {
+  await drainShards(group);
+  await waitForOfflineRows(group, rows);
+}
+
+const dataset = (body: unknown) => api("POST", "/v1/datasets", body);
+/** After every write of these tests (write_time is "now"). */
+const FUTURE = "2099-01-01T00:00:00Z";
+
+describe("point-in-time datasets", () => {
+  it("takes the newest feature row with event time at or before each entity's timestamp", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", age: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-03T00:00:00Z", age: 3 });
+    await settle(group, 2);
+    const res = await dataset({
+      entities: { rows: [{ user: "u1", at: "2026-01-02T00:00:00Z", label: 0 }, { user: "u1", at: "2026-01-04T00:00:00Z", label: 1 }, { user: "u9", at: FUTURE, label: 1 }] },
+      timestampColumn: "at",
+      featureGroups: [{ name: group, features: ["age"], entityColumn: "user", prefix: "f_" }],
+      eventTimeOnly: true,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.columns).toEqual(["user", "at", "label", "f_age"]);
+    expect(res.body.rows).toEqual([
+      { user: "u1", at: "2026-01-02T00:00:00Z", label: 0, f_age: 1 },
+      { user: "u1", at: "2026-01-04T00:00:00Z", label: 1, f_age: 3 },
+      { user: "u9", at: FUTURE, label: 1, f_age: null },
+    ]);
+  }, 30_000);
+
+  it("does not leak values written after the entity timestamp unless event-time-only semantics are asked for", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", age: 1 });
+    await settle(group, 1);
+    // The row's event time is long past, but it was written now: at 2026-06-01 nobody knew it.
+    const body = {
+      entities: { rows: [{ user: "u1", at: "2026-06-01T00:00:00Z" }, { user: "u1", at: FUTURE }] },
+      timestampColumn: "at",
+      featureGroups: [{ name: group, features: ["age"], entityColumn: "user", prefix: "" }],
+    };
+    expect((await dataset(body)).body.rows.map((r: { age: number | null }) => r.age)).toEqual([null, 1]);
+    expect((await dataset({ ...body, eventTimeOnly: true })).body.rows.map((r: { age: number | null }) => r.age)).toEqual([1, 1]);
+  }, 30_000);
+
+  it("hides data behind a newer deletion, and shows it when deletions are included", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", age: 1 });
+    await api("DELETE", `/v1/feature-groups/${group}/records/u1?eventTime=2026-01-02T00:00:00Z`);
+    await settle(group, 2);
+    const body = { entities: { rows: [{ user: "u1", at: FUTURE }] }, timestampColumn: "at", featureGroups: [{ name: group, features: ["age"], entityColumn: "user", prefix: "" }] };
+    expect((await dataset(body)).body.rows).toEqual([{ user: "u1", at: FUTURE, age: null }]);
+    expect((await dataset({ ...body, includeDeleted: true })).body.rows).toEqual([{ user: "u1", at: FUTURE, age: null, is_deleted: true }]);
+  }, 30_000);
+
+  it("joins several groups with their prefixes, from CSV entities to CSV output", async () => {
+    const users = await createGroup({ offline: true, shardCount: 1 });
+    const items = await createGroup({ offline: true, shardCount: 1, identifierType: "Integral", features: [{ name: "price", type: "Fractional" }] });
+    await putRecord(users, { id: "u1", ts: "2026-01-01T00:00:00Z", city: "Oslo, NO" });
+    await putRecord(items, { id: 7, ts: "2026-01-01T00:00:00Z", price: 9.5 });
+    await settle(users, 1);
+    await settle(items, 1);
+    const res = await api("POST", "/v1/datasets", {
+      entities: { csv: `user,item,at,clicked\nu1,007,${FUTURE},1\nu2,7,${FUTURE},0\n` },
+      timestampColumn: "at",
+      featureGroups: [
+        { name: users, features: ["city"], entityColumn: "user", prefix: "u_" },
+        { name: items, features: ["price"], entityColumn: "item", prefix: "i_" },
+      ],
+      format: "csv",
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    expect(res.text).toBe(`user,item,at,clicked,u_city,i_price\nu1,007,${FUTURE},1,"Oslo, NO",9.5\nu2,7,${FUTURE},0,,9.5\n`);
+  }, 30_000);
+
+  it("returns the N most recent rows per entity when asked", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    for (const day of [1, 2, 3]) await putRecord(group, { id: "u1", ts: `2026-01-0${day}T00:00:00Z`, age: day });
+    await settle(group, 3);
+    const res = await dataset({ entities: { rows: [{ user: "u1", at: FUTURE }] }, timestampColumn: "at", featureGroups: [{ name: group, features: ["age"], entityColumn: "user", prefix: "" }], mostRecent: 2, format: "ndjson" });
+    expect(res.text.trim().split("\n").map((l) => JSON.parse(l).age)).toEqual([3, 2]);
+  }, 30_000);
+
+  it("refuses bad requests with a 400 naming the field", async () => {
+    const group = await createGroup({ offline: true });
+    const cases: [unknown, string][] = [
+      [{ entities: { rows: [{ u: "a", at: "x" }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities[0].at"],
+      [{ entities: { rows: [{ u: {}, at: FUTURE }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities[0].u"],
+      [{ entities: { rows: [{ u: "a", at: FUTURE }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u", features: ["nope"] }] }, "featureGroups[0].features"],
+      [{ entities: { csv: 'u,at\n"a,1' }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities.csv"],
+      [{ entities: { rows: [] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities.rows"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await dataset(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.field).toBe(field);
+    }
+  });
+});
