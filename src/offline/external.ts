@@ -36,6 +36,11 @@ function hiveType(def: FeatureDefinition): string {
 }
 
 const quoteSql = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The table name the generated DDL gives a group (SQL identifiers avoid "-"). */
+export function tableNameOf(featureGroup: string): string {
+  return featureGroup.replaceAll("-", "_");
+}
 const PARTITION_COLUMNS = ["year", "month", "day", "hour"];
 
 export function describeOfflineStore(
@@ -53,7 +58,7 @@ export function describeOfflineStore(
     { name: "is_deleted", hiveType: "boolean" },
   ];
   const uris = files.map((f) => `s3://${bucket}/${f.key}`);
-  const table = group.name.replaceAll("-", "_");
+  const table = tableNameOf(group.name);
   const columnList = columns.map((c) => `  \`${c.name}\` ${c.hiveType}`).join(",\n");
   const partitions = PARTITION_COLUMNS.map((p) => `\`${p}\` string`).join(", ");
   const ddl = (keyword: string, loc: string) =>

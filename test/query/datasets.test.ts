@@ -101,3 +101,30 @@ describe("point-in-time datasets", () => {
     }
   });
 });
+
+describe("point-in-time SQL for external engines", () => {
+  it("generates the same join for DuckDB over the manifest's files and for Athena and Spark over the tables", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", age: 1 });
+    await settle(group, 1);
+    const files = (await api("GET", `/v1/feature-groups/${group}/offline-store`)).body.files as { uri: string }[];
+    const res = await api("POST", "/v1/datasets/sql", {
+      timestampColumn: "at",
+      entityColumns: ["user", "at", "label"],
+      featureGroups: [{ name: group, features: ["age"], entityColumn: "user", prefix: "f_", lookback: { unit: "Days", value: 30 } }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.duckdb).toContain(`read_parquet(['${files[0]!.uri}']`);
+    expect(res.body.duckdb).toContain("r.write_time <=");
+    expect(res.body.duckdb).toContain(`AS "f_age"`);
+    expect(res.body.athena).toContain(`JOIN "${group.replaceAll("-", "_")}" r`);
+    expect(res.body.athena).toContain("from_iso8601_timestamp");
+    expect(res.body.spark).toContain("to_timestamp");
+    expect(res.body.spark).toContain("make_interval(0, 0, 0, 0, 0, 0, 2592000)");
+    const eventOnly = await api("POST", "/v1/datasets/sql", { timestampColumn: "at", entityColumns: ["user", "at"], eventTimeOnly: true, featureGroups: [{ name: group, entityColumn: "user" }] });
+    expect(eventOnly.body.duckdb).not.toContain("write_time <=");
+    const bad = await api("POST", "/v1/datasets/sql", { timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "user" }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe("entityColumns");
+  }, 30_000);
+});

@@ -3,7 +3,10 @@ import { z } from "zod";
 import { fromZod, recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
 import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
+import { describeOfflineStore, tableNameOf } from "../../offline/external";
+import { activeFiles } from "../../offline/manifest";
 import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
+import { pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
@@ -41,6 +44,13 @@ const requestSchema = z.strictObject({
   format: z.enum(["json", "ndjson", "csv"]).default("json"),
 });
 
+/** The same request, for SQL: entities may be left out when their columns are named. */
+const sqlRequestSchema = requestSchema.omit({ entities: true, format: true, mostRecent: true, includeDuplicates: true, includeDeleted: true }).extend({
+  entityTable: z.string().min(1).max(128).default("entities"),
+  entityColumns: z.array(z.string().min(1)).min(1),
+  entityTimestamps: z.enum(["iso", "epoch"]).default("iso"),
+});
+
 const TIMESTAMP_RULE = "must be an ISO-8601 UTC time or epoch seconds";
 
 function entityTime(field: string, raw: unknown): Result<EventTime> {
@@ -50,9 +60,10 @@ function entityTime(field: string, raw: unknown): Result<EventTime> {
 }
 
 async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>["featureGroups"]) {
+  const store = c.get("store");
   const groups = [];
   for (const [i, spec] of specs.entries()) {
-    const group = orThrow(await describeFeatureGroup(c.get("store"), spec.name));
+    const group = orThrow(await describeFeatureGroup(store, spec.name));
     if (!group.offlineStore.enabled) orThrow(invalid(`featureGroups[${i}].name`, `${group.name} has no offline store`));
     const schema = recordSchemaOf(group);
     const features = orThrow(parseFeatureSubset(schema, `featureGroups[${i}].features`, spec.features ?? [])) ?? group.features.map((f) => f.name);
@@ -63,7 +74,7 @@ async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>
       prefix: spec.prefix ?? `${group.name}__`,
       ...(spec.lookback ? { lookbackMs: ttlMs(spec.lookback) } : {}),
     };
-    groups.push({ dataset, schema, entityColumn: spec.entityColumn });
+    groups.push({ dataset, schema, group, entityColumn: spec.entityColumn, lookbackSeconds: spec.lookback ? ttlMs(spec.lookback) / 1000 : undefined });
   }
   return groups;
 }
@@ -107,3 +118,30 @@ datasetRoutes.post("/", async (c) => {
   }
 });
 
+
+/**
+ * POST /v1/datasets/sql: the same point-in-time join as SQL for DuckDB (over
+ * the manifest's files), Athena/Trino and Spark (over the offline-store
+ * tables), for datasets that outgrow one worker.
+ */
+datasetRoutes.post("/sql", async (c) => {
+  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+  const groups = await resolveGroups(c, req.featureGroups);
+  const sqlGroups: SqlGroup[] = await Promise.all(
+    groups.map(async (g) => ({
+      featureGroup: g.group.name,
+      recordIdentifierFeature: g.group.recordIdentifierFeature,
+      eventTimeFeature: g.group.eventTimeFeature,
+      definitions: g.group.features,
+      features: g.dataset.features,
+      entityColumn: g.entityColumn,
+      prefix: g.dataset.prefix,
+      ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
+      fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
+      tableName: tableNameOf(g.group.name),
+    })),
+  );
+  const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
+  const epoch = req.entityTimestamps === "epoch";
+  return c.json({ duckdb: pointInTimeSql("duckdb", request, epoch), athena: pointInTimeSql("athena", request, epoch), spark: pointInTimeSql("spark", request, epoch) });
+});
