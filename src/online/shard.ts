@@ -66,6 +66,27 @@ export class RecordShard extends DurableObject<Env> {
     return outcome;
   }
 
+  /**
+   * Applies many puts in order (bulk ingest): one RPC and one storage
+   * commit for the lot, with the same event-time rule as single puts.
+   */
+  async putMany(cmds: PutCommand[]): Promise<ShardReply<{ applied: boolean[] }>> {
+    const first = cmds[0];
+    if (!first) return { applied: [] };
+    const refusal = this.#check(first);
+    if (refusal) return refusal;
+    const now = Date.now();
+    const applied = this.ctx.storage.transactionSync(() => cmds.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
+    let earliestExpiry: number | null = null;
+    for (const [i, cmd] of cmds.entries()) {
+      if (cmd.offline) this.#backlog = { rows: this.#backlog.rows + 1, bytes: this.#backlog.bytes + cmd.body.length, oldestAt: this.#backlog.oldestAt ?? now };
+      if (applied[i] && cmd.expiresAtMs !== null) earliestExpiry = Math.min(earliestExpiry ?? cmd.expiresAtMs, cmd.expiresAtMs);
+    }
+    if (cmds.some((c) => c.offline)) await this.#scheduleFlush(now);
+    if (earliestExpiry !== null) await this.#scheduleAlarm(earliestExpiry);
+    return { applied };
+  }
+
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;

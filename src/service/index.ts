@@ -5,3 +5,4 @@ export * from "./batch-get";
 export * from "./update-record";
 export * from "./list-records";
 export * from "./feature-groups";
+export * from "./bulk-ingest";
