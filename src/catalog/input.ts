@@ -16,7 +16,7 @@ import {
   type FeatureDefinition,
   type TtlDuration,
 } from "../records";
-import type { Tag } from "./model";
+import type { FeatureGroup } from "./model";
 
 /**
  * Parsers for catalog requests: shape checks with zod, then the rules that
@@ -71,18 +71,11 @@ const metadataUpdateSchema = z.strictObject({
   removeParameters: z.array(z.string().min(1).max(255)).max(25).optional(),
 });
 
-export interface CreateFeatureGroupInput {
-  sagemakerSettings?: Record<string, unknown>;
-  name: string;
-  recordIdentifierFeature: string;
-  eventTimeFeature: string;
-  features: FeatureDefinition[];
-  onlineStore: { enabled: boolean; ttl?: TtlDuration };
-  offlineStore: { enabled: boolean };
-  description?: string;
-  tags: Tag[];
-  shardCount: number;
-}
+/** A new group: the catalog's fields a client chooses. */
+export type CreateFeatureGroupInput = Pick<
+  FeatureGroup,
+  "name" | "recordIdentifierFeature" | "eventTimeFeature" | "features" | "onlineStore" | "offlineStore" | "description" | "tags" | "shardCount" | "sagemakerSettings"
+>;
 
 export interface UpdateFeatureGroupInput {
   addFeatures: FeatureDefinition[];

@@ -46,3 +46,9 @@ export async function offlineRows(group: string): Promise<OfflineRecord[]> {
   }
   return rows;
 }
+
+/** Drains every shard and waits until the offline store holds `rows` rows. */
+export async function settle(group: string, rows: number): Promise<void> {
+  await drainShards(group);
+  await waitForOfflineRows(group, rows);
+}

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup, putRecord } from "../helpers";
-import { drainShards, waitForOfflineRows } from "../offline/support";
+import { settle } from "../offline/support";
 
-async function settle(group: string, rows: number) {
-  await drainShards(group);
-  await waitForOfflineRows(group, rows);
-}
 
 const dataset = (body: unknown) => api("POST", "/v1/datasets", body);
 /** After every write of these tests (write_time is "now"). */

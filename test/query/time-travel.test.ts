@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup, putRecord } from "../helpers";
-import { drainShards, waitForOfflineRows } from "../offline/support";
+import { settle } from "../offline/support";
 
-/** Writes, drains and waits until the offline store holds `rows` rows. */
-async function settle(group: string, rows: number) {
-  await drainShards(group);
-  await waitForOfflineRows(group, rows);
-}
 
 const asOf = (group: string, query: string) => api("GET", `/v1/feature-groups/${group}/as-of?${query}`);
 
