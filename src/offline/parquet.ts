@@ -57,12 +57,16 @@ export function offlineTable(features: readonly FeatureDefinition[], rows: reado
   return new Table(columns);
 }
 
-/** Writes rows as one ZSTD-compressed Parquet file. */
-export function encodeParquet(features: readonly FeatureDefinition[], rows: readonly OfflineRowValues[]): Uint8Array {
+/** Writes an Arrow table as one ZSTD-compressed Parquet file. */
+export function tableToParquet(table: Table): Uint8Array {
   ensureWasm();
-  const ipc = tableToIPC(offlineTable(features, rows), "stream");
   const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
-  return writeParquet(WasmTable.fromIPCStream(ipc), properties);
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
+}
+
+/** Writes offline rows as one ZSTD-compressed Parquet file. */
+export function encodeParquet(features: readonly FeatureDefinition[], rows: readonly OfflineRowValues[]): Uint8Array {
+  return tableToParquet(offlineTable(features, rows));
 }
 
 /** Reads a Parquet file back into an Arrow table. */

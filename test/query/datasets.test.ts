@@ -124,3 +124,30 @@ describe("point-in-time SQL for external engines", () => {
     expect(bad.body.error.field).toBe("entityColumns");
   }, 30_000);
 });
+
+describe("dataset formats", () => {
+  it("returns Parquet and Arrow IPC with declared feature types and inferred label types", async () => {
+    const { exports } = await import("cloudflare:workers");
+    const { decodeParquet } = await import("../../src/offline/parquet");
+    const { tableFromIPC } = await import("apache-arrow");
+    const { ROOT_AUTH } = await import("../helpers");
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", age: "9223372036854775807", score: 0.5 });
+    await settle(group, 1);
+    const request = (format: string) =>
+      exports.default.fetch("http://fs.test/v1/datasets", {
+        method: "POST",
+        headers: { authorization: ROOT_AUTH },
+        body: JSON.stringify({ entities: { rows: [{ user: "u1", at: FUTURE, label: 1 }, { user: "u2", at: FUTURE, label: 0 }] }, timestampColumn: "at", featureGroups: [{ name: group, features: ["age", "score"], entityColumn: "user", prefix: "" }], eventTimeOnly: true, format }),
+      });
+    const parquet = await request("parquet");
+    expect(parquet.headers.get("content-type")).toBe("application/vnd.apache.parquet");
+    const table = decodeParquet(new Uint8Array(await parquet.arrayBuffer()));
+    expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(["user:Utf8", "at:Utf8", "label:Int64", "age:Int64", "score:Float64"]);
+    expect(table.getChild("age")!.get(0)).toBe(9223372036854775807n);
+    expect(table.getChild("age")!.get(1)).toBeNull();
+    const arrow = tableFromIPC(new Uint8Array(await (await request("arrow")).arrayBuffer()));
+    expect(arrow.numRows).toBe(2);
+    expect(arrow.getChild("score")!.get(0)).toBe(0.5);
+  }, 30_000);
+});

@@ -6,6 +6,7 @@ import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, t
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
+import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
 import { pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
@@ -41,7 +42,7 @@ const requestSchema = z.strictObject({
   includeDeleted: z.boolean().default(false),
   includeDuplicates: z.boolean().default(false),
   mostRecent: z.number().int().min(1).max(100).default(1),
-  format: z.enum(["json", "ndjson", "csv"]).default("json"),
+  format: z.enum(["json", "ndjson", "csv", "parquet", "arrow"]).default("json"),
 });
 
 /** The same request, for SQL: entities may be left out when their columns are named. */
@@ -108,7 +109,15 @@ datasetRoutes.post("/", async (c) => {
       entityColumns,
     ),
   );
+  const typed = () => {
+    const featureTypes = new Map(groups.flatMap((g) => g.group.features.filter((f) => g.dataset.features.includes(f.name)).map((f) => [`${g.dataset.prefix}${f.name}`, f] as const)));
+    return datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), featureTypes);
+  };
   switch (req.format) {
+    case "parquet":
+      return new Response(datasetParquet(typed()), { headers: { "content-type": "application/vnd.apache.parquet" } });
+    case "arrow":
+      return new Response(datasetArrowStream(typed()), { headers: { "content-type": "application/vnd.apache.arrow.stream" } });
     case "csv":
       return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { "content-type": "text/csv; charset=utf-8" });
     case "ndjson":

@@ -1,0 +1,40 @@
+import { Bool, Float64, Int64, List, Field, Table, tableToIPC, Utf8, type DataType, type Vector } from "apache-arrow";
+import { columnVector, type Scalar } from "../offline/arrow-columns";
+import { arrowType, tableToParquet } from "../offline/parquet";
+import type { FeatureDefinition } from "../records";
+
+/**
+ * Dataset rows as Arrow: feature columns take their declared types; entity
+ * columns (labels and the like, untyped JSON) are inferred: all integers →
+ * int64, all numbers → double, all booleans → boolean, arrays → list of
+ * strings, anything else → string.
+ */
+function inferType(values: readonly unknown[]): DataType {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length > 0 && present.every((v) => typeof v === "number" && Number.isSafeInteger(v))) return new Int64();
+  if (present.length > 0 && present.every((v) => typeof v === "number")) return new Float64();
+  if (present.length > 0 && present.every((v) => typeof v === "boolean")) return new Bool();
+  if (present.length > 0 && present.every(Array.isArray)) return new List(new Field("element", new Utf8(), true));
+  return new Utf8();
+}
+
+function cell(type: DataType, value: unknown): Scalar | Scalar[] | null {
+  if (value === null || value === undefined) return null;
+  if (type instanceof List) return (value as unknown[]).map((v) => (typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? v : JSON.stringify(v)));
+  if (type instanceof Utf8) return typeof value === "string" ? value : JSON.stringify(value);
+  return value as Scalar;
+}
+
+export function datasetTable(columns: readonly string[], rows: readonly Record<string, unknown>[], featureTypes: ReadonlyMap<string, FeatureDefinition>): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const name of columns) {
+    const values = rows.map((r) => r[name]);
+    const def = featureTypes.get(name);
+    const type = def ? arrowType(def) : inferType(values);
+    vectors[name] = columnVector(type, values.map((v) => cell(type, v)));
+  }
+  return new Table(vectors);
+}
+
+export const datasetParquet = (table: Table): Uint8Array => tableToParquet(table);
+export const datasetArrowStream = (table: Table): Uint8Array => tableToIPC(table, "stream");
