@@ -6,13 +6,9 @@
 // until every row is in the manifest, then reads each row's api_invocation_time
 // (request received) and write_time (its Parquet file written and registered)
 // back through the as-of endpoint: freshness = write_time - api_invocation_time.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ensureDevVars, readDevVars } from "./lib/dev-vars.mjs";
+import { startDevServer } from "./lib/dev-server.mjs";
 
 const HELP = `Usage: npm run bench:offline -- [options]
 
@@ -38,42 +34,7 @@ const rate = Number(flags.rate);
 const duration = Number(flags.duration);
 if (!(rate > 0 && duration > 0)) throw new Error("--rate and --duration must be positive numbers");
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const state = mkdtempSync(join(tmpdir(), "fs-bench-offline-"));
-ensureDevVars();
-const vars = readDevVars();
-const auth = `Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:${vars.FS_ROOT_SECRET_ACCESS_KEY}`;
-const port = await freePort();
-const base = `http://127.0.0.1:${port}/v1`;
-const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
-
-const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { env, encoding: "utf8" });
-if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
-const dev = spawn("wrangler", ["dev", "-c", "wrangler.toml", "-c", "wrangler.query.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state], { env, stdio: ["ignore", "pipe", "pipe"] });
-const stop = () => {
-  dev.kill("SIGTERM");
-  rmSync(state, { recursive: true, force: true });
-};
-process.on("exit", stop);
-await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("wrangler dev did not start within 60 s")), 60_000);
-  dev.stdout.on("data", (chunk) => String(chunk).includes("Ready on") && (clearTimeout(timer), resolve()));
-  dev.on("exit", (code) => reject(new Error(`wrangler dev exited with ${code}`)));
-});
-
-const call = async (method, path, body) => {
-  const res = await fetch(`${base}${path}`, { method, headers: { authorization: auth, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-};
+const { call, stop } = await startDevServer();
 
 const group = `freshness${Date.now()}`;
 const features = [

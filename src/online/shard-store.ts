@@ -88,14 +88,13 @@ interface LiveRow {
  * its deletion row however late the alarm runs.
  */
 function liveRow(sql: SqlStorage, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
-  const expired = sql
-    .exec<ExpiringRow>("SELECT record_identifier, expires_at, offline, body FROM records WHERE record_identifier = ? AND expires_at IS NOT NULL AND expires_at <= ?", recordIdentifier, now)
-    .toArray()[0];
-  if (expired) {
-    expireRow(sql, expired, catalogVersion, now);
-    return null;
-  }
-  return sql.exec<LiveRow>("SELECT event_key FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0] ?? null;
+  // One small read in the common case; the body is fetched only for an expired row that owes its expiry row.
+  const row = sql.exec<{ event_key: string; expires_at: number | null; offline: number }>("SELECT event_key, expires_at, offline FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0];
+  if (!row) return null;
+  if (row.expires_at === null || row.expires_at > now) return row;
+  const body = row.offline ? (sql.exec<{ body: string | null }>("SELECT body FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0]?.body ?? null) : null;
+  expireRow(sql, { record_identifier: recordIdentifier, expires_at: row.expires_at, offline: row.offline, body }, catalogVersion, now);
+  return null;
 }
 
 /** Applies a put: the online change and its outbox row commit together. */

@@ -1,0 +1,51 @@
+// Starts both workers with `wrangler dev` on a free 127.0.0.1 port and a
+// temporary state directory, for benchmark scripts that need the real queue
+// and alarms; returns the API base URL, an authorised call() and stop().
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureDevVars, readDevVars } from "./dev-vars.mjs";
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+export async function startDevServer() {
+  const state = mkdtempSync(join(tmpdir(), "fs-bench-dev-"));
+  ensureDevVars();
+  const vars = readDevVars();
+  const auth = `Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:${vars.FS_ROOT_SECRET_ACCESS_KEY}`;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}/v1`;
+  const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { env, encoding: "utf8" });
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  const dev = spawn("wrangler", ["dev", "-c", "wrangler.toml", "-c", "wrangler.query.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const stop = () => {
+    dev.kill("SIGTERM");
+    rmSync(state, { recursive: true, force: true });
+  };
+  process.on("exit", stop);
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("wrangler dev did not start within 60 s")), 60_000);
+    dev.stdout.on("data", (chunk) => String(chunk).includes("Ready on") && (clearTimeout(timer), resolve()));
+    dev.on("exit", (code) => reject(new Error(`wrangler dev exited with ${code}`)));
+  });
+  const call = async (method, path, body, contentType = "application/json") => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: auth, "content-type": contentType },
+      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  };
+  return { base, call, stop };
+}
