@@ -98,7 +98,7 @@ export function describeOfflineStore(
       duckdb:
         uris.length === 0
           ? `-- ${group.name} has no offline files yet`
-          : `CREATE OR REPLACE VIEW ${table} AS\nSELECT * FROM read_parquet([\n  ${uris.map(quoteSql).join(",\n  ")}\n], hive_partitioning = true, union_by_name = true);`,
+          : `CREATE OR REPLACE VIEW ${table} AS\nSELECT * FROM read_parquet([\n  ${uris.map(quoteSql).join(",\n  ")}\n], hive_partitioning = true, hive_types_autocast = false, union_by_name = true);`,
       athena: ddl(`MSCK REPAIR TABLE \`${table}\`;`, location),
       spark: ddl(`MSCK REPAIR TABLE \`${table}\`;`, location.replace(/^s3:/, "s3a:")),
     },

@@ -44,9 +44,24 @@ function toTimestamp(dialect: Dialect, expr: string, epochSeconds: boolean): str
   return dialect === "duckdb" ? `CAST(${expr} AS TIMESTAMPTZ)` : dialect === "athena" ? `from_iso8601_timestamp(${expr})` : `to_timestamp(${expr})`;
 }
 
+const DUCKDB_TYPES = { Integral: "BIGINT", Fractional: "DOUBLE", String: "VARCHAR" } as const;
+
+/**
+ * DuckDB's source: an empty relation with every declared column, then the
+ * manifest's files by name, so the SQL runs before the first file exists and
+ * after a feature was added that no file has yet.
+ */
 function source(dialect: Dialect, group: SqlGroup): string {
   if (dialect !== "duckdb") return ident(dialect, group.tableName);
-  return `read_parquet([${group.fileUris.map(literal).join(", ")}], union_by_name = true)`;
+  const columns = [
+    ...group.definitions.map((d) => `CAST(NULL AS ${DUCKDB_TYPES[d.type]}${d.collection ? "[]" : ""}) AS ${ident(dialect, d.name)}`),
+    "CAST(NULL AS TIMESTAMPTZ) AS write_time",
+    "CAST(NULL AS TIMESTAMPTZ) AS api_invocation_time",
+    "CAST(NULL AS BOOLEAN) AS is_deleted",
+  ];
+  const empty = `SELECT ${columns.join(", ")} WHERE false`;
+  if (group.fileUris.length === 0) return `(${empty})`;
+  return `(${empty} UNION ALL BY NAME SELECT * FROM read_parquet([${group.fileUris.map(literal).join(", ")}], union_by_name = true))`;
 }
 
 export function pointInTimeSql(dialect: Dialect, req: SqlRequest, entityTimeIsEpoch: boolean): string {

@@ -89,6 +89,7 @@ describe("point-in-time datasets", () => {
       [{ entities: { rows: [{ u: "a", at: FUTURE }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u", features: ["nope"] }] }, "featureGroups[0].features"],
       [{ entities: { csv: 'u,at\n"a,1' }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities.csv"],
       [{ entities: { rows: [] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] }, "entities.rows"],
+      [{ entities: { rows: [{ u: "a", at: FUTURE, age: 1 }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u", features: ["age"], prefix: "" }] }, "featureGroups[0].prefix"],
     ];
     for (const [body, field] of cases) {
       const res = await dataset(body);

@@ -6,7 +6,8 @@
 // bindings their configs declare (local D1 migrated here, the SQLite-backed
 // RECORD_SHARD Durable Object, R2, queues, service bindings, vars) and the sdk
 // test credential, serves the API worker on real HTTP loopback (127.0.0.1, a
-// free port), and hands its origin to the tests via provide("sdkEndpoint").
+// free port), and hands its origin to the tests via provide("sdkEndpoint"),
+// and the offline bucket's local S3 endpoint via provide("offlineS3").
 // Everything (bundles, state) lives in temporary directories removed at teardown.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,7 +25,39 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Origin of the API worker under test, e.g. http://127.0.0.1:41234 */
     sdkEndpoint: string;
+    /**
+     * The API worker's offline bucket (OFFLINE_BUCKET) through the local S3
+     * API, as `wrangler dev` serves it: Miniflare's entry socket at
+     * /cdn-cgi/local/r2/s3 (path-style, region "auto"), with the
+     * local_dev.experimental_s3_credentials of wrangler.toml.
+     */
+    offlineS3: OfflineS3;
   }
+}
+
+export interface OfflineS3 {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * Offline delivery in the sdk project: the outbox flushes 200 ms after its
+ * oldest row and the queue hands batches over after 200 ms, instead of 5 s +
+ * 5 s, so tests that read the offline store back wait well under a second.
+ * Same code paths, shorter timers; nothing else depends on them.
+ */
+const SDK_OFFLINE_FLUSH_MS = "200";
+const SDK_OFFLINE_QUEUE = "feature-store-offline";
+const SDK_OFFLINE_BATCH_TIMEOUT_S = 0.2;
+
+/** The S3 view of the OFFLINE_BUCKET binding the config declares (bucket id and local S3 credentials). */
+function offlineBucketS3(options: { r2Buckets?: unknown }): Omit<OfflineS3, "endpoint" | "region"> {
+  const binding = (options.r2Buckets as Record<string, { id?: string; s3Credentials?: { accessKeyId: string; secretAccessKey: string } } | string> | undefined)?.OFFLINE_BUCKET;
+  if (typeof binding !== "object" || !binding.id || !binding.s3Credentials) throw new Error(`${API_CONFIG}: OFFLINE_BUCKET needs local_dev.experimental_s3_credentials for the sdk project`);
+  return { bucket: binding.id, ...binding.s3Credentials };
 }
 
 type ModuleType = "ESModule" | "CompiledWasm" | "Text" | "Data";
@@ -126,6 +159,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const outdirs = configs.map(() => tempDir("fs-sdk-bundle-"));
     await Promise.all(configs.map((config, i) => bundle(config, outdirs[i]!)));
     const apiName = workerName(API_CONFIG);
+    let offlineS3: Omit<OfflineS3, "endpoint" | "region"> | undefined;
 
     const workers = configs.map((config, i) => {
       // The bindings the config declares, as `wrangler dev` builds them; the
@@ -134,6 +168,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const { modulesRules: _rules, ...options } = workerOptions as typeof workerOptions & { modulesRules?: unknown };
       const outdir = outdirs[i]!;
       const name = workerName(config);
+      if (name === apiName) offlineS3 = offlineBucketS3(options);
+      const queueConsumers = options.queueConsumers as Record<string, Record<string, unknown>> | string[] | undefined;
       return {
         ...options,
         name,
@@ -147,7 +183,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
           FS_ROOT_SECRET_ACCESS_KEY: SDK_SECRET_ACCESS_KEY,
           FS_ACCOUNT_ID: SDK_ACCOUNT_ID,
           FS_REGION: SDK_REGION,
+          ...(name === apiName ? { OFFLINE_FLUSH_MS: SDK_OFFLINE_FLUSH_MS } : {}),
         },
+        ...(queueConsumers && !Array.isArray(queueConsumers) && queueConsumers[SDK_OFFLINE_QUEUE]
+          ? { queueConsumers: { ...queueConsumers, [SDK_OFFLINE_QUEUE]: { ...queueConsumers[SDK_OFFLINE_QUEUE], maxBatchTimeout: SDK_OFFLINE_BATCH_TIMEOUT_S } } }
+          : {}),
         // The API worker's own socket: requests reach it as the client sent
         // them (Host, path encoding, headers), with no Miniflare entry worker in between.
         ...(name === apiName ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
@@ -165,11 +205,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
         resourcePersistencePath: tempDir("fs-sdk-state-"),
       }),
     );
-    await mf.ready;
+    // The entry socket serves the local S3 API (/cdn-cgi/local/r2/s3); the
+    // API worker's direct socket reaches only the worker.
+    const entry = await mf.ready;
     const url = await mf.unsafeGetDirectURL(apiName);
     const db = await mf.getD1Database("DB", apiName);
     for (const statement of migrationStatements()) await db.prepare(statement).run();
     project.provide("sdkEndpoint", url.origin);
+    if (!offlineS3) throw new Error(`${API_CONFIG} declares no offline bucket`);
+    project.provide("offlineS3", { endpoint: `${entry.origin}/cdn-cgi/local/r2/s3`, region: "auto", ...offlineS3 });
   } catch (error) {
     // A failed start must not leave workerd or temporary directories behind;
     // the start failure is the error worth reporting.

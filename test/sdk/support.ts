@@ -10,6 +10,9 @@ export { SDK_ACCESS_KEY_ID, SDK_ACCOUNT_ID, SDK_SECRET_ACCESS_KEY };
 /** Origin of the worker under test (real HTTP loopback). */
 export const ENDPOINT: string = inject("sdkEndpoint");
 
+/** The offline bucket through the local S3 API: endpoint, region, bucket and credentials (see global-setup.ts). */
+export const OFFLINE_S3 = inject("offlineS3");
+
 export const CREDENTIALS = { accessKeyId: SDK_ACCESS_KEY_ID, secretAccessKey: SDK_SECRET_ACCESS_KEY };
 
 export interface ClientOptions {

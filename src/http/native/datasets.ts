@@ -60,6 +60,17 @@ function entityTime(field: string, raw: unknown): Result<EventTime> {
   return parsed.ok ? parsed : invalid(field, TIMESTAMP_RULE);
 }
 
+/** Output columns must be unique: a prefix that maps a feature onto another column would overwrite it. */
+function checkColumnNames(entityColumns: readonly string[], groups: readonly { dataset: DatasetGroup }[], includeDeleted: boolean): void {
+  const taken = new Set(entityColumns);
+  groups.forEach(({ dataset }, i) => {
+    for (const name of [...dataset.features.map((f) => `${dataset.prefix}${f}`), ...(includeDeleted ? [`${dataset.prefix}is_deleted`] : [])]) {
+      if (taken.has(name)) orThrow(invalid(`featureGroups[${i}].prefix`, `makes the output column ${name} twice; choose a prefix that keeps columns unique`));
+      taken.add(name);
+    }
+  });
+}
+
 async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>["featureGroups"]) {
   const store = c.get("store");
   const groups = [];
@@ -89,6 +100,7 @@ datasetRoutes.post("/", async (c) => {
   if (rows.length > MAX_ENTITY_ROWS) orThrow(invalid("entities", `must hold at most ${MAX_ENTITY_ROWS} rows`));
   const groups = await resolveGroups(c, req.featureGroups);
   const entityColumns = Object.keys(rows[0] ?? {});
+  checkColumnNames(entityColumns, groups, req.includeDeleted);
   const entities: DatasetEntity[] = rows.map((row, n) => {
     const time = orThrow(entityTime(`entities[${n}].${req.timestampColumn}`, row[req.timestampColumn]));
     const recordIdentifiers = groups.map((g) => {
@@ -136,6 +148,7 @@ datasetRoutes.post("/", async (c) => {
 datasetRoutes.post("/sql", async (c) => {
   const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
   const groups = await resolveGroups(c, req.featureGroups);
+  checkColumnNames(req.entityColumns, groups, false);
   const sqlGroups: SqlGroup[] = await Promise.all(
     groups.map(async (g) => ({
       featureGroup: g.group.name,
