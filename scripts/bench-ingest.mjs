@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
+import { groupBody, record } from "./lib/twenty-features.mjs";
 
 const HELP = `Usage: npm run bench:ingest -- [options]
 
@@ -33,20 +34,6 @@ const batch = Number(flags.batch);
 const concurrency = Number(flags.concurrency);
 
 const { call, stop } = await startDevServer();
-const features = [
-  { name: "id", type: "String" },
-  { name: "ts", type: "String" },
-  ...Array.from({ length: 6 }, (_, i) => ({ name: `n${i}`, type: "Integral" })),
-  ...Array.from({ length: 8 }, (_, i) => ({ name: `x${i}`, type: "Fractional" })),
-  ...Array.from({ length: 4 }, (_, i) => ({ name: `s${i}`, type: "String" })),
-];
-const record = (i) => {
-  const r = { id: `r${i}`, ts: "2026-11-01T00:00:00Z" };
-  for (let k = 0; k < 6; k++) r[`n${k}`] = i * 7 + k;
-  for (let k = 0; k < 8; k++) r[`x${k}`] = Math.sin(i + k);
-  for (let k = 0; k < 4; k++) r[`s${k}`] = `value-${i % 97}-${k}`;
-  return r;
-};
 
 /** Runs jobs with at most `limit` in flight. */
 async function pool(jobs, limit) {
@@ -61,10 +48,10 @@ async function pool(jobs, limit) {
 
 async function bulkMode(mode, targetStores) {
   const group = `ingest${mode}${Date.now()}`;
-  await call("POST", "/feature-groups", { name: group, recordIdentifierFeature: "id", eventTimeFeature: "ts", features, offlineStore: { enabled: true }, shardCount: 16 });
+  await call("POST", "/feature-groups", groupBody(group));
   const bodies = [];
   for (let start = 0; start < rows; start += batch) {
-    bodies.push(Array.from({ length: Math.min(batch, rows - start) }, (_, k) => JSON.stringify(record(start + k))).join("\n"));
+    bodies.push(Array.from({ length: Math.min(batch, rows - start) }, (_, k) => JSON.stringify(record(start + k, "2026-11-01T00:00:00Z"))).join("\n"));
   }
   const started = performance.now();
   await pool(bodies.map((body) => () => call("POST", `/feature-groups/${group}/records/batch?targetStores=${targetStores}`, body, "application/x-ndjson")), concurrency);
@@ -73,10 +60,10 @@ async function bulkMode(mode, targetStores) {
 
 async function singlePuts() {
   const group = `ingestsingle${Date.now()}`;
-  await call("POST", "/feature-groups", { name: group, recordIdentifierFeature: "id", eventTimeFeature: "ts", features, offlineStore: { enabled: true }, shardCount: 16 });
+  await call("POST", "/feature-groups", groupBody(group));
   const n = Math.min(rows, 5_000);
   const started = performance.now();
-  await pool(Array.from({ length: n }, (_, i) => () => call("PUT", `/feature-groups/${group}/records`, { record: record(i) })), 16);
+  await pool(Array.from({ length: n }, (_, i) => () => call("PUT", `/feature-groups/${group}/records`, { record: record(i, "2026-11-01T00:00:00Z") })), 16);
   return Math.round(n / ((performance.now() - started) / 1000));
 }
 

@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
+import { groupBody, record } from "./lib/twenty-features.mjs";
 
 const HELP = `Usage: npm run bench:offline -- [options]
 
@@ -37,23 +38,9 @@ if (!(rate > 0 && duration > 0)) throw new Error("--rate and --duration must be 
 const { call, stop } = await startDevServer();
 
 const group = `freshness${Date.now()}`;
-const features = [
-  { name: "id", type: "String" },
-  { name: "ts", type: "String" },
-  ...Array.from({ length: 6 }, (_, i) => ({ name: `n${i}`, type: "Integral" })),
-  ...Array.from({ length: 8 }, (_, i) => ({ name: `x${i}`, type: "Fractional" })),
-  ...Array.from({ length: 4 }, (_, i) => ({ name: `s${i}`, type: "String" })),
-];
-await call("POST", "/feature-groups", { name: group, recordIdentifierFeature: "id", eventTimeFeature: "ts", features, offlineStore: { enabled: true }, shardCount: 16 });
+await call("POST", "/feature-groups", groupBody(group));
 
 const total = Math.round(rate * duration);
-const record = (i) => {
-  const r = { id: `r${i}`, ts: new Date().toISOString() };
-  for (let k = 0; k < 6; k++) r[`n${k}`] = i * 7 + k;
-  for (let k = 0; k < 8; k++) r[`x${k}`] = Math.sin(i + k);
-  for (let k = 0; k < 4; k++) r[`s${k}`] = `value-${i % 97}-${k}`;
-  return r;
-};
 console.log(`putting ${total} records at ${rate}/s to ${group} …`);
 // Paced, with a bounded number in flight: the dev proxy resets connections
 // when flooded, and an open-loop flood would measure the proxy, not the store.
@@ -65,7 +52,7 @@ for (let i = 0; i < total; i++) {
   const wait = due - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   while (inflight.size >= MAX_IN_FLIGHT) await Promise.race(inflight);
-  const put = call("PUT", `/feature-groups/${group}/records`, { record: record(i) }).finally(() => inflight.delete(put));
+  const put = call("PUT", `/feature-groups/${group}/records`, { record: record(i, new Date().toISOString()) }).finally(() => inflight.delete(put));
   inflight.add(put);
 }
 await Promise.all(inflight);
