@@ -1,0 +1,187 @@
+// Runs the API worker in workerd through Miniflare, for benchmarks: no
+// `wrangler dev` proxy in front, ephemeral storage, a fresh credential.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, resolve } from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, Response } from "miniflare";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const WORKER_NAME = "edge-feature-store";
+
+/**
+ * The tree to build: the working tree, or a commit exported with `git
+ * archive` (read-only for the repository), so a benchmark can measure a
+ * fixed revision while src/ is being edited. It reuses this node_modules.
+ */
+function sourceTree(rev) {
+  const git = (args, options = {}) => spawnSync("git", args, { cwd: ROOT, maxBuffer: 1 << 30, ...options });
+  if (!rev) {
+    const head = git(["rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+    const dirty = git(["status", "--porcelain", "--", "src", "migrations", "wrangler.toml"], { encoding: "utf8" }).stdout?.trim();
+    const source = head.status === 0 ? `working tree (${head.stdout.trim()}${dirty ? " + uncommitted changes" : ""})` : "working tree";
+    return { dir: ROOT, source };
+  }
+  const commit = git(["rev-parse", "--short", "--verify", `${rev}^{commit}`], { encoding: "utf8" });
+  if (commit.status !== 0) throw new Error(`--rev ${rev} is not a commit`);
+  const dir = mkdtempSync(join(tmpdir(), "fs-bench-src-"));
+  const archive = git(["archive", "--format=tar", commit.stdout.trim()]);
+  const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+  if (archive.status !== 0 || untar.status !== 0) throw new Error(`could not export ${rev}: ${archive.stderr}${untar.stderr}`);
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return { dir, source: `commit ${commit.stdout.trim()}`, temporary: true };
+}
+
+/**
+ * Bundles the worker exactly as a deploy would (wrangler's esbuild config,
+ * the same module graph and compatibility settings) into a temporary directory.
+ */
+function bundleWorker(tree) {
+  const outdir = mkdtempSync(join(tmpdir(), "fs-bench-"));
+  // process.execPath keeps wrangler on the same (pinned) Node as this script.
+  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: tree,
+    encoding: "utf8",
+    // No banner means no npm update check; no metrics: nothing leaves the machine.
+    env: { ...process.env, CI: "1", WRANGLER_HIDE_BANNER: "true", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (run.status !== 0) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
+  }
+  return { outdir, script: join(outdir, "index.js"), modules: bundleModules(outdir) };
+}
+
+/**
+ * The bundle's modules for Miniflare, entry first: wrangler emits index.js
+ * plus any module it cannot inline (e.g. .wasm), typed by wrangler's default
+ * module rules. (Miniflare 5 will not locate modules by rules itself.)
+ */
+function bundleModules(outdir) {
+  const TYPES = { ".js": "ESModule", ".mjs": "ESModule", ".wasm": "CompiledWasm", ".txt": "Text", ".html": "Text", ".sql": "Text", ".bin": "Data" };
+  const files = readdirSync(outdir).filter((f) => TYPES[extname(f)] && f !== "index.js");
+  return ["index.js", ...files.sort()].map((f) => ({ type: TYPES[extname(f)], path: join(outdir, f) }));
+}
+
+/** The D1 migrations wrangler would apply, one statement at a time. */
+function migrationStatements(tree) {
+  const dir = join(tree, "migrations");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint"))
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The worker's Miniflare options (bindings, Durable Objects, D1, R2, queues,
+ * compatibility settings) as wrangler derives them from wrangler.toml, so
+ * the benchmark runs the worker as configured. In a child process: loading
+ * wrangler here would leave it in the load generator's process.
+ */
+function workerConfig(tree) {
+  const code = `const { unstable_getMiniflareWorkerOptions: get } = await import("wrangler");
+    process.stdout.write(JSON.stringify(get(${JSON.stringify(join(tree, "wrangler.toml"))}).workerOptions));`;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    env: { ...process.env, WRANGLER_LOG: "error", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (run.status !== 0) throw new Error(`reading wrangler.toml failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+/**
+ * Where D1 and the Durable Objects keep their SQLite files. "memory" is a
+ * tmpfs (/dev/shm), where fsync costs nothing: it measures the worker, not
+ * this machine's disk. "disk" is the OS temporary directory, as `wrangler
+ * dev` would use, so every put pays a real fsync on the workerd thread.
+ */
+function storageDir(storage) {
+  const memory = "/dev/shm";
+  if (storage === "memory" && !existsSync(memory)) throw new Error("--storage memory needs /dev/shm (Linux); use --storage disk");
+  return mkdtempSync(join(storage === "memory" ? memory : tmpdir(), "fs-bench-state-"));
+}
+
+/**
+ * Starts the worker on 127.0.0.1 and returns its origin, the credential and
+ * a dispose function. `direct` serves the user worker on its own socket,
+ * skipping Miniflare's entry worker (one fewer in-process hop per request).
+ */
+export async function startWorker({ direct = true, storage = "memory", rev } = {}) {
+  const tree = sourceTree(rev);
+  let bundle, migrations, config;
+  try {
+    bundle = bundleWorker(tree.dir);
+    migrations = migrationStatements(tree.dir);
+    config = workerConfig(tree.dir);
+  } finally {
+    if (tree.temporary) rmSync(tree.dir, { recursive: true, force: true });
+  }
+  const { outdir, script, modules } = bundle;
+  const stateDir = storageDir(storage);
+  const removeFiles = () => {
+    for (const dir of [outdir, stateDir]) rmSync(dir, { recursive: true, force: true });
+  };
+  // On Ctrl-C Miniflare stops workerd and calls process.exit(): the files,
+  // which may be in RAM (tmpfs), go with it.
+  process.once("exit", removeFiles);
+  // Other workers (e.g. the time-travel query worker) are not started: their
+  // service bindings answer 503. No benchmarked route calls them.
+  const stubbed = Object.entries(config.serviceBindings ?? {}).filter(([, target]) => (target?.name ?? target) !== WORKER_NAME);
+  const serviceBindings = {
+    ...config.serviceBindings,
+    ...Object.fromEntries(stubbed.map(([binding]) => [binding, () => new Response(`${binding} is not started by the benchmark`, { status: 503 })])),
+  };
+  const accessKeyId = `AKBENCH${randomBytes(6).toString("hex").toUpperCase()}`;
+  const secret = randomBytes(24).toString("base64url");
+  let mf, url;
+  try {
+    mf = new Miniflare(
+      convertV4MiniflareOptions({
+        ...config,
+        modulesRules: undefined,
+        serviceBindings,
+        name: WORKER_NAME,
+        rootPath: outdir,
+        modules,
+        modulesRoot: outdir,
+        // A fresh root credential per run instead of .dev.vars.
+        bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret },
+        host: "127.0.0.1",
+        port: 0,
+        ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+        // Per-request logging goes through a loopback call to Node: not in a benchmark.
+        logRequests: false,
+        // A placeholder Request.cf instead of fetching a real one from Cloudflare.
+        cf: false,
+        log: new Log(LogLevel.WARN),
+        // A fresh directory per run, removed on dispose: every run starts empty.
+        resourcePersistencePath: stateDir,
+      }),
+    );
+    const entry = await mf.ready;
+    url = direct ? await mf.unsafeGetDirectURL(WORKER_NAME) : entry;
+    const db = await mf.getD1Database("DB");
+    for (const statement of migrations) await db.prepare(statement).run();
+  } catch (error) {
+    // The exit listener stays: a failed start may still write files after this.
+    await mf?.dispose().catch(() => {});
+    removeFiles();
+    throw error;
+  }
+  return {
+    origin: url.origin,
+    source: tree.source,
+    script, // the bundle, e.g. to map a profile's index.js:line back to src/
+    authorization: `Bearer ${accessKeyId}:${secret}`,
+    async dispose() {
+      await mf.dispose();
+      removeFiles();
+      process.off("exit", removeFiles);
+    },
+  };
+}
