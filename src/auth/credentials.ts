@@ -18,15 +18,16 @@ export interface RootCredential {
 
 const utf8 = new TextEncoder();
 
+/** The expected secret's digest, computed once per isolate (the root secret does not change while it lives). */
+let expectedDigest: { secret: string; digest: Promise<ArrayBuffer> } | undefined;
+
 /**
  * Compares secrets in constant time. Digesting first gives equal lengths,
  * so neither the content nor the length of the expected secret leaks.
  */
 async function secretsEqual(presented: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", utf8.encode(presented)),
-    crypto.subtle.digest("SHA-256", utf8.encode(expected)),
-  ]);
+  if (expectedDigest?.secret !== expected) expectedDigest = { secret: expected, digest: crypto.subtle.digest("SHA-256", utf8.encode(expected)) };
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", utf8.encode(presented)), expectedDigest.digest]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
