@@ -67,6 +67,7 @@ const warmupMs = positive("warmup") * 1000;
 const concurrency = Math.floor(positive("concurrency", 1024));
 const seedCount = Math.floor(positive("records"));
 const batchSize = Math.floor(positive("batch", 100));
+if (seedCount < batchSize) throw new Error(`--records (${seedCount}) must be at least --batch (${batchSize}): a batch asks for distinct seeded records`);
 if (!["memory", "disk"].includes(flags.storage)) throw new Error(`--storage must be memory or disk, got ${flags.storage}`);
 
 // Targets, each judged on the phase it is about: latency targets on the
