@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { GetRecordCommand, PutRecordCommand, ValidationError } from "@aws-sdk/client-sagemaker-featurestore-runtime";
 import { describe, expect, it } from "vitest";
-import { anyRejection, arnPattern, at, control, createGroup, DEFAULT_FEATURES, fromNow, plain, rec, rejection, runtime, SDK_ACCOUNT_ID, uniqueName, UUID } from "./support";
+import { anyRejection, arnPattern, at, control, createGroup, createGroupInput, DEFAULT_FEATURES, fromNow, plain, rec, rejection, runtime, SDK_ACCOUNT_ID, uniqueName, UUID } from "./support";
 
 const describeGroup = (FeatureGroupName: string) => control.send(new DescribeFeatureGroupCommand({ FeatureGroupName }));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,13 +41,7 @@ describe("CreateFeatureGroup", () => {
   it("returns the feature group ARN with the configured account and response metadata", async () => {
     const name = uniqueName("create");
     const out = await control.send(
-      new CreateFeatureGroupCommand({
-        FeatureGroupName: name,
-        RecordIdentifierFeatureName: "id",
-        EventTimeFeatureName: "ts",
-        FeatureDefinitions: DEFAULT_FEATURES,
-        OnlineStoreConfig: { EnableOnlineStore: true },
-      }),
+      new CreateFeatureGroupCommand(createGroupInput(name)),
     );
     expect(out.FeatureGroupArn).toBe(`arn:aws:sagemaker:us-east-1:${SDK_ACCOUNT_ID}:feature-group/${name}`);
     expect(out.$metadata.httpStatusCode).toBe(200);

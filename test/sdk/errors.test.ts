@@ -19,7 +19,7 @@ import {
   ValidationError,
 } from "@aws-sdk/client-sagemaker-featurestore-runtime";
 import { describe, expect, it } from "vitest";
-import { at, captureResponses, controlClient, createGroup, DEFAULT_FEATURES, rec, rejection, runtimeClient, uniqueName, UUID, type RawResponse } from "./support";
+import { at, captureResponses, controlClient, createGroup, createGroupInput, rec, rejection, runtimeClient, uniqueName, UUID, type RawResponse } from "./support";
 
 /** The wire form SAGEMAKER.md prescribes for every error. */
 function expectWireError(raw: RawResponse | undefined, code: string, status: number, requestId: string | undefined) {
@@ -109,13 +109,7 @@ describe("control-plane errors (sagemaker)", () => {
     const { name } = await createGroup();
     const error = await rejection(
       client.send(
-        new CreateFeatureGroupCommand({
-          FeatureGroupName: name,
-          RecordIdentifierFeatureName: "id",
-          EventTimeFeatureName: "ts",
-          FeatureDefinitions: DEFAULT_FEATURES,
-          OnlineStoreConfig: { EnableOnlineStore: true },
-        }),
+        new CreateFeatureGroupCommand(createGroupInput(name)),
       ),
       ResourceInUse,
     );

@@ -23,8 +23,8 @@ import {
   at,
   control,
   controlClient,
+  createGroupInput,
   createGroup,
-  DEFAULT_FEATURES,
   ENDPOINT,
   plain,
   rec,
@@ -65,13 +65,7 @@ const read = async (group: string, id: string) =>
   plain((await runtime.send(new GetRecordCommand({ FeatureGroupName: group, RecordIdentifierValueAsString: id }))).Record);
 
 const createInput = (name: string) =>
-  new CreateFeatureGroupCommand({
-    FeatureGroupName: name,
-    RecordIdentifierFeatureName: "id",
-    EventTimeFeatureName: "ts",
-    FeatureDefinitions: DEFAULT_FEATURES,
-    OnlineStoreConfig: { EnableOnlineStore: true },
-  });
+  new CreateFeatureGroupCommand(createGroupInput(name));
 
 describe.each<[string, ClientOptions["credentials"]]>([
   ["a wrong secret", { accessKeyId: SDK_ACCESS_KEY_ID, secretAccessKey: "not-the-secret" }],

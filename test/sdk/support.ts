@@ -87,10 +87,9 @@ export interface GroupSpec {
   client?: SageMakerClient;
 }
 
-/** Creates a feature group through CreateFeatureGroup; returns its name and ARN. */
-export async function createGroup(spec: GroupSpec = {}): Promise<{ name: string; arn: string }> {
-  const name = spec.name ?? uniqueName(spec.prefix ?? "sdk");
-  const input: CreateFeatureGroupCommandInput = {
+/** The CreateFeatureGroup input for a spec (defaults: id, ts, DEFAULT_FEATURES, online store on). */
+export function createGroupInput(name: string, spec: GroupSpec = {}): CreateFeatureGroupCommandInput {
+  return {
     FeatureGroupName: name,
     RecordIdentifierFeatureName: spec.identifier ?? "id",
     EventTimeFeatureName: spec.eventTime ?? "ts",
@@ -105,7 +104,12 @@ export async function createGroup(spec: GroupSpec = {}): Promise<{ name: string;
     ...(spec.description !== undefined ? { Description: spec.description } : {}),
     ...(spec.tags ? { Tags: spec.tags } : {}),
   };
-  const out = await (spec.client ?? control).send(new CreateFeatureGroupCommand(input));
+}
+
+/** Creates a feature group through CreateFeatureGroup; returns its name and ARN. */
+export async function createGroup(spec: GroupSpec = {}): Promise<{ name: string; arn: string }> {
+  const name = spec.name ?? uniqueName(spec.prefix ?? "sdk");
+  const out = await (spec.client ?? control).send(new CreateFeatureGroupCommand(createGroupInput(name, spec)));
   expect(out.FeatureGroupArn).toMatch(arnPattern(name));
   return { name, arn: out.FeatureGroupArn! };
 }
