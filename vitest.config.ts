@@ -21,6 +21,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 FS_ROOT_ACCESS_KEY_ID: "AKTESTROOT",
                 FS_ROOT_SECRET_ACCESS_KEY: "test-root-secret",
+                // A fixed test keyring (never a real secret): 32 bytes, base64.
+                FS_MASTER_KEYS: "test-mk-1:dGVzdC1tYXN0ZXIta2V5LW9uZS0tLTMyLWJ5dGVzISE=",
               },
             },
           })),

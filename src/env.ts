@@ -9,6 +9,8 @@ export interface Env {
   /** Root credential, from the worker's secrets (.dev.vars locally). */
   FS_ROOT_ACCESS_KEY_ID: string;
   FS_ROOT_SECRET_ACCESS_KEY: string;
+  /** Master keyring (src/crypto/keyring.ts), from the worker's secrets: seals access-key secrets and data keys. */
+  FS_MASTER_KEYS?: string;
   /** 12-digit account id for ARNs. */
   FS_ACCOUNT_ID: string;
   FS_REGION: string;

@@ -19,6 +19,14 @@ export type Failure =
   /** A SigV4 request that does not verify; kind picks the error code SDKs expect. */
   | { reason: "signature_invalid"; kind: SignatureFailureKind; detail: string }
   | { reason: "route_not_found"; method: string; path: string }
+  /** Authenticated, but no policy allows the action on the resource (or one denies it). */
+  | { reason: "access_denied"; action: string; resource: string }
+  /** The caller's request rate is over its limit; retry after a backoff. */
+  | { reason: "throttled"; detail: string }
+  /** Something other than a feature group, feature or record that is not there (a job, run, access key). */
+  | { reason: "resource_not_found"; kind: string; name: string }
+  /** The request is well formed but conflicts with the resource's current state. */
+  | { reason: "conflict"; detail: string }
   | { reason: "unavailable"; detail: string };
 
 export type SignatureFailureKind = "missing" | "malformed" | "expired" | "mismatch";

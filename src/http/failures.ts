@@ -4,7 +4,7 @@ import type { Failure } from "../failure";
  * The native API's one mapping from a Failure to a status and a public
  * message. Messages name the field and the rule; they never echo secrets.
  */
-export function nativeStatus(failure: Failure): 400 | 401 | 404 | 409 | 413 | 503 {
+export function nativeStatus(failure: Failure): 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 {
   switch (failure.reason) {
     case "invalid_field":
     case "unknown_feature":
@@ -12,7 +12,10 @@ export function nativeStatus(failure: Failure): 400 | 401 | 404 | 409 | 413 | 50
     case "unauthenticated":
     case "signature_invalid":
       return 401;
+    case "access_denied":
+      return 403;
     case "feature_group_not_found":
+    case "resource_not_found":
     case "feature_not_found":
     case "record_not_found":
     case "route_not_found":
@@ -21,10 +24,13 @@ export function nativeStatus(failure: Failure): 400 | 401 | 404 | 409 | 413 | 50
     case "feature_group_busy":
     case "event_time_not_newer":
     case "update_older_event_time":
+    case "conflict":
       return 409;
     case "payload_too_large":
     case "query_too_large":
       return 413;
+    case "throttled":
+      return 429;
     case "unavailable":
       return 503;
   }
@@ -60,6 +66,14 @@ export function failureMessage(failure: Failure): string {
       return `signature: ${failure.detail}`;
     case "route_not_found":
       return `no route for ${failure.method} ${failure.path}`;
+    case "access_denied":
+      return `access denied: the caller is not allowed to perform ${failure.action} on ${failure.resource}`;
+    case "throttled":
+      return `throttled: ${failure.detail}`;
+    case "resource_not_found":
+      return `${failure.kind} ${failure.name} does not exist`;
+    case "conflict":
+      return failure.detail;
     case "unavailable":
       return failure.detail;
   }

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import type { TestProject } from "vitest/node";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { SDK_ACCESS_KEY_ID, SDK_ACCOUNT_ID, SDK_REGION, SDK_SECRET_ACCESS_KEY } from "./credentials";
+import { SDK_ACCESS_KEY_ID, SDK_ACCOUNT_ID, SDK_MASTER_KEYS, SDK_REGION, SDK_SECRET_ACCESS_KEY } from "./credentials";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const API_CONFIG = "wrangler.toml";
@@ -181,6 +181,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
           ...(workerOptions.bindings as Record<string, unknown> | undefined),
           FS_ROOT_ACCESS_KEY_ID: SDK_ACCESS_KEY_ID,
           FS_ROOT_SECRET_ACCESS_KEY: SDK_SECRET_ACCESS_KEY,
+          FS_MASTER_KEYS: SDK_MASTER_KEYS,
           FS_ACCOUNT_ID: SDK_ACCOUNT_ID,
           FS_REGION: SDK_REGION,
           ...(name === apiName ? { OFFLINE_FLUSH_MS: SDK_OFFLINE_FLUSH_MS } : {}),

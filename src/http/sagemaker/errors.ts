@@ -11,7 +11,7 @@ export type SageMakerApi = "runtime" | "control";
 
 interface WireError {
   code: string;
-  status: 400 | 403 | 404 | 409 | 413 | 503;
+  status: 400 | 403 | 404 | 409 | 413 | 429 | 503;
   message: string;
 }
 
@@ -48,7 +48,16 @@ export function wireError(failure: Failure, api: SageMakerApi, operation?: strin
       return api === "runtime" && operation === "PutRecord" ? { code: validation, status: 400, message } : notFound;
     case "feature_not_found":
     case "record_not_found":
+    case "resource_not_found":
       return notFound;
+    case "access_denied":
+      // The runtime's model names it AccessForbidden; the control plane answers as IAM does.
+      return api === "runtime" ? { code: "AccessForbidden", status: 403, message } : { code: "AccessDeniedException", status: 400, message };
+    case "throttled":
+      // Both codes are in the SDKs' retryable (throttling) list.
+      return api === "runtime" ? { code: "ThrottlingException", status: 429, message } : { code: "ThrottlingException", status: 400, message };
+    case "conflict":
+      return api === "control" ? { code: "ResourceInUse", status: 400, message } : { code: "ConflictException", status: 409, message };
     case "route_not_found":
       return { code: "UnknownOperationException", status: api === "runtime" ? 404 : 400, message };
     case "feature_group_exists":
