@@ -16,6 +16,8 @@ export interface Env {
   FS_REGION: string;
   /** Offline store: Parquet objects and staged oversized batches. */
   OFFLINE_BUCKET: R2Bucket;
+  /** Landing bucket that ingest jobs read source files from (src/jobs, docs/jobs.md). */
+  INGEST_BUCKET: R2Bucket;
   /** The time-travel query worker (service binding, RPC). */
   QUERY: Service<QueryService>;
   /** Outbox batches on their way to the offline writer. */

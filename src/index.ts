@@ -4,6 +4,7 @@ import { app } from "./http/app";
 import { compactOffline } from "./offline/compaction";
 import { consumeOfflineBatch } from "./offline/consumer";
 import { recordDeadLetters } from "./offline/dead-letters";
+import { JOBS_CRON, runJobsTick } from "./jobs";
 
 export { RecordShard } from "./online";
 
@@ -19,8 +20,16 @@ export default {
     await consumeOfflineBatch(batch, { db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now });
   },
 
-  /** Cron: offline compaction and housekeeping (TTL sweeps run on each shard's own alarm). */
-  async scheduled(_controller, env) {
+  /**
+   * Cron: scheduled jobs every minute (JOBS_CRON); offline compaction and
+   * housekeeping on the other trigger (TTL sweeps run on each shard's own alarm).
+   */
+  async scheduled(controller, env) {
+    if (controller.cron === JOBS_CRON) {
+      const report = await runJobsTick(env, controller.scheduledTime);
+      console.log("scheduled jobs", report);
+      return;
+    }
     const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() });
     console.log("offline compaction", { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans });
   },

@@ -53,7 +53,8 @@ export const MAX_REPORTED_PROBLEMS = 1_000;
 /** Records per shard RPC: one SQLite transaction each. */
 const CHUNK = 500;
 
-function problemOf(row: number, failure: Failure): RowProblem {
+/** A row's failure as the report names it. */
+export function problemOf(row: number, failure: Failure): RowProblem {
   const field = "field" in failure ? failure.field : undefined;
   const rule = failure.reason === "invalid_field" ? failure.rule : failure.reason === "unknown_feature" ? `the group has no feature named ${failure.feature}` : failure.reason;
   return { row, code: failure.reason, ...(field !== undefined ? { field } : {}), rule };

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { fromZod, type FeatureGroup } from "../catalog";
+import { invalid, ok, type Result } from "../failure";
+import { parseCron } from "./cron";
+
+/**
+ * Job definitions as clients write them, and the rules that check them:
+ * shape first (zod), then the cron expression, then the target group.
+ */
+export const JOB_KINDS = ["ingest", "materialize"] as const;
+export const JOB_MODES = ["online", "offline", "both"] as const;
+export const SOURCE_FORMATS = ["parquet", "csv", "ndjson"] as const;
+export const RUN_STATUSES = ["running", "succeeded", "failed", "partial"] as const;
+
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobMode = (typeof JOB_MODES)[number];
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type RunTrigger = "schedule" | "manual";
+
+/** What a client chooses about a job. */
+export interface JobSpec {
+  kind: JobKind;
+  featureGroup: string;
+  description?: string;
+  /** Ingest jobs: objects under this key prefix of INGEST_BUCKET. */
+  source?: { prefix: string };
+  format?: SourceFormat;
+  mode: JobMode;
+  /** Five-field UTC cron expression; null: the job runs only when asked to. */
+  schedule: string | null;
+  enabled: boolean;
+}
+
+export interface Job extends JobSpec {
+  id: string;
+  nextRunAt: number | null;
+  activeRunId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** R2 keys are at most 1,024 bytes. */
+const MAX_PREFIX_CHARS = 1024;
+
+const specSchema = z.strictObject({
+  kind: z.enum(JOB_KINDS).default("ingest"),
+  featureGroup: z.string().min(1, "is required"),
+  description: z.string().max(256).optional(),
+  source: z.strictObject({ prefix: z.string().min(1, "must not be empty").max(MAX_PREFIX_CHARS) }).optional(),
+  format: z.enum(SOURCE_FORMATS).optional(),
+  mode: z.enum(JOB_MODES).optional(),
+  schedule: z.string().nullable().optional(),
+  enabled: z.boolean().default(true),
+});
+
+/** Parses a job definition (create, or the merged result of an update); rules that need the catalog come later. */
+export function parseJobSpec(raw: unknown): Result<JobSpec> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object");
+  const parsed = fromZod(specSchema.safeParse(raw), "");
+  if (!parsed.ok) return parsed;
+  const v = parsed.value;
+  const schedule = v.schedule ?? null;
+  if (schedule !== null) {
+    const cron = parseCron(schedule, "schedule");
+    if (!cron.ok) return cron;
+  }
+  const base = { featureGroup: v.featureGroup, ...(v.description !== undefined ? { description: v.description } : {}), schedule, enabled: v.enabled };
+  if (v.kind === "materialize") {
+    if (v.source !== undefined) return invalid("source", "must be absent for a materialize job (it reads the group's offline store)");
+    if (v.format !== undefined) return invalid("format", "must be absent for a materialize job");
+    if (v.mode !== undefined && v.mode !== "online") return invalid("mode", "must be online for a materialize job (it writes the online store only)");
+    return ok({ kind: "materialize", ...base, mode: "online" });
+  }
+  if (!v.source) return invalid("source.prefix", "is required for an ingest job (the key prefix in the landing bucket)");
+  if (!v.format) return invalid("format", `is required for an ingest job: one of ${SOURCE_FORMATS.join(", ")}`);
+  if (!v.mode) return invalid("mode", `is required for an ingest job: one of ${JOB_MODES.join(", ")}`);
+  return ok({ kind: "ingest", ...base, source: { prefix: v.source.prefix }, format: v.format, mode: v.mode });
+}
+
+/** The job's target group must exist and have the stores the mode writes. */
+export function checkTargetGroup(spec: JobSpec, group: FeatureGroup | null): Result<FeatureGroup> {
+  if (!group || group.status !== "Created") return invalid("featureGroup", `names no feature group (${spec.featureGroup})`);
+  const online = spec.mode !== "offline";
+  const offline = spec.mode !== "online";
+  if (spec.kind === "materialize") {
+    if (!group.onlineStore.enabled || !group.offlineStore.enabled) return invalid("featureGroup", `must have both an online and an offline store to materialize; ${group.name} does not`);
+    return ok(group);
+  }
+  if (online && !group.onlineStore.enabled) return invalid("mode", `${spec.mode} writes the online store, but feature group ${group.name} has none`);
+  if (offline && !group.offlineStore.enabled) return invalid("mode", `${spec.mode} writes the offline store, but feature group ${group.name} has none`);
+  return ok(group);
+}
+
+/** The fields a client may send, as a plain object: an update is merged onto these and parsed again. */
+export function specFields(job: Job): Record<string, unknown> {
+  return {
+    kind: job.kind,
+    featureGroup: job.featureGroup,
+    ...(job.description !== undefined ? { description: job.description } : {}),
+    ...(job.source ? { source: job.source } : {}),
+    ...(job.format ? { format: job.format } : {}),
+    mode: job.mode,
+    schedule: job.schedule,
+    enabled: job.enabled,
+  };
+}
