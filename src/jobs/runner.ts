@@ -28,8 +28,8 @@ import type { JobRunRow } from "./schema";
 /**
  * Runs jobs in bounded slices. A cron tick (every minute) first continues
  * runs still in progress, then starts the jobs whose schedule is due. A
- * slice stops after `filesPerSlice` files, `bytesPerSlice` bytes or
- * `sliceMs` of wall time (materialise: `materializePages` pages), records
+ * slice stops after `filesPerSlice` files, `bytesPerSlice` bytes,
+ * `rowsPerSlice` rows or `sliceMs` of wall time (materialise: `materializePages` pages), records
  * where it got to on the run, and hands the run back; the next tick goes
  * on from there. So no invocation has to outlast the Workers CPU and
  * subrequest limits, however much has landed.
@@ -39,6 +39,12 @@ export type JobsEnv = Pick<Env, "DB" | "RECORD_SHARD" | "OFFLINE_BUCKET" | "INGE
 export interface SlicePolicy {
   filesPerSlice: number;
   bytesPerSlice: number;
+  /**
+   * Rows written per slice. Bulk ingest sends 500 rows per shard RPC, and
+   * every RPC is a subrequest (1,000 per invocation): 100,000 rows stay near
+   * 200 RPCs plus one partial chunk per shard and file.
+   */
+  rowsPerSlice: number;
   sliceMs: number;
   /** R2 list pages (1,000 keys each) one slice may scan. */
   listPages: number;
@@ -53,6 +59,7 @@ export interface SlicePolicy {
 export const DEFAULT_SLICE_POLICY: SlicePolicy = {
   filesPerSlice: 20,
   bytesPerSlice: 64 * 1024 * 1024,
+  rowsPerSlice: 100_000,
   sliceMs: 60_000,
   listPages: 10,
   materializePages: 4,
@@ -137,7 +144,8 @@ async function ingestRun(env: JobsEnv, store: StoreContext, job: Job, run: JobRu
   let after = run.cursor;
   let files = 0;
   let bytes = 0;
-  const exhausted = () => files >= policy.filesPerSlice || bytes >= policy.bytesPerSlice || Date.now() - started >= policy.sliceMs;
+  let rows = 0;
+  const exhausted = () => files >= policy.filesPerSlice || bytes >= policy.bytesPerSlice || rows >= policy.rowsPerSlice || Date.now() - started >= policy.sliceMs;
   let done = false;
   scan: for (let page = 0; page < policy.listPages; page++) {
     const listing = await env.INGEST_BUCKET.list({ prefix: job.source!.prefix, ...(after !== null ? { startAfter: after } : {}), limit: 1000 });
@@ -152,6 +160,7 @@ async function ingestRun(env: JobsEnv, store: StoreContext, job: Job, run: JobRu
           await finishFile(db, { jobId: job.id, objectKey: landed.key, etag: landed.etag }, outcome, Date.now());
           files += 1;
           bytes += landed.size;
+          rows += outcome.rowsRead;
         }
       }
       after = object.key;
