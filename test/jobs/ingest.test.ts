@@ -154,6 +154,19 @@ describe("ingest jobs on the cron trigger", () => {
     expect(await manifest(group)).toEqual([]);
   });
 
+  it("fails files over the size or row limit with the limit named, and writes nothing of them", async () => {
+    const group = await createGroup({ shardCount: 1 });
+    const prefix = `${group}/big/`;
+    await land(`${prefix}huge.ndjson`, new Uint8Array(16 * 1024 * 1024 + 1));
+    await land(`${prefix}long.ndjson`, "{}\n".repeat(100_001));
+    const { id } = await job(group, prefix, "ndjson", "online");
+    const run = await tickWhenDue(id);
+    expect(run).toMatchObject({ status: "failed", files: { ingested: 0, failed: 2 } });
+    const errors = Object.fromEntries(run.fileReports.map((f: { key: string; error: unknown }) => [f.key, f.error]));
+    expect(errors[`${prefix}huge.ndjson`]).toMatchObject({ code: "payload_too_large", field: "file", message: "file: must be at most 16777216 bytes" });
+    expect(errors[`${prefix}long.ndjson`]).toMatchObject({ code: "invalid_field", field: "file", message: "file: must hold at most 100000 rows; split it" });
+  });
+
   it("does not run a paused job on the cron trigger, and runs it again once resumed", async () => {
     const group = await createGroup({ shardCount: 1 });
     const prefix = `${group}/p/`;
