@@ -69,6 +69,18 @@ describe("ingest jobs on the cron trigger", () => {
     expect((await offlineRows(group)).map((r) => r.age).sort()).toEqual([1n, 2n]);
   });
 
+  it("starts one run and takes each file once when two cron invocations overlap", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    const prefix = `${group}/twice/`;
+    for (let i = 0; i < 3; i++) await land(`${prefix}${i}.ndjson`, ndjson([{ id: `t${i}`, ts: at(i), age: i }]));
+    const { id, nextRunAt } = await job(group, prefix, "ndjson", "offline");
+    await Promise.all([cronTick(Date.parse(nextRunAt!)), cronTick(Date.parse(nextRunAt!))]);
+    const all = await runs(id);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ status: "succeeded", files: { ingested: 3 } });
+    expect((await offlineRows(group)).map((r) => r.id).sort()).toEqual(["t0", "t1", "t2"]);
+  });
+
   it("both: CSV rows reach the online store and, through the outbox, the offline store", async () => {
     const group = await createGroup({ offline: true, shardCount: 2, features: [{ name: "age", type: "Integral" }, { name: "tags", type: "String", collection: { type: "List" } }] });
     const prefix = `${group}/csv/`;
