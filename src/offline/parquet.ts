@@ -19,7 +19,7 @@ export interface OfflineRowValues {
 }
 
 let wasmReady = false;
-function ensureWasm(): void {
+export function ensureWasm(): void {
   if (!wasmReady) {
     initSync({ module: parquetWasm });
     wasmReady = true;

@@ -4,7 +4,7 @@ import { authenticate } from "../middleware";
 import { featureGroupRoutes } from "./feature-groups";
 import { bulkRoutes } from "./bulk";
 import { datasetRoutes } from "./datasets";
-import { offlineRoutes } from "./offline";
+import { offlineFileRoutes, offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 import { timeTravelRoutes } from "./time-travel";
 
@@ -18,4 +18,5 @@ nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);
 nativeApi.route("/", timeTravelRoutes);
 nativeApi.route("/", bulkRoutes);
+nativeApi.route("/", offlineFileRoutes);
 nativeApi.route("/", recordRoutes);
