@@ -1,0 +1,16 @@
+import { register } from "node:module";
+register("./ts-resolve.mjs", import.meta.url);
+const { validateRows, recordSchemaOfView } = await import("./backfill/validate.mjs");
+const { decodeInput } = await import("./backfill/decode.mjs");
+const schema = recordSchemaOfView({ name: "g", recordIdentifierFeature: "id", eventTimeFeature: "ts", features: [{name:"id",type:"String"},{name:"ts",type:"String"},{name:"age",type:"Integral"},{name:"score",type:"Fractional"},{name:"tags",type:"String",collection:{type:"List"}}] });
+const N = 200000;
+let csv = "id,ts,age,score,tags\n";
+for (let i = 0; i < N; i++) csv += `u${i},2026-01-01T00:${String(i%60).padStart(2,"0")}:00Z,${i},${i/3},"[""a"",""b""]"\n`;
+let t = performance.now();
+const dec = decodeInput(new TextEncoder().encode(csv), "csv");
+console.log("decode", performance.now() - t);
+t = performance.now();
+const r = validateRows(schema, dec);
+console.log("validate", performance.now() - t, r.valid.length, r.invalid.slice(0,3), r.valid[0]);
+const bad = decodeInput(new TextEncoder().encode("id,ts,age\nu1,2026-01-01T00:00:00Z,abc\n,2026-01-01T00:00:00Z,1\nu3,xx,1\nu4,2026-01-01T00:00:00Z,99999999999999999999\n"), "csv");
+console.log(validateRows(schema, bad).invalid);
