@@ -136,20 +136,26 @@ function typedScalar(value) {
   return value;
 }
 
-/** Column-wise conversion: each column to a JS array once, then rows assembled from them. */
+const isList = (v) => typeof v === "object" && v !== null && !(v instanceof Date) && Symbol.iterator in v;
+
+/**
+ * Column-wise conversion: each column walked once with its own iterator
+ * (random access on a chunked Arrow vector searches its chunks every time),
+ * then rows assembled from the plain arrays.
+ */
 function parquetRows(bytes) {
   const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  const numRows = table.numRows;
   const columns = table.schema.fields.map((field, c) => {
-    const vector = table.getChildAt(c);
-    const values = new Array(table.numRows);
-    for (let i = 0; i < table.numRows; i++) {
-      const v = vector.get(i);
-      values[i] = v === null || v === undefined ? null : typeof v === "object" && !(v instanceof Date) && Symbol.iterator in v ? Array.from(v, typedScalar) : typedScalar(v);
+    const values = new Array(numRows);
+    let i = 0;
+    for (const v of table.getChildAt(c)) {
+      values[i++] = v === null || v === undefined ? null : typeof v === "string" || typeof v === "number" ? v : isList(v) ? Array.from(v, typedScalar) : typedScalar(v);
     }
     return { name: field.name, values };
   });
-  const rows = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
+  const rows = new Array(numRows);
+  for (let i = 0; i < numRows; i++) {
     const entries = [];
     for (const column of columns) {
       const v = column.values[i];
