@@ -100,7 +100,8 @@ export function validateRecord(
 
 function checkRecordIdentifier(field: string, id: string): Result<string> {
   if (id.length === 0) return invalid(field, "must not be empty");
-  if (utf8.encode(id).byteLength > MAX_RECORD_IDENTIFIER_BYTES) {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short identifiers need no encoding to be measured.
+  if (id.length * 3 > MAX_RECORD_IDENTIFIER_BYTES && utf8.encode(id).byteLength > MAX_RECORD_IDENTIFIER_BYTES) {
     return invalid(field, `must be at most ${MAX_RECORD_IDENTIFIER_BYTES} bytes of UTF-8`);
   }
   return ok(id);

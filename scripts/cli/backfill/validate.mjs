@@ -52,26 +52,26 @@ export function validateRows(schema, input) {
   const valid = [];
   const invalid = [];
   const fieldOf = (name) => name;
-  for (const row of input.rows) {
-    if (!row.entries) {
-      invalid.push({ row: row.row, field: "row", rule: row.unreadable });
-      continue;
+  input.each((row, entries, unreadable) => {
+    if (!entries) {
+      invalid.push({ row, field: "row", rule: unreadable });
+      return;
     }
-    const result = validateRecordValues(schema, row.entries, input.encoding, fieldOf);
+    const result = validateRecordValues(schema, entries, input.encoding, fieldOf);
     if (!result.ok) {
-      invalid.push({ row: row.row, ...ruleOf(result.failure) });
-      continue;
+      invalid.push({ row, ...ruleOf(result.failure) });
+      return;
     }
     const { values, eventTime } = result.value;
     if (!withinSizeLimit(values)) {
       const encoded = encodeRecordBody(values);
       if (!encoded.ok) {
-        invalid.push({ row: row.row, ...ruleOf(encoded.failure) });
-        continue;
+        invalid.push({ row, ...ruleOf(encoded.failure) });
+        return;
       }
     }
     valid.push({ values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
-  }
+  });
   return { valid, invalid };
 }
 
