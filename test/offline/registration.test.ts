@@ -1,4 +1,6 @@
 import { env } from "cloudflare:test";
+import { catalogDb } from "../../src/catalog";
+import { compactOffline, DEFAULT_COMPACTION_POLICY } from "../../src/offline/compaction";
 import { describe, expect, it } from "vitest";
 import { encodeParquet, type OfflineRowValues } from "../../src/offline/parquet";
 import type { FeatureDefinition } from "../../src/records";
@@ -16,8 +18,8 @@ const PARTITION = "year=2026/month=03/day=01/hour=10";
 const EVENT_MS = Date.UTC(2026, 2, 1, 10, 15);
 const WRITE_MS = Date.UTC(2026, 2, 2);
 
-function rows(n: number): OfflineRowValues[] {
-  return Array.from({ length: n }, (_, i) => ({
+function rows(n: number, from = 0): OfflineRowValues[] {
+  return Array.from({ length: n }, (_, j) => j + from).map((i) => ({
     values: { id: `u${i}`, ts: new Date(EVENT_MS + i * 1000).toISOString(), age: i },
     writeTimeMs: WRITE_MS,
     apiInvocationTimeMs: WRITE_MS,
@@ -151,5 +153,27 @@ describe("registering externally written offline files", () => {
     expect(reused.status).toBe(409);
     expect(reused.body.error.message).toContain("fileId");
     expect((await manifest(group)).map((f) => f.key)).toEqual([key]);
+  });
+
+  it("lets compaction merge registered files like any other, and a repeated registration of a merged file adds nothing", async () => {
+    const { group, prefix } = await groupWithPrefix();
+    const registrations = [];
+    for (let f = 0; f < 4; f++) {
+      const key = `${prefix}/${PARTITION}/part-${f}.parquet`;
+      const bytes = encodeParquet(FEATURES, rows(2, f * 2));
+      await upload(key, bytes);
+      const request = body(key, bytes, 2, { fileId: `input-1:${f}`, minEventTime: new Date(EVENT_MS + f * 2000).toISOString(), maxEventTime: new Date(EVENT_MS + f * 2000 + 1000).toISOString() });
+      const res = await api("POST", `/v1/feature-groups/${group}/offline-store/files`, request);
+      expect(res.status, res.text).toBe(200);
+      registrations.push({ request, answer: res.body });
+    }
+    const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() }, { ...DEFAULT_COMPACTION_POLICY, minFiles: 4 });
+    expect(report.merged).toEqual([expect.objectContaining({ partition: PARTITION, inputs: 4, rows: 8 })]);
+    const again = await api("POST", `/v1/feature-groups/${group}/offline-store/files`, registrations[0]!.request);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(registrations[0]!.answer);
+    const active = (await manifest(group)).filter((f) => f.state === "active");
+    expect(active).toHaveLength(1);
+    expect((await offlineRows(group)).map((r) => r.id).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"]);
   });
 });
