@@ -147,7 +147,7 @@ try {
     inputBytes,
     source: worker.source,
     floor: floorRun,
-    cli: { processSeconds: Number(cli.seconds.toFixed(3)), processRowsPerSecond: Math.round(ROWS / cli.seconds), ownSeconds: cli.report.seconds, ownRowsPerSecond: cli.report.rowsPerSecond, cpuSeconds: cli.report.cpuSeconds, rowsPerCpuSecond: Math.round(ROWS / cli.report.cpuSeconds) },
+    cli: { processSeconds: Number(cli.seconds.toFixed(3)), processRowsPerSecond: Math.round(ROWS / cli.seconds), ownSeconds: cli.report.seconds, ownRowsPerSecond: cli.report.rowsPerSecond, cpuSeconds: cli.report.cpuSeconds, maxRssMiB: cli.report.maxRssMiB, rowsPerCpuSecond: Math.round(ROWS / cli.report.cpuSeconds) },
     manifest: { files: store.stats.files, partitions: store.stats.partitions, bytes: store.stats.bytes },
   };
   const f = (n) => n.toLocaleString("en-US");
@@ -157,6 +157,7 @@ try {
 floor (read + write)       ${f(floorRun.rowsPerSecond)} rows/s  (${floorRun.seconds.toFixed(2)} s; ${f(floorRun.rowsPerCpuSecond)} rows per CPU-second)
 fs backfill, process       ${f(results.cli.processRowsPerSecond)} rows/s  (${cli.seconds.toFixed(2)} s incl. Node start-up)
 fs backfill, CLI's figure  ${f(cli.report.rowsPerSecond)} rows/s  (${cli.report.seconds} s; ${f(results.cli.rowsPerCpuSecond)} rows per CPU-second of the CLI)
+CLI peak memory (RSS)      ${f(cli.report.maxRssMiB)} MiB
 load average (1 min)       ${load.toFixed(2)} on ${(await import("node:os")).availableParallelism()} cores
 manifest                   ${f(store.stats.files)} files, ${store.stats.partitions} partitions, ${f(store.stats.bytes)} bytes`);
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -48,14 +48,18 @@ function count(raw: unknown, field: string, min: number): Result<number> {
   return typeof raw === "number" && Number.isSafeInteger(raw) && raw >= min ? ok(raw) : invalid(field, `must be an integer of at least ${min}`);
 }
 
-/** An instant as epoch milliseconds or an ISO-8601 text with a time zone. */
-function instant(raw: unknown, field: string): Result<number> {
-  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return ok(raw);
+/**
+ * An instant as epoch milliseconds or an ISO-8601 text with a time zone.
+ * Event times may precede 1970 (history back to year 0000); write times may not.
+ */
+function instant(raw: unknown, field: string, allowBefore1970: boolean): Result<number> {
+  const min = allowBefore1970 ? -Infinity : 0;
+  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= min) return ok(raw);
   if (typeof raw === "string" && /(Z|[+-]\d{2}:\d{2})$/.test(raw)) {
     const ms = Date.parse(raw);
-    if (Number.isFinite(ms) && ms >= 0) return ok(ms);
+    if (Number.isFinite(ms) && ms >= min) return ok(ms);
   }
-  return invalid(field, "must be an ISO-8601 instant with a time zone or epoch milliseconds");
+  return invalid(field, `must be an ISO-8601 instant with a time zone or epoch milliseconds${allowBefore1970 ? "" : ", not before 1970"}`);
 }
 
 /** Parses the request body; the key's place in the bucket is checked against the group separately. */
@@ -68,10 +72,10 @@ export function parseFileRegistration(raw: unknown): Result<FileRegistration> {
   const fields = {
     rows: count(body.rows, "rows", 1),
     bytes: count(body.bytes, "bytes", 1),
-    minEventTime: instant(body.minEventTime, "minEventTime"),
-    maxEventTime: instant(body.maxEventTime, "maxEventTime"),
-    minWriteTime: instant(body.minWriteTime, "minWriteTime"),
-    maxWriteTime: instant(body.maxWriteTime, "maxWriteTime"),
+    minEventTime: instant(body.minEventTime, "minEventTime", true),
+    maxEventTime: instant(body.maxEventTime, "maxEventTime", true),
+    minWriteTime: instant(body.minWriteTime, "minWriteTime", false),
+    maxWriteTime: instant(body.maxWriteTime, "maxWriteTime", false),
   };
   for (const result of Object.values(fields)) if (!result.ok) return result;
   const value = (r: Result<number>) => (r as { ok: true; value: number }).value;

@@ -176,4 +176,27 @@ describe("registering externally written offline files", () => {
     expect(active).toHaveLength(1);
     expect((await offlineRows(group)).map((r) => r.id).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"]);
   });
+
+  it("accepts event times before 1970 in their own partition", async () => {
+    const { group, prefix } = await groupWithPrefix();
+    const partition = "year=1969/month=07/day=20/hour=20";
+    const eventMs = Date.UTC(1969, 6, 20, 20, 17);
+    const key = `${prefix}/${partition}/moon.parquet`;
+    const bytes = encodeParquet(FEATURES, [{ values: { id: "m1", ts: new Date(eventMs).toISOString(), age: 1 }, writeTimeMs: WRITE_MS, apiInvocationTimeMs: WRITE_MS, isDeleted: false }]);
+    await upload(key, bytes);
+    const res = await api("POST", `/v1/feature-groups/${group}/offline-store/files`, body(key, bytes, 1, { partition, minEventTime: eventMs, maxEventTime: eventMs }));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.file).toMatchObject({ partition, minEventTime: "1969-07-20T20:17:00.000Z" });
+  });
+
+  it("answers 404 for an unknown group and 400 for a group without an offline store, registering nothing", async () => {
+    const missing = await api("POST", "/v1/feature-groups/no-such-group/offline-store/files", body("offline-store/no-such-group/x/data/year=2026/month=03/day=01/hour=10/a.parquet", new Uint8Array(1), 1));
+    expect(missing.status).toBe(404);
+    const onlineOnly = await createGroup({ offline: false, shardCount: 1 });
+    const res = await api("POST", `/v1/feature-groups/${onlineOnly}/offline-store/files`, body(`offline-store/${onlineOnly}/x/data/${PARTITION}/a.parquet`, new Uint8Array(1), 1));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain("has no offline store");
+    const notJson = await api("POST", `/v1/feature-groups/${onlineOnly}/offline-store/files`, "{not json");
+    expect(notJson.status).toBe(400);
+  });
 });

@@ -56,6 +56,13 @@ export async function ingest(ctx, o, paths, mode) {
     const opened = Checkpoint.open(o.checkpoint ?? join(".fs-checkpoints", `backfill-${group.name}.json`), { featureGroup: group.name, generation: group.generation, chunkRows, now: Date.now() });
     checkpoint = opened.checkpoint;
     if (opened.note) progress.note(opened.note);
+    // Ctrl-C or a termination mid-run: the checkpoint is consistent after every rename, so stop now and say how to go on.
+    for (const signal of ["SIGINT", "SIGTERM"]) {
+      process.once(signal, () => {
+        progress.note(`interrupted by ${signal}; run the same command again to resume from ${checkpoint.path}`);
+        process.exit(EXIT.INTERRUPTED);
+      });
+    }
     writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env) });
   }
 
@@ -89,7 +96,7 @@ export async function ingest(ctx, o, paths, mode) {
   }
   progress.finish();
   const seconds = (performance.now() - started) / 1000;
-  const summary = { ...report, inputs: report.inputs.map(({ invalid: _invalid, ...i }) => i), seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(report.rows / seconds), cpuSeconds: cpuSecondsSince(cpuBefore) };
+  const summary = { ...report, inputs: report.inputs.map(({ invalid: _invalid, ...i }) => i), seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(report.rows / seconds), cpuSeconds: cpuSecondsSince(cpuBefore), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
   if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
   ctx.print(summary);
   return report.rejectedFiles > 0 ? EXIT.INVALID_DATA : EXIT.OK;
