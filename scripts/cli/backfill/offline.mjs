@@ -64,6 +64,8 @@ export class OfflineWriter {
           process.exit(EXIT.INTERRUPTED);
         }
       });
+      // Awaited below in order; until then a failure must not count as unhandled (Node would exit 1 before the CLI can map it).
+      work.catch(() => {});
       inFlight.push(work);
       if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
     }

@@ -231,6 +231,20 @@ describe("fs backfill, invalid input", () => {
   });
 });
 
+describe("fs backfill, storage failures", () => {
+  it("exits 5 without registering anything when the offline bucket refuses the S3 credentials", async () => {
+    const group = await createOfflineGroup("cli-s3-denied", FEATURES);
+    const res = await runCli(["backfill", file(`${group}.csv`, csvOf(0, 30)), "--group", group, "--chunk-rows", "10", "--checkpoint", join(work.path, `${group}.ckpt.json`)], {
+      cwd: work.path,
+      env: cliEnv({ FS_OFFLINE_S3_SECRET_ACCESS_KEY: "not-the-bucket-secret" }),
+    });
+    expect(res.code, res.stderr).toBe(5);
+    expect(res.stderr).toContain("writing s3://");
+    expect(res.stderr).not.toContain("not-the-bucket-secret");
+    expect((await offlineStore(group)).stats.files).toBe(0);
+  });
+});
+
 describe("offline file registration through the API", () => {
   it("refuses keys outside the group's own prefix and registers nothing", async () => {
     const group = await createOfflineGroup("cli-reg", FEATURES);
