@@ -1,6 +1,8 @@
-// Progress on stderr: one self-rewriting line on a terminal (at most 10
-// updates a second), a plain line every 5 seconds otherwise (logs, CI).
+// Progress on stderr: a self-rewriting bar on a terminal (at most 10
+// updates a second), a plain line every 5 seconds otherwise (logs, CI):
+// share of the input bytes done, rows, rows/s, ETA, the current file and chunk.
 const fmt = new Intl.NumberFormat("en-US");
+const BAR_WIDTH = 24;
 
 function duration(seconds) {
   if (!Number.isFinite(seconds)) return "?";
@@ -37,13 +39,16 @@ export class Progress {
     const rate = seconds > 0 ? this.rows / seconds : 0;
     const fraction = Math.min(1, this.bytes / this.totalBytes);
     const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : Infinity;
-    return `${this.label} ${(fraction * 100).toFixed(1)}% ${fmt.format(this.rows)} rows ${fmt.format(Math.round(rate))} rows/s ETA ${duration(eta)}`.trim();
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = this.tty ? `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ` : "";
+    return `${bar}${(fraction * 100).toFixed(1)}% ${fmt.format(this.rows)} rows ${fmt.format(Math.round(rate))} rows/s ETA ${duration(eta)} ${this.label}`.trim();
   }
 
   draw(now = performance.now()) {
     this.lastDraw = now;
     if (this.quiet) return;
-    this.stream.write(this.tty ? `\r\x1b[2K${this.line(now)}` : `${this.line(now)}\n`);
+    // On a terminal the line must fit its width, or each redraw would scroll.
+    this.stream.write(this.tty ? `\r\x1b[2K${this.line(now).slice(0, (this.stream.columns ?? 120) - 1)}` : `${this.line(now)}\n`);
   }
 
   /** A message on its own line (the progress line is redrawn after it). */
