@@ -138,7 +138,7 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
   };
   const accessKeyId = `AKBENCH${randomBytes(6).toString("hex").toUpperCase()}`;
   const secret = randomBytes(24).toString("base64url");
-  let mf, url;
+  let mf, url, entryOrigin;
   try {
     mf = new Miniflare(
       convertV4MiniflareOptions({
@@ -164,6 +164,7 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
       }),
     );
     const entry = await mf.ready;
+    entryOrigin = entry.origin;
     url = direct ? await mf.unsafeGetDirectURL(WORKER_NAME) : entry;
     const db = await mf.getD1Database("DB");
     for (const statement of migrations) await db.prepare(statement).run();
@@ -175,6 +176,8 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
   }
   return {
     origin: url.origin,
+    // Miniflare's entry socket: it also serves the local R2 S3 API at /cdn-cgi/local/r2/s3.
+    entryOrigin,
     source: tree.source,
     script, // the bundle, e.g. to map a profile's index.js:line back to src/
     authorization: `Bearer ${accessKeyId}:${secret}`,

@@ -44,12 +44,17 @@ function scalarData(type: DataType, values: readonly (Scalar | null)[]): Data {
     return makeData({ type, length, nullCount, nullBitmap, data });
   }
   if (type instanceof Utf8) {
-    const encoded = values.map((v) => (v === null ? new Uint8Array(0) : utf8.encode(String(v))));
+    // One buffer, encoded into in place: UTF-8 takes at most 3 bytes per
+    // UTF-16 code unit, so it is sized once and no value allocates its own.
+    const texts = values.map((v) => (v === null ? "" : String(v)));
+    const buffer = new Uint8Array(texts.reduce((n, t) => n + t.length * 3, 0));
     const valueOffsets = new Int32Array(length + 1);
-    encoded.forEach((bytes, i) => (valueOffsets[i + 1] = valueOffsets[i]! + bytes.byteLength));
-    const data = new Uint8Array(valueOffsets[length]!);
-    encoded.forEach((bytes, i) => data.set(bytes, valueOffsets[i]!));
-    return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data });
+    let offset = 0;
+    texts.forEach((text, i) => {
+      offset += utf8.encodeInto(text, buffer.subarray(offset)).written;
+      valueOffsets[i + 1] = offset;
+    });
+    return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data: buffer.subarray(0, offset) });
   }
   throw new Error(`no column writer for Arrow type ${String(type)}`);
 }

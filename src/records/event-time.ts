@@ -30,23 +30,36 @@ function keyOf(epochSeconds: number, nanos: number): EventTime {
   };
 }
 
-/** Parses an ISO-8601 UTC event time string. */
+/** Milliseconds in 400 Gregorian years (146,097 days): the calendar repeats after them exactly. */
+const FOUR_HUNDRED_YEARS_MS = 146_097 * 86_400_000;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+}
+
+/**
+ * Parses an ISO-8601 UTC event time string. Calendar checks are arithmetic
+ * (no Date round trip: bulk ingest and the CLI's backfill parse millions of
+ * these); Date.UTC maps years 0-99 to 1900-1999, so those are computed 400
+ * years later and shifted back.
+ */
 export function parseIsoEventTime(field: string, text: string): Result<EventTime> {
   const m = ISO_UTC.exec(text);
   if (!m) return invalid(field, ISO_RULE);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  // Date normalises overflow (Feb 30 → Mar 2); a round trip catches it.
-  if (
-    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 ||
-    date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day
-  ) {
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return invalid(field, `${ISO_RULE}; ${text} is not a calendar time`);
   }
-  const nanos = Number((m[7] ?? "").padEnd(9, "0"));
-  return ok(keyOf(date.getTime() / 1000, nanos));
+  const ms = year < 100 ? Date.UTC(year + 400, month - 1, day, hour, minute, second) - FOUR_HUNDRED_YEARS_MS : Date.UTC(year, month - 1, day, hour, minute, second);
+  const nanos = m[7] === undefined ? 0 : Number(m[7].padEnd(9, "0"));
+  return ok(keyOf(ms / 1000, nanos));
 }
 
 /**

@@ -2,5 +2,5 @@ export * from "./types";
 export * from "./limits";
 export { parseEventTime, isoFromEpochMs, epochMsOfKey, eventKeyFromEpochMs, type EventTime } from "./event-time";
 export { parseFeatureValue, type ValueEncoding } from "./values";
-export { validateRecord, validateFeatures, eventTimeOf, encodeRecordBody, parseRecordIdentifier, parseFeatureSubset } from "./validate";
+export { validateRecord, validateRecordValues, validateFeatures, eventTimeOf, encodeRecordBody, parseRecordIdentifier, parseFeatureSubset, type ValidatedRecord } from "./validate";
 export { parseTtl, expiresAtMs, ttlMs, MAX_TTL_MS } from "./ttl";

@@ -49,17 +49,25 @@ export function encodeRecordBody(values: Record<string, FeatureValue>): Result<{
   return ok({ body, sizeBytes });
 }
 
+/** A record's validated values with its identifier and event time, before encoding. */
+export interface ValidatedRecord {
+  recordIdentifier: string;
+  eventTime: EventTime;
+  values: Record<string, FeatureValue>;
+}
+
 /**
- * Validates a whole record and returns its canonical form. Missing features
- * are allowed (a put is a full overwrite, so they are simply absent
- * afterwards). The identifier and the event time are required.
+ * Validates a whole record's values: every feature's type, and the
+ * identifier and the event time, which are required. Missing features are
+ * allowed (a put is a full overwrite, so they are simply absent afterwards).
+ * The size limit applies when the record is encoded (validateRecord).
  */
-export function validateRecord(
+export function validateRecordValues(
   schema: RecordSchema,
   entries: Iterable<readonly [string, unknown]>,
   encoding: ValueEncoding,
   fieldOf: (feature: string) => string,
-): Result<CanonicalRecord> {
+): Result<ValidatedRecord> {
   const values = validateFeatures(schema, entries, encoding, fieldOf);
   if (!values.ok) return values;
 
@@ -73,15 +81,27 @@ export function validateRecord(
   const eventTime = eventTimeOf(schema, values.value, fieldOf);
   if (!eventTime.ok) return eventTime;
   if (!eventTime.value) return invalid(fieldOf(schema.eventTimeFeature), "is required (the event time feature)");
+  return ok({ recordIdentifier, eventTime: eventTime.value, values: values.value });
+}
 
-  const encoded = encodeRecordBody(values.value);
+/** Validates a whole record (validateRecordValues) and returns its canonical, size-checked form. */
+export function validateRecord(
+  schema: RecordSchema,
+  entries: Iterable<readonly [string, unknown]>,
+  encoding: ValueEncoding,
+  fieldOf: (feature: string) => string,
+): Result<CanonicalRecord> {
+  const record = validateRecordValues(schema, entries, encoding, fieldOf);
+  if (!record.ok) return record;
+  const encoded = encodeRecordBody(record.value.values);
   if (!encoded.ok) return encoded;
-  return ok({ recordIdentifier, eventKey: eventTime.value.key, eventTimeMs: eventTime.value.epochMs, ...encoded.value });
+  return ok({ recordIdentifier: record.value.recordIdentifier, eventKey: record.value.eventTime.key, eventTimeMs: record.value.eventTime.epochMs, ...encoded.value });
 }
 
 function checkRecordIdentifier(field: string, id: string): Result<string> {
   if (id.length === 0) return invalid(field, "must not be empty");
-  if (utf8.encode(id).byteLength > MAX_RECORD_IDENTIFIER_BYTES) {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short identifiers need no encoding to be measured.
+  if (id.length * 3 > MAX_RECORD_IDENTIFIER_BYTES && utf8.encode(id).byteLength > MAX_RECORD_IDENTIFIER_BYTES) {
     return invalid(field, `must be at most ${MAX_RECORD_IDENTIFIER_BYTES} bytes of UTF-8`);
   }
   return ok(id);

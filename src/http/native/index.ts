@@ -5,7 +5,7 @@ import { featureGroupRoutes } from "./feature-groups";
 import { jobRoutes } from "./jobs";
 import { bulkRoutes } from "./bulk";
 import { datasetRoutes } from "./datasets";
-import { offlineRoutes } from "./offline";
+import { offlineFileRoutes, offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 import { timeTravelRoutes } from "./time-travel";
 
@@ -20,4 +20,5 @@ nativeApi.route("/datasets", datasetRoutes);
 nativeApi.route("/", timeTravelRoutes);
 nativeApi.route("/", bulkRoutes);
 nativeApi.route("/", jobRoutes);
+nativeApi.route("/", offlineFileRoutes);
 nativeApi.route("/", recordRoutes);

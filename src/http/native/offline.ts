@@ -5,6 +5,12 @@ import { offlineDeadLetters } from "../../offline/schema";
 import { isoFromEpochMs } from "../../records";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
+import { readJsonBody } from "../body";
+import { describeFeatureGroup } from "../../service";
+import { describeOfflineStore } from "../../offline/external";
+import { parseFileRegistration, registerExternalFile } from "../../offline/registration";
+
+const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
 
 /** Offline-store operations across groups, under /v1/offline. */
 export const offlineRoutes = new Hono<AppEnv>();
@@ -22,4 +28,19 @@ offlineRoutes.get("/dead-letters", async (c) => {
       body: JSON.parse(r.body) as unknown,
     })),
   });
+});
+
+/**
+ * POST /v1/feature-groups/{name}/offline-store/files: registers a Parquet
+ * file written straight to the offline bucket (the CLI's offline backfill).
+ * The same file twice gets the same answer and changes nothing.
+ */
+export const offlineFileRoutes = new Hono<AppEnv>();
+
+offlineFileRoutes.post("/feature-groups/:name/offline-store/files", async (c) => {
+  const store = c.get("store");
+  const registration = orThrow(parseFileRegistration(orThrow(await readJsonBody(c.req.raw, MAX_REGISTRATION_BODY_BYTES))));
+  const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
+  const file = orThrow(await registerExternalFile({ db: store.db, bucket: c.env.OFFLINE_BUCKET, location: c.env, now: store.now }, group, registration));
+  return c.json({ file: describeOfflineStore(c.env, group, [file]).files[0] });
 });

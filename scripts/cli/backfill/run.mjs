@@ -1,0 +1,103 @@
+// The ingest and backfill commands' work. Every input is validated whole
+// first, with the service's rules; a file with invalid rows is rejected with
+// a row/field report and nothing of it is written.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { seg } from "../api.mjs";
+import { CliError, EXIT, usage } from "../errors.mjs";
+import { Checkpoint } from "./checkpoint.mjs";
+import { decodeInput } from "./decode.mjs";
+import { identityOf, resolveInputs } from "./inputs.mjs";
+import { OfflineWriter } from "./offline.mjs";
+import { sendOnline } from "./online.mjs";
+import { Progress } from "./progress.mjs";
+import { recordSchemaOfView, validateRows } from "./validate.mjs";
+import { DEFAULT_CHUNK_ROWS } from "../commands/ingest.mjs";
+
+/** Invalid rows shown on stderr per rejected file; --report keeps them all. */
+const SHOWN_PROBLEMS = 20;
+
+function describeProblems(name, invalid) {
+  const lines = invalid.slice(0, SHOWN_PROBLEMS).map((p) => `  row ${p.row}, field ${p.field}: ${p.rule}`);
+  if (invalid.length > SHOWN_PROBLEMS) lines.push(`  ... and ${invalid.length - SHOWN_PROBLEMS} more (--report FILE lists all)`);
+  return `rejected ${name}: ${invalid.length} invalid row(s); nothing of it was written\n${lines.join("\n")}`;
+}
+
+/** CPU seconds (user + system) this process used since `before`: a rate that holds on a busy machine. */
+function cpuSecondsSince(before) {
+  const used = process.cpuUsage(before);
+  return Number(((used.user + used.system) / 1e6).toFixed(3));
+}
+
+function stopAfterChunks(env) {
+  if (env.FS_CLI_STOP_AFTER_CHUNKS === undefined) return null;
+  const n = Number(env.FS_CLI_STOP_AFTER_CHUNKS);
+  if (!Number.isSafeInteger(n) || n < 1) throw usage("FS_CLI_STOP_AFTER_CHUNKS must be a positive integer");
+  return n;
+}
+
+export async function ingest(ctx, o, paths, mode) {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const chunkRows = o["chunk-rows"] === undefined ? DEFAULT_CHUNK_ROWS : Number(o["chunk-rows"]);
+  if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw usage("--chunk-rows must be a positive integer");
+  const group = await ctx.api.request("GET", `/feature-groups/${seg(o.group)}`);
+  const wantsOffline = mode !== "online";
+  if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
+  if (mode !== "offline" && !group.onlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no online store`);
+  const inputs = await resolveInputs(paths, o.format, ctx.config.inputS3);
+  const schema = recordSchemaOfView(group);
+  const progress = new Progress(ctx.stderr, { totalBytes: inputs.reduce((n, i) => n + i.size, 0), quiet: o.quiet });
+
+  let writer = null;
+  let checkpoint = null;
+  if (mode === "offline") {
+    const store = await ctx.api.request("GET", `/feature-groups/${seg(group.name)}/offline-store`);
+    const opened = Checkpoint.open(o.checkpoint ?? join(".fs-checkpoints", `backfill-${group.name}.json`), { featureGroup: group.name, generation: group.generation, chunkRows, now: Date.now() });
+    checkpoint = opened.checkpoint;
+    if (opened.note) progress.note(opened.note);
+    // Ctrl-C or a termination mid-run: the checkpoint is consistent after every rename, so stop now and say how to go on.
+    for (const signal of ["SIGINT", "SIGTERM"]) {
+      process.once(signal, () => {
+        progress.note(`interrupted by ${signal}; run the same command again to resume from ${checkpoint.path}`);
+        process.exit(EXIT.INTERRUPTED);
+      });
+    }
+    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env) });
+  }
+
+  const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
+  for (const input of inputs) {
+    const bytes = await input.read();
+    const identity = identityOf(bytes);
+    if (checkpoint?.isComplete(identity)) {
+      progress.advance({ bytes: input.size, label: `${input.name} (done before)` });
+      report.inputs.push({ name: input.name, status: "done-before", rows: checkpoint.state.inputs[identity].rows });
+      continue;
+    }
+    progress.advance({ label: `${input.name} validating` });
+    const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
+    if (invalid.length > 0) {
+      progress.note(describeProblems(input.name, invalid));
+      progress.advance({ bytes: input.size });
+      report.inputs.push({ name: input.name, status: "rejected", rows: valid.length + invalid.length, invalidRows: invalid.length, invalid });
+      report.rejectedFiles += 1;
+      continue;
+    }
+    if (writer) {
+      const before = { written: writer.filesWritten, skipped: writer.filesSkipped };
+      await writer.write(identity, input.name, valid, input.size);
+      report.inputs.push({ name: input.name, status: "written", rows: valid.length, filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped });
+    } else {
+      const result = await sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
+      report.inputs.push({ name: input.name, status: "written", ...result });
+    }
+    report.rows += valid.length;
+  }
+  progress.finish();
+  const seconds = (performance.now() - started) / 1000;
+  const summary = { ...report, inputs: report.inputs.map(({ invalid: _invalid, ...i }) => i), seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(report.rows / seconds), cpuSeconds: cpuSecondsSince(cpuBefore), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
+  ctx.print(summary);
+  return report.rejectedFiles > 0 ? EXIT.INVALID_DATA : EXIT.OK;
+}

@@ -1,0 +1,90 @@
+// Row validation with the service's own rules (src/records: types,
+// required identifier and event time, int64 range, sizes), so a file the CLI
+// accepts is one the API would accept, and a rejected file gets the same
+// field/rule messages the API gives.
+import { partitionOf } from "../../../src/offline/layout.ts";
+import { encodeRecordBody, MAX_RECORD_BYTES, validateRecordValues } from "../../../src/records/index.ts";
+
+/** The validator's view of a group as GET /v1/feature-groups/{name} describes it. */
+export function recordSchemaOfView(group) {
+  return {
+    featureGroup: group.name,
+    recordIdentifierFeature: group.recordIdentifierFeature,
+    eventTimeFeature: group.eventTimeFeature,
+    features: new Map(group.features.map((f) => [f.name, { name: f.name, type: f.type, ...(f.collection ? { collection: f.collection } : {}) }])),
+  };
+}
+
+function ruleOf(failure) {
+  switch (failure.reason) {
+    case "invalid_field":
+      return { field: failure.field, rule: failure.rule };
+    case "unknown_feature":
+      return { field: failure.field, rule: `is not a feature of ${failure.featureGroup}` };
+    case "payload_too_large":
+      return { field: failure.field, rule: `must be at most ${failure.limitBytes} bytes` };
+    default:
+      return { field: "row", rule: failure.reason };
+  }
+}
+
+/**
+ * A cheap bound first: a record whose feature texts are short cannot reach
+ * the size limit (UTF-8 takes at most 3 bytes per UTF-16 unit, plus JSON
+ * framing), so only large records pay for the exact encoding.
+ */
+function withinSizeLimit(values) {
+  let units = 2;
+  for (const name in values) {
+    const v = values[name];
+    units += name.length + 4 + (typeof v === "string" ? v.length + 2 : Array.isArray(v) ? v.reduce((n, x) => n + String(x).length + 3, 2) : 24);
+  }
+  return units * 3 + 64 < MAX_RECORD_BYTES;
+}
+
+/**
+ * Validates every row. Returns the valid rows (canonical values, event time,
+ * hourly partition) and a report entry per invalid row.
+ * @param {ReturnType<typeof recordSchemaOfView>} schema
+ * @param {import("./decode.mjs").DecodedInput} input
+ */
+export function validateRows(schema, input) {
+  const valid = [];
+  const invalid = [];
+  const fieldOf = (name) => name;
+  input.each((row, entries, unreadable) => {
+    if (!entries) {
+      invalid.push({ row, field: "row", rule: unreadable });
+      return;
+    }
+    const result = validateRecordValues(schema, entries, input.encoding, fieldOf);
+    if (!result.ok) {
+      invalid.push({ row, ...ruleOf(result.failure) });
+      return;
+    }
+    const { values, eventTime } = result.value;
+    if (!withinSizeLimit(values)) {
+      const encoded = encodeRecordBody(values);
+      if (!encoded.ok) {
+        invalid.push({ row, ...ruleOf(encoded.failure) });
+        return;
+      }
+    }
+    valid.push({ values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
+  });
+  return { valid, invalid };
+}
+
+/** Partition of each row, memoised per hour (rows of one input usually share few hours). */
+export function partitioner() {
+  const cache = new Map();
+  return (row) => {
+    const hour = Math.floor(row.eventMs / 3_600_000);
+    let partition = cache.get(hour);
+    if (partition === undefined) {
+      partition = partitionOf(row.eventKey);
+      cache.set(hour, partition);
+    }
+    return partition;
+  };
+}

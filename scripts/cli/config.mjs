@@ -1,0 +1,47 @@
+// Where the CLI connects and with which credentials: the environment first,
+// then the local stack's defaults (npm start: http://127.0.0.1:$PORT, the
+// root credential from .dev.vars, the offline bucket's local S3 endpoint and
+// the local_dev S3 credentials of wrangler.toml).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CliError, EXIT } from "./errors.mjs";
+
+/** wrangler.toml's local_dev.experimental_s3_credentials: meaningful only against wrangler dev. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: "local-offline-store", secretAccessKey: "local-offline-store-secret" };
+
+function devVars(dir) {
+  const path = join(dir, ".dev.vars");
+  const vars = {};
+  if (!existsSync(path)) return vars;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
+    if (match) vars[match[1]] = match[2];
+  }
+  return vars;
+}
+
+const isLoopback = (url) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
+
+/**
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {{ endpoint: string, accessKeyId: string, secretAccessKey: string, offlineS3: { endpoint: string, region: string, accessKeyId: string, secretAccessKey: string } | null, inputS3: { endpoint?: string, region: string, accessKeyId?: string, secretAccessKey?: string } }}
+ */
+export function loadConfig(env = process.env, cwd = process.cwd()) {
+  const vars = devVars(cwd);
+  const endpoint = (env.FS_ENDPOINT ?? `http://127.0.0.1:${env.PORT ?? "8787"}`).replace(/\/+$/, "");
+  const accessKeyId = env.FS_ACCESS_KEY_ID ?? vars.FS_ROOT_ACCESS_KEY_ID;
+  const secretAccessKey = env.FS_SECRET_ACCESS_KEY ?? vars.FS_ROOT_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new CliError(EXIT.AUTH, "no credentials: set FS_ACCESS_KEY_ID and FS_SECRET_ACCESS_KEY (or run in the project folder after `npm start` created .dev.vars)");
+  }
+  const local = isLoopback(endpoint);
+  const s3Endpoint = env.FS_OFFLINE_S3_ENDPOINT ?? (local ? `${endpoint}/cdn-cgi/local/r2/s3` : undefined);
+  const s3Key = env.FS_OFFLINE_S3_ACCESS_KEY_ID ?? (local ? LOCAL_S3_CREDENTIALS.accessKeyId : undefined);
+  const s3Secret = env.FS_OFFLINE_S3_SECRET_ACCESS_KEY ?? (local ? LOCAL_S3_CREDENTIALS.secretAccessKey : undefined);
+  const offlineS3 = s3Endpoint && s3Key && s3Secret ? { endpoint: s3Endpoint, region: env.FS_OFFLINE_S3_REGION ?? "auto", accessKeyId: s3Key, secretAccessKey: s3Secret } : null;
+  // Input objects (s3://bucket/prefix): their own endpoint if given, else the offline bucket's.
+  const inputS3 = env.FS_INPUT_S3_ENDPOINT
+    ? { endpoint: env.FS_INPUT_S3_ENDPOINT, region: env.FS_INPUT_S3_REGION ?? "auto", accessKeyId: env.FS_INPUT_S3_ACCESS_KEY_ID, secretAccessKey: env.FS_INPUT_S3_SECRET_ACCESS_KEY }
+    : { ...(offlineS3 ?? {}), region: offlineS3?.region ?? "auto" };
+  return { endpoint, accessKeyId, secretAccessKey, offlineS3, inputS3 };
+}

@@ -1,0 +1,267 @@
+// The CLI (scripts/fs.mjs) end to end: run as a child process against the
+// bundled workers on loopback, its effects checked through the API, the
+// offline bucket's S3 endpoint and DuckDB over the manifest's files.
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, createOfflineGroup, download, drained, listObjects, offlineStore, openDuck, readParquet, s3, sqlString, tempDir, type Duck } from "../engines/engines";
+import { native, OFFLINE_S3, uniqueName } from "../support";
+import { cliEnv, runCli } from "./run-cli";
+
+const FEATURES = [
+  { name: "age", type: "Integral" as const },
+  { name: "score", type: "Fractional" as const },
+  { name: "city", type: "String" as const },
+];
+const BASE_MS = Date.UTC(2026, 0, 1);
+/** Event time of row i: 7 s apart, so 5,000 rows span ten hourly partitions. */
+const tsOf = (i: number) => new Date(BASE_MS + i * 7000).toISOString().replace(".000Z", "Z");
+
+let work: { path: string; remove: () => void };
+let duck: Duck;
+beforeAll(async () => {
+  work = tempDir("fs-cli-test-");
+  duck = await openDuck();
+});
+afterAll(() => {
+  duck?.close();
+  work?.remove();
+});
+
+const cli = (...args: string[]) => runCli(args, { cwd: work.path });
+const file = (name: string, text: string) => {
+  const path = join(work.path, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+function csvOf(from: number, to: number): string {
+  const lines = ["id,ts,age,score,city"];
+  for (let i = from; i < to; i++) lines.push(`u${i},${tsOf(i)},${i},${i / 4},city-${i % 7}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A Parquet input written by DuckDB (an independent writer), rows from..to-1. */
+async function parquetOf(name: string, from: number, to: number): Promise<string> {
+  const path = join(work.path, name);
+  await duck.run(
+    `COPY (SELECT 'u' || i AS id, strftime(TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i * 7) SECOND, '%Y-%m-%dT%H:%M:%SZ') AS ts, i::BIGINT AS age, i / 4 AS score, 'city-' || (i % 7) AS city
+      FROM range(${from}, ${to}) t(i)) TO ${sqlString(path)} (FORMAT parquet)`,
+  );
+  return path;
+}
+
+/** Every row of the group's manifest files, read by DuckDB: id → times seen, and the rows. */
+async function offlineRowsByDuckDb(group: string, expectedRows: number) {
+  const store = await offlineStore(group);
+  expect(store.stats.rows).toBe(expectedRows);
+  const dir = tempDir("fs-cli-copy-");
+  try {
+    const copy = await download(store, dir.path);
+    const counts = await duck.all(`SELECT id, COUNT(*)::INTEGER AS n FROM ${readParquet(copy.files)} GROUP BY id`);
+    const rows = await duck.all(`SELECT id, ts, age, score, city, is_deleted, epoch_ms(write_time) AS write_ms, epoch_ms(api_invocation_time) AS api_ms FROM ${readParquet(copy.files)} ORDER BY age`);
+    return { store, counts: new Map(counts.map((r) => [String(r.id), Number(r.n)])), rows };
+  } finally {
+    dir.remove();
+  }
+}
+
+describe("fs feature-groups", () => {
+  it("creates, describes, lists and deletes a group from a JSON definition", async () => {
+    const name = uniqueName("cli-fg");
+    const def = file(`${name}.json`, JSON.stringify({ name, recordIdentifierFeature: "id", eventTimeFeature: "ts", features: [{ name: "id", type: "String" }, { name: "ts", type: "String" }, ...FEATURES], onlineStore: { enabled: true }, offlineStore: { enabled: true } }));
+    const created = await cli("feature-groups", "create", "--file", def);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.json).toMatchObject({ name, status: "Created" });
+    const described = await cli("feature-groups", "describe", name);
+    expect(described.code).toBe(0);
+    expect(described.json.features.map((f: { name: string }) => f.name)).toEqual(["id", "ts", "age", "score", "city"]);
+    const listed = await cli("feature-groups", "list", "--name-contains", name);
+    expect(listed.json.featureGroups.map((g: { name: string }) => g.name)).toEqual([name]);
+    const deleted = await cli("feature-groups", "delete", name);
+    expect(deleted.code).toBe(0);
+    const gone = await cli("feature-groups", "describe", name);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain("404");
+  });
+
+  it("answers --help on every command and exits 2 on usage errors", async () => {
+    for (const args of [["--help"], ["feature-groups", "--help"], ["feature-groups", "create", "--help"], ["records", "get", "--help"], ["ingest", "--help"], ["backfill", "--help"], ["dataset", "build", "--help"], ["jobs", "runs", "--help"], ["access-keys", "rotate", "--help"]]) {
+      const res = await cli(...args);
+      expect(res.code, args.join(" ")).toBe(0);
+      expect(res.stdout, args.join(" ")).toContain("Usage: npm run fs --");
+    }
+    expect((await cli("feature-groups", "create")).code).toBe(2);
+    expect((await cli("nonsense")).code).toBe(2);
+    expect((await cli("ingest", "x.csv", "--group", "g", "--mode", "sideways")).code).toBe(2);
+  });
+
+  it("exits 5 on wrong credentials and 7 when the service cannot be reached, never printing the secret", async () => {
+    const denied = await runCli(["feature-groups", "list"], { cwd: work.path, env: cliEnv({ FS_SECRET_ACCESS_KEY: "wrong-secret-value" }) });
+    expect(denied.code).toBe(5);
+    expect(denied.stderr).not.toContain("wrong-secret-value");
+    const down = await runCli(["feature-groups", "list"], { cwd: work.path, env: cliEnv({ FS_ENDPOINT: "http://127.0.0.1:9" }) });
+    expect(down.code).toBe(7);
+    expect(down.stderr).toContain("cannot reach http://127.0.0.1:9");
+  });
+});
+
+describe("fs ingest", () => {
+  it("--mode online writes the online store only, readable with records get", async () => {
+    const group = await createOfflineGroup("cli-online", FEATURES);
+    const res = await cli("ingest", file(`${group}.csv`, csvOf(0, 50)), "--group", group, "--mode", "online");
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ mode: "online", rows: 50, inputs: [{ status: "written", rows: 50, written: 50, offlineQueued: 0 }] });
+    const record = await cli("records", "get", group, "u7");
+    expect(record.code, record.stderr).toBe(0);
+    expect(record.json.record).toEqual({ id: "u7", ts: tsOf(7), age: 7, score: 1.75, city: "city-0" });
+    const store = await offlineStore(group);
+    expect(store.pending.rows + store.stats.rows).toBe(0);
+  });
+
+  it("--mode both writes the online store and, through the outbox, the offline store", async () => {
+    const group = await createOfflineGroup("cli-both", FEATURES);
+    const ndjson = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `u${i}`, ts: tsOf(i), age: i === 0 ? "9007199254740993" : i, city: "x" })).join("\n");
+    const res = await cli("ingest", file(`${group}.ndjson`, ndjson), "--group", group, "--mode", "both");
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json.inputs[0]).toMatchObject({ written: 30, offlineQueued: 30 });
+    expect((await cli("records", "get", group, "u0")).json.record.age).toBe("9007199254740993");
+    const { counts } = await offlineRowsByDuckDb((await drained(group, 30)).featureGroup, 30);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("--mode offline backfills Parquet and CSV inputs as registered files the dataset builder reads", async () => {
+    const group = await createOfflineGroup("cli-offline", FEATURES);
+    const parquet = await parquetOf(`${group}.parquet`, 0, 600);
+    const csv = file(`${group}.csv`, csvOf(600, 1000));
+    const res = await cli("ingest", parquet, csv, "--group", group, "--mode", "offline", "--chunk-rows", "250", "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ mode: "offline", rows: 1000, rejectedFiles: 0 });
+    const { store, counts, rows } = await offlineRowsByDuckDb(group, 1000);
+    expect(counts.size).toBe(1000);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(rows[601]).toMatchObject({ id: "u601", ts: tsOf(601), age: 601n, score: 150.25, city: "city-6", is_deleted: false });
+    // The manifest's stats and partitions are the files' own; the readers see them like any other.
+    expect(store.stats.partitions).toBe(2);
+    expect(store.pending.rows).toBe(0);
+    for (const f of store.files) expect(f.key).toMatch(new RegExp(`^${store.prefix}year=2026/month=01/day=01/hour=0[01]/bf-[0-9a-f]{32}\\.parquet$`));
+    const request = file(`${group}.request.json`, JSON.stringify({ entities: { rows: [{ id: "u601", at: "2027-01-01T00:00:00Z" }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "id", features: ["age", "city"] }] }));
+    const out = join(work.path, `${group}.dataset.ndjson`);
+    const dataset = await cli("dataset", "build", "--file", request, "--out", out);
+    expect(dataset.code, dataset.stderr).toBe(0);
+    const [joined] = readFileSync(out, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(joined).toEqual({ id: "u601", at: "2027-01-01T00:00:00Z", [`${group}__age`]: 601, [`${group}__city`]: "city-6" });
+  });
+
+  it("backfills objects under an s3:// prefix", async () => {
+    const group = await createOfflineGroup("cli-s3", FEATURES);
+    const prefix = `imports/${group}/`;
+    await s3.send(new PutObjectCommand({ Bucket: OFFLINE_S3.bucket, Key: `${prefix}a.csv`, Body: csvOf(0, 40) }));
+    await s3.send(new PutObjectCommand({ Bucket: OFFLINE_S3.bucket, Key: `${prefix}b.csv`, Body: csvOf(40, 100) }));
+    const res = await cli("backfill", `s3://${OFFLINE_S3.bucket}/${prefix}`, "--group", group);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json.inputs.map((i: { name: string; rows: number }) => [i.name, i.rows])).toEqual([
+      [`s3://${OFFLINE_S3.bucket}/${prefix}a.csv`, 40],
+      [`s3://${OFFLINE_S3.bucket}/${prefix}b.csv`, 60],
+    ]);
+    const { counts } = await offlineRowsByDuckDb(group, 100);
+    expect(counts.size).toBe(100);
+  });
+});
+
+describe("fs backfill, interrupted and resumed", () => {
+  it("resumes from the checkpoint after a stop and never writes a row twice, also when re-run without the checkpoint", async () => {
+    const group = await createOfflineGroup("cli-resume", FEATURES);
+    const input = await parquetOf(`${group}.parquet`, 0, 5000);
+    const checkpoint = join(work.path, `${group}.ckpt.json`);
+    const args = ["backfill", input, "--group", group, "--chunk-rows", "400", "--checkpoint", checkpoint];
+    const stopped = await runCli(args, { cwd: work.path, env: cliEnv({ FS_CLI_STOP_AFTER_CHUNKS: "3" }) });
+    expect(stopped.code, stopped.stderr).toBe(75);
+    expect(stopped.stderr).toContain("run again to resume");
+    const saved = JSON.parse(readFileSync(checkpoint, "utf8")) as { inputs: Record<string, { chunks: number; done: number[] }> };
+    const entry = Object.values(saved.inputs)[0]!;
+    expect(entry.chunks).toBe(13);
+    expect(entry.done.length).toBeGreaterThanOrEqual(3);
+    expect(entry.done.length).toBeLessThan(13);
+    const partial = await offlineStore(group);
+    expect(partial.stats.rows).toBeGreaterThanOrEqual(1200);
+    expect(partial.stats.rows).toBeLessThan(5000);
+
+    const resumed = await cli(...args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    let seen = await offlineRowsByDuckDb(group, 5000);
+    expect(seen.counts.size).toBe(5000);
+    expect([...seen.counts.values()].every((n) => n === 1)).toBe(true);
+    // One write time for the whole backfill, kept across the stop.
+    expect(new Set(seen.rows.map((r) => r.write_ms)).size).toBe(1);
+    const files = seen.store.files.map((f) => f.key).sort();
+
+    const again = await cli(...args);
+    expect(again.code).toBe(0);
+    expect(again.json.inputs[0].status).toBe("done-before");
+    unlinkSync(checkpoint);
+    const fresh = await cli(...args);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.json.inputs[0]).toMatchObject({ filesWritten: 0, filesAlreadyRegistered: files.length });
+    seen = await offlineRowsByDuckDb(group, 5000);
+    expect(seen.store.files.map((f) => f.key).sort()).toEqual(files);
+  }, 60_000);
+});
+
+describe("fs backfill, invalid input", () => {
+  it("rejects a malformed file with a row/field report, writes nothing of it, and still writes the good file", async () => {
+    const group = await createOfflineGroup("cli-bad", FEATURES);
+    const bad = file(`${group}-bad.csv`, `id,ts,age,score,city\nu1,${tsOf(1)},12,1.5,a\nu2,${tsOf(2)},twelve,1.5,b\n,${tsOf(3)},3,1,c\nu4,2026-13-01T00:00:00Z,4,1,d\nu5,${tsOf(5)},99999999999999999999,1,e\n`);
+    const good = file(`${group}-good.csv`, csvOf(10, 20));
+    const report = join(work.path, `${group}.report.json`);
+    const res = await cli("backfill", bad, good, "--group", group, "--report", report, "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    expect(res.code).toBe(6);
+    expect(res.stderr).toContain(`rejected ${bad}: 4 invalid row(s); nothing of it was written`);
+    expect(res.stderr).toContain("row 2, field age: must be a signed 64-bit integer");
+    expect(res.stderr).toContain("row 3, field id: is required (the record identifier feature)");
+    expect(res.stderr).toContain("row 4, field ts: must be an ISO-8601 UTC time");
+    expect(res.stderr).toMatch(/row 5, field age: .*out of range/);
+    const written = JSON.parse(readFileSync(report, "utf8"));
+    expect(written.inputs[0]).toMatchObject({ status: "rejected", invalidRows: 4 });
+    expect(written.inputs[0].invalid.map((p: { row: number; field: string }) => [p.row, p.field])).toEqual([[2, "age"], [3, "id"], [4, "ts"], [5, "age"]]);
+    const { store, counts } = await offlineRowsByDuckDb(group, 10);
+    expect([...counts.keys()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `u${i + 10}`).sort());
+    expect([...(await listObjects(store.prefix)).keys()]).toHaveLength(store.files.length);
+  });
+});
+
+describe("fs backfill, storage failures", () => {
+  it("exits 5 without registering anything when the offline bucket refuses the S3 credentials", async () => {
+    const group = await createOfflineGroup("cli-s3-denied", FEATURES);
+    const res = await runCli(["backfill", file(`${group}.csv`, csvOf(0, 30)), "--group", group, "--chunk-rows", "10", "--checkpoint", join(work.path, `${group}.ckpt.json`)], {
+      cwd: work.path,
+      env: cliEnv({ FS_OFFLINE_S3_SECRET_ACCESS_KEY: "not-the-bucket-secret" }),
+    });
+    expect(res.code, res.stderr).toBe(5);
+    expect(res.stderr).toContain("writing s3://");
+    expect(res.stderr).not.toContain("not-the-bucket-secret");
+    expect((await offlineStore(group)).stats.files).toBe(0);
+  });
+});
+
+describe("offline file registration through the API", () => {
+  it("refuses keys outside the group's own prefix and registers nothing", async () => {
+    const group = await createOfflineGroup("cli-reg", FEATURES);
+    const other = await createOfflineGroup("cli-reg-other", FEATURES);
+    const input = file(`${other}.csv`, csvOf(0, 5));
+    expect((await cli("backfill", input, "--group", other, "--checkpoint", join(work.path, `${other}.ckpt.json`))).code).toBe(0);
+    const theirs = (await offlineStore(other)).files[0]!;
+    const ours = await offlineStore(group);
+    const base = { fileId: "trick-1", partition: theirs.partition, rows: theirs.rowCount, bytes: theirs.byteSize, minEventTime: theirs.minEventTime, maxEventTime: theirs.maxEventTime, minWriteTime: theirs.minWriteTime, maxWriteTime: theirs.maxWriteTime };
+    const name = theirs.key.split("/").pop()!;
+    for (const key of [theirs.key, `${ours.prefix}../../../${other}/${theirs.key.split("/").slice(2).join("/")}`, `${ours.prefix}${theirs.partition}/../../../../../../${theirs.key}`, `${ours.prefix}${theirs.partition}/${name}/..`]) {
+      const res = await native("POST", `/feature-groups/${group}/offline-store/files`, { ...base, key });
+      expect(res.status, key).toBe(400);
+      expect(res.body.error.message).toContain("key");
+    }
+    expect((await offlineStore(group)).stats.files).toBe(0);
+    expect(existsSync(join(work.path, `${group}.ckpt.json`))).toBe(false);
+    await call("GET", `/feature-groups/${group}`);
+  });
+});
