@@ -119,7 +119,7 @@ export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: n
         applied = true;
       }
     }
-    if (cmd.offline) {
+    if (cmd.offline && !cmd.offlineRowWritten) {
       appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
     }
     return { applied };

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { fail, invalid, orThrow, type Result } from "../../failure";
-import { bulkIngest, type BulkRow, type StoreTarget } from "../../service";
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
+import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv } from "../csv";
 import { failureMessage } from "../failures";
@@ -97,9 +98,18 @@ bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
     if (!c.req.raw.body) orThrow(invalid("body", "must hold at least one row"));
     rows = ndjsonRows(c.req.raw.body!, tooLarge);
   } else orThrow(fail({ reason: "invalid_field", field: "content-type", rule: "must be application/x-ndjson or text/csv" }));
+  const idempotencyKey = orThrow(parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER)));
+  const timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 };
   const result = orThrow(
-    await bulkIngest(c.get("store"), { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}) }, limited(rows!)),
+    await bulkIngest(
+      c.get("store"),
+      { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
+      { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      limited(rows!),
+      timings,
+    ),
   );
+  c.header("server-timing", `read;dur=${timings.readMs}, offline;dur=${timings.offlineMs}, online;dur=${timings.onlineMs}`);
   const { failure, ...report } = result;
   if (result.invalidRows > 0 && onInvalid === "reject") {
     const message = `${result.invalidRows} of ${result.rows} rows are invalid; nothing was written`;
