@@ -19,7 +19,8 @@ export interface OfflineRowValues {
 }
 
 let wasmReady = false;
-function ensureWasm(): void {
+/** Instantiates parquet-wasm once per isolate (workerd compiles the module at upload; this only links it). */
+export function ensureParquetWasm(): void {
   if (!wasmReady) {
     initSync({ module: parquetWasm });
     wasmReady = true;
@@ -59,7 +60,7 @@ export function offlineTable(features: readonly FeatureDefinition[], rows: reado
 
 /** Writes an Arrow table as one ZSTD-compressed Parquet file. */
 export function tableToParquet(table: Table): Uint8Array {
-  ensureWasm();
+  ensureParquetWasm();
   const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
 }
@@ -71,6 +72,6 @@ export function encodeParquet(features: readonly FeatureDefinition[], rows: read
 
 /** Reads a Parquet file back into an Arrow table. */
 export function decodeParquet(bytes: Uint8Array): Table {
-  ensureWasm();
+  ensureParquetWasm();
   return tableFromIPC(readParquet(bytes).intoIPCStream());
 }

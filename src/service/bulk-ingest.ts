@@ -3,7 +3,7 @@ import { fail, ok, type Failure, type Result } from "../failure";
 import { offlineKeyDigest } from "../ingest/idempotency";
 import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
 import { shardIndexOf, type PutCommand } from "../online";
-import { expiresAtMs, validateRecord, type CanonicalRecord, type TtlDuration, type ValueEncoding } from "../records";
+import { expiresAtMs, validateRecord, type CanonicalRecord, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
@@ -22,8 +22,10 @@ export interface BulkRow {
   /** 1-based row number in the input, for the report. */
   row: number;
   entries: [string, unknown][] | null;
-  /** Why the row could not even be read (bad JSON line, wrong CSV width). */
+  /** Why the row could not even be read (bad JSON line, wrong CSV width, an unmappable Arrow column). */
   unreadable?: string;
+  /** The field the unreadable rule is about; "row" when it is the row as a whole. */
+  unreadableField?: string;
 }
 
 export interface BulkIngestRequest {
@@ -79,7 +81,8 @@ export async function bulkIngest(
   ctx: StoreContext,
   offlineDeps: BulkOfflineDeps,
   req: BulkIngestRequest,
-  rows: AsyncIterable<BulkRow>,
+  /** The body's rows; columnar formats read the schema to spell times for Fractional features. */
+  rows: (schema: RecordSchema) => AsyncIterable<BulkRow>,
   timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 },
 ): Promise<Result<BulkIngestResult>> {
   const started = Date.now();
@@ -94,10 +97,10 @@ export async function bulkIngest(
     result.invalidRows += 1;
     if (result.invalid.length < MAX_REPORTED_PROBLEMS) result.invalid.push(problem);
   };
-  for await (const row of rows) {
+  for await (const row of rows(serving.schema)) {
     result.rows += 1;
     if (!row.entries) {
-      report({ row: row.row, code: "invalid_field", field: "row", rule: row.unreadable ?? "is unreadable" });
+      report({ row: row.row, code: "invalid_field", field: row.unreadableField ?? "row", rule: row.unreadable ?? "is unreadable" });
       continue;
     }
     const record = validateRecord(serving.schema, row.entries, req.encoding, (f) => f);

@@ -5,13 +5,16 @@ import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "..
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv } from "../csv";
 import { failureMessage } from "../failures";
-import { readTextBody } from "../body";
+import { readBodyBytes, readTextBody } from "../body";
+import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, MAX_BUFFERED_BODY_BYTES, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
+import type { RecordSchema } from "../../records";
 import { enumParam, listParam } from "../query";
 
 /**
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
- * (streamed line by line) or CSV. `targetStores` picks online, offline or
- * both; `onInvalid=reject` (default) writes nothing if any row is invalid,
+ * (streamed line by line), CSV, Arrow IPC (stream: decoded batch by batch
+ * as it arrives; file) or Parquet (see ingest/columnar.ts). `targetStores`
+ * picks online, offline or both; `onInvalid=reject` (default) writes nothing if any row is invalid,
  * `onInvalid=skip` writes the valid rows. Either way the report names each
  * bad row, its field and the rule.
  */
@@ -87,17 +90,34 @@ function targets(c: AppContext): Result<StoreTarget[] | undefined> {
   return raw.every((t): t is StoreTarget => t === "online" || t === "offline") ? { ok: true, value: raw } : invalid("targetStores", "must list online and/or offline");
 }
 
+const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl", "application/json"];
+const CONTENT_TYPE_RULE = `must be application/x-ndjson, text/csv, ${ARROW_STREAM_TYPE}, ${ARROW_FILE_TYPE} or ${PARQUET_TYPE}`;
+
+/** Picks the row reader for the body's content type; buffered formats are read (within their limit) before anything else. */
+async function bodyRows(c: AppContext, type: string, tooLarge: () => never): Promise<(schema: RecordSchema) => AsyncIterable<BulkRow>> {
+  if (![...NDJSON_TYPES, "text/csv", ARROW_STREAM_TYPE, ARROW_FILE_TYPE, PARQUET_TYPE].includes(type)) return orThrow(invalid("content-type", CONTENT_TYPE_RULE));
+  if (type === "text/csv") {
+    const text = orThrow(await readTextBody(c.req.raw, MAX_BULK_BODY_BYTES));
+    return () => csvRows(text);
+  }
+  if (type === ARROW_FILE_TYPE || type === PARQUET_TYPE) {
+    const bytes = orThrow(await readBodyBytes(c.req.raw, MAX_BUFFERED_BODY_BYTES));
+    return (schema) => (type === PARQUET_TYPE ? parquetRows(bytes, schema.features, tooLarge) : arrowFileRows(bytes, schema.features, tooLarge));
+  }
+  const body = c.req.raw.body;
+  if (!body) return orThrow(invalid("body", "must hold at least one row"));
+  if (type === ARROW_STREAM_TYPE) return (schema) => arrowStreamRows(body, schema.features, MAX_BULK_BODY_BYTES, tooLarge);
+  return () => ndjsonRows(body, tooLarge);
+}
+
 bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));
   const tooLarge = (): never => orThrow(fail({ reason: "payload_too_large", field: "body", limitBytes: MAX_BULK_BODY_BYTES }));
-  let rows: AsyncIterable<BulkRow>;
-  if (type === "text/csv") rows = csvRows(orThrow(await readTextBody(c.req.raw, MAX_BULK_BODY_BYTES)));
-  else if (type === "application/x-ndjson" || type === "application/jsonl" || type === "application/json") {
-    if (!c.req.raw.body) orThrow(invalid("body", "must hold at least one row"));
-    rows = ndjsonRows(c.req.raw.body!, tooLarge);
-  } else orThrow(fail({ reason: "invalid_field", field: "content-type", rule: "must be application/x-ndjson or text/csv" }));
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BULK_BODY_BYTES) tooLarge();
+  const rows = await bodyRows(c, type, tooLarge);
   const idempotencyKey = orThrow(parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER)));
   const timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 };
   const result = orThrow(
@@ -105,7 +125,7 @@ bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
       c.get("store"),
       { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
       { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
-      limited(rows!),
+      (schema) => limited(rows(schema)),
       timings,
     ),
   );
