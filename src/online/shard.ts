@@ -26,6 +26,7 @@ import {
   migrateShard,
   nextExpiry,
   putRecord,
+  putRecords,
   readShardMeta,
   removeExpired,
   updateRecord,
@@ -76,7 +77,7 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(first);
     if (refusal) return refusal;
     const now = Date.now();
-    const applied = this.ctx.storage.transactionSync(() => cmds.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
+    const applied = putRecords(this.ctx.storage, cmds, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
     for (const [i, cmd] of cmds.entries()) {
