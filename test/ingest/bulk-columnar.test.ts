@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { Bool, Field, Float64, Int32, Int64, List, makeData, makeVector, Struct, Table, TimestampMicrosecond, TimestampNanosecond, TimestampSecond, Utf8, tableToIPC, type Vector } from "apache-arrow";
 import { describe, expect, it } from "vitest";
@@ -5,7 +6,7 @@ import { shardName } from "../../src/online";
 import { columnVector } from "../../src/offline/arrow-columns";
 import { tableToParquet } from "../../src/offline/parquet";
 import { createGroup, getRecord, ROOT_AUTH } from "../helpers";
-import { manifest, offlineRows } from "../offline/support";
+import { manifest, offlineRows, waitForOfflineRows } from "../offline/support";
 
 /**
  * Bulk ingest of columnar bodies (Arrow IPC stream and file, Parquet) next
@@ -314,5 +315,20 @@ describe("exactly once offline under client retries", () => {
     const status = await env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, 0))).outboxStatus();
     expect(status.rows).toBe(0);
   });
-});
 
+  it("still writes the offline expiry row of a bulk-written record when its TTL passes", async () => {
+    const group = await createGroup({ features: [{ name: "n", type: "Integral" }], offline: true, shardCount: 1, ttl: { unit: "Seconds", value: 1 } });
+    const ts = new Date().toISOString();
+    expect((await bulk(group, JSON.stringify({ id: "t", ts, n: 1 }), "ndjson")).body.offline.written).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const { generation } = (await exports.default.fetch(`http://fs.test/v1/feature-groups/${group}`, { headers: { authorization: ROOT_AUTH } }).then((r) => r.json())) as { generation: string };
+    await runDurableObjectAlarm(env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, 0))));
+    await runDurableObjectAlarm(env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, 0))));
+    await waitForOfflineRows(group, 2, 10_000);
+    const rows = (await offlineRows(group)).map((r) => [r.id, r.is_deleted]).sort();
+    expect(rows).toEqual([
+      ["t", false],
+      ["t", true],
+    ]);
+  }, 20_000);
+});
