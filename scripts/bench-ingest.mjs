@@ -5,7 +5,7 @@
 // --concurrency at a time, next to the same rows sent as single PutRecord
 // calls. Modes with the offline store are also timed until the manifest
 // holds every row ("complete"), so deferred offline work is counted.
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { readDevVars } from "./lib/dev-vars.mjs";
@@ -44,7 +44,34 @@ const concurrency = Number(flags.concurrency);
 const modes = new Set(flags.modes.split(","));
 const run = async (mode, job) => (modes.has(mode) ? job() : undefined);
 
-const { base, call, stop } = await startDevServer({ localObservability: flags.observability });
+const { base, call, stop, pid: devPid } = await startDevServer({ localObservability: flags.observability });
+
+/**
+ * CPU seconds used so far by the workerd processes under wrangler dev (from
+ * /proc; Linux only). workerd runs the API worker, the shards, D1, R2 and
+ * the queue on one thread, so CPU per row gives the rate one dedicated core
+ * would sustain, a figure that holds on a machine other jobs share.
+ */
+function workerdCpuSeconds() {
+  const stats = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = text.lastIndexOf(")");
+      const fields = text.slice(close + 2).split(" ");
+      stats.push({ pid: Number(entry), comm: text.slice(text.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = new Set([devPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+  }
+  return stats.filter((p) => tree.has(p.pid) && p.comm === "workerd").reduce((sum, p) => sum + p.ticks, 0) / 100;
+}
 const vars = readDevVars();
 const auth = `Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:${vars.FS_ROOT_SECRET_ACCESS_KEY}`;
 
@@ -92,9 +119,11 @@ async function bulkMode(mode, targetStores) {
   const warm = Array.from({ length: 100 }, (_, k) => JSON.stringify(record(rows + k, "2026-11-01T00:00:00Z"))).join("\n");
   await postBulk("warm-up", `/feature-groups/${group}/records/batch?targetStores=${targetStores}`, warm, "application/x-ndjson");
   const started = performance.now();
+  const cpuBefore = workerdCpuSeconds();
   await pool(bodies.map((body) => () => postBulk(mode, `/feature-groups/${group}/records/batch?targetStores=${targetStores}`, body, contentType)), concurrency);
   const acknowledged = Math.round(rows / ((performance.now() - started) / 1000));
-  if (!targetStores.includes("offline")) return { acknowledged, complete: acknowledged };
+  const perCore = () => Math.round(rows / (workerdCpuSeconds() - cpuBefore));
+  if (!targetStores.includes("offline")) return { acknowledged, complete: acknowledged, perWorkerdCpuSecond: perCore() };
   // Until the offline store's manifest holds every row (warm-up included) and nothing is pending:
   // a design that defers offline work past the response is measured to its end.
   for (;;) {
@@ -102,7 +131,8 @@ async function bulkMode(mode, targetStores) {
     if (store.stats.rows >= rows + 100 && store.pending.rows === 0 && store.pending.sealedBatches === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { acknowledged, complete: Math.round(rows / ((performance.now() - started) / 1000)) };
+  const complete = Math.round(rows / ((performance.now() - started) / 1000));
+  return { acknowledged, complete, perWorkerdCpuSecond: perCore() };
 }
 
 async function singlePuts() {
@@ -126,7 +156,8 @@ const results = {
     singlePutRecordFloor: await run("single", async () => ({ acknowledged: await singlePuts() })),
   },
 };
-console.log("records/s: acknowledged = all responses received; complete = also every row in the offline store's manifest");
+console.log("records/s: acknowledged = all responses received; complete = also every row in the offline store's manifest;");
+console.log("perWorkerdCpuSecond = rows per CPU second workerd used until complete (what one dedicated core sustains)");
 console.table(results.recordsPerSecond);
 console.log("worker time per phase, ms summed over requests (Server-Timing):");
 delete phases["warm-up"];

@@ -54,5 +54,5 @@ export async function startDevServer(options = {}) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
     return JSON.parse(text);
   };
-  return { base, call, stop };
+  return { base, call, stop, pid: dev.pid };
 }
