@@ -14,9 +14,9 @@ import { enumParam, listParam } from "../query";
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
  * (streamed line by line), CSV, Arrow IPC (stream: decoded batch by batch
  * as it arrives; file) or Parquet (see ingest/columnar.ts). `targetStores`
- * picks online, offline or both; `onInvalid=reject` (default) writes nothing if any row is invalid,
- * `onInvalid=skip` writes the valid rows. Either way the report names each
- * bad row, its field and the rule.
+ * picks online, offline or both; `onInvalid=reject` (default) writes
+ * nothing if any row is invalid, `onInvalid=skip` writes the valid rows.
+ * Either way the report names each bad row, its field and the rule.
  */
 export const bulkRoutes = new Hono<AppEnv>();
 
@@ -114,9 +114,10 @@ bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));
-  const tooLarge = (): never => orThrow(fail({ reason: "payload_too_large", field: "body", limitBytes: MAX_BULK_BODY_BYTES }));
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BULK_BODY_BYTES) tooLarge();
+  const limitBytes = type === ARROW_FILE_TYPE || type === PARQUET_TYPE ? MAX_BUFFERED_BODY_BYTES : MAX_BULK_BODY_BYTES;
+  const tooLarge = (): never => orThrow(fail({ reason: "payload_too_large", field: "body", limitBytes }));
+  // Refused before a byte is read when the client declares the size.
+  if (Number(c.req.header("content-length") ?? "0") > limitBytes) tooLarge();
   const rows = await bodyRows(c, type, tooLarge);
   const idempotencyKey = orThrow(parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER)));
   const timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 };
