@@ -13,7 +13,7 @@ import type { BulkRow } from "../service";
  * - Timestamp (any unit, any zone: Arrow stores UTC) and Date32/Date64 →
  *   an ISO-8601 UTC string with all the unit's digits, or epoch seconds
  *   when the target feature is Fractional;
- * - List/LargeList/FixedSizeList of those → arrays;
+ * - List/FixedSizeList of those → arrays;
  * - booleans pass through as booleans, so the validator names the rule
  *   they break; other types (struct, map, binary, decimal…) make the row
  *   unreadable with the column named.
