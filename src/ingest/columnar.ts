@@ -59,8 +59,19 @@ async function* rowsOfBatches(batches: AsyncIterable<RecordBatch> | Iterable<Rec
       malformed(format, next, error);
     }
     if (step.done) break;
-    yield* rowsOfBatch(step.value, features, next);
-    next += step.value.numRows;
+    // Decoding is lazy: a batch whose buffers contradict its metadata fails here, row by row.
+    const rows = rowsOfBatch(step.value, features, next);
+    for (;;) {
+      let row: IteratorResult<BulkRow>;
+      try {
+        row = rows.next();
+      } catch (error) {
+        malformed(format, next, error);
+      }
+      if (row.done) break;
+      next = row.value.row + 1;
+      yield row.value;
+    }
   }
   if (next === 1) orThrow(invalid("body", `must hold at least one row (the ${format} has none)`));
 }
