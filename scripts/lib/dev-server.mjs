@@ -16,14 +16,21 @@ const freePort = () =>
     });
   });
 
-export async function startDevServer() {
+/**
+ * @param {{ localObservability?: boolean }} [options] localObservability:
+ *   false turns off wrangler's local observability collector
+ *   (X_LOCAL_OBSERVABILITY), which streams every invocation and storage
+ *   span to a collector worker in the same single-threaded workerd, a cost
+ *   deployed Workers do not pay in the request path.
+ */
+export async function startDevServer(options = {}) {
   const state = mkdtempSync(join(tmpdir(), "fs-bench-dev-"));
   ensureDevVars();
   const vars = readDevVars();
   const auth = `Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:${vars.FS_ROOT_SECRET_ACCESS_KEY}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/v1`;
-  const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true" };
+  const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", ...(options.localObservability === false ? { X_LOCAL_OBSERVABILITY: "false" } : {}) };
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { env, encoding: "utf8" });
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
   const dev = spawn("wrangler", ["dev", "-c", "wrangler.toml", "-c", "wrangler.query.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -47,5 +54,5 @@ export async function startDevServer() {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
     return JSON.parse(text);
   };
-  return { base, call, stop };
+  return { base, call, stop, pid: dev.pid };
 }

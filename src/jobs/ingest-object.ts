@@ -1,19 +1,17 @@
-import { servingGroup } from "../catalog";
-import { fail, type Failure } from "../failure";
+import type { Failure } from "../failure";
 import type { OfflineLocationConfig } from "../offline/layout";
-import { validateRecord, type CanonicalRecord } from "../records";
-import { bulkIngest, MAX_REPORTED_PROBLEMS, problemOf, type BulkRow, type RowProblem, type StoreContext } from "../service";
+import { bulkIngest, type BulkRow, type RowProblem, type StoreContext, type StoreTarget } from "../service";
 import { MAX_OBJECT_BYTES, readObject } from "./formats";
 import type { Job } from "./model";
-import { writeOfflineDirect } from "./offline-direct";
 import type { FileOutcome } from "./repository";
 
 /**
  * Ingests one landed object into a job's feature group. A file is all or
  * nothing for validation: one invalid row fails the file and nothing of it
  * is written (the report names each bad row, its field and the rule).
- * online/both go through bulk ingest (the shards' putMany, with the
- * event-time rule and the outbox); offline goes straight to Parquet.
+ * Every mode goes through bulk ingest: online rows to the shards' putMany
+ * (with the event-time rule), offline rows straight to Parquet in the
+ * offline store, exactly once per object version.
  */
 export interface IngestDeps {
   store: StoreContext;
@@ -41,6 +39,8 @@ function failed(failure: Failure, counts: Partial<FileOutcome> = {}, problems?: 
   };
 }
 
+const TARGETS = { online: ["online"], offline: ["offline"], both: ["online", "offline"] } as const satisfies Record<string, StoreTarget[]>;
+
 const invalidField = (field: string, rule: string): Failure => ({ reason: "invalid_field", field, rule });
 
 async function* iterate(rows: readonly BulkRow[]): AsyncGenerator<BulkRow> {
@@ -55,12 +55,18 @@ export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObj
   const read = readObject(job.format!, new Uint8Array(await body.arrayBuffer()));
   if (!read.ok) return failed(read.failure);
   const { rows, encoding } = read.value;
-  if (job.mode === "offline") return ingestOffline(deps, job, object, rows, encoding, now);
-
   const result = await bulkIngest(
     deps.store,
-    { featureGroup: job.featureGroup, encoding, onInvalid: "reject", targetStores: job.mode === "both" ? ["online", "offline"] : ["online"] },
-    iterate(rows),
+    { db: deps.store.db, ...deps.offline },
+    {
+      featureGroup: job.featureGroup,
+      encoding,
+      onInvalid: "reject",
+      targetStores: TARGETS[job.mode!],
+      // One object version is one bulk request: a re-run after a crash finds its offline batch registered and writes nothing twice.
+      idempotencyKey: `job\n${job.id}\n${object.key}\n${object.etag}`,
+    },
+    () => iterate(rows),
   );
   if (!result.ok) return failed(result.failure, { rowsRead: rows.length });
   const r = result.value;
@@ -68,26 +74,4 @@ export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObj
   if (r.invalidRows > 0) return failed(invalidField("file", `${r.invalidRows} of ${r.rows} rows are invalid; nothing was written`), counts, r.invalid);
   if (r.failure) return failed(r.failure, counts);
   return { state: "ingested", ...counts, error: null };
-}
-
-async function ingestOffline(deps: IngestDeps, job: Job, object: LandedObject, rows: readonly BulkRow[], encoding: "typed" | "strings", now: number): Promise<FileOutcome> {
-  const serving = await servingGroup(deps.store.db, job.featureGroup, now);
-  if (!serving) return failed({ reason: "feature_group_not_found", featureGroup: job.featureGroup }, { rowsRead: rows.length });
-  if (!serving.group.offlineStore.enabled) return failed(invalidField("mode", `offline, but feature group ${job.featureGroup} has no offline store`), { rowsRead: rows.length });
-  const records: CanonicalRecord[] = [];
-  const problems: RowProblem[] = [];
-  let invalidRows = 0;
-  for (const row of rows) {
-    const record = row.entries ? validateRecord(serving.schema, row.entries, encoding, (f) => f) : fail<CanonicalRecord>({ reason: "invalid_field", field: "row", rule: row.unreadable ?? "is unreadable" });
-    if (record.ok) records.push(record.value);
-    else {
-      invalidRows += 1;
-      if (problems.length < MAX_REPORTED_PROBLEMS) problems.push(problemOf(row.row, record.failure));
-    }
-  }
-  if (invalidRows > 0) {
-    return failed(invalidField("file", `${invalidRows} of ${rows.length} rows are invalid; nothing was written`), { rowsRead: rows.length, rowsInvalid: invalidRows }, problems);
-  }
-  if (records.length > 0) await writeOfflineDirect({ db: deps.store.db, ...deps.offline }, serving.group.generation, records, { jobId: job.id, objectKey: object.key, etag: object.etag }, now);
-  return { state: "ingested", rowsRead: rows.length, rowsWritten: records.length, rowsInvalid: 0, rowsOlderIgnored: 0, error: null };
 }

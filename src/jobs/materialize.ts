@@ -24,7 +24,8 @@ import type { RunProgress } from "./repository";
  */
 export const MATERIALIZE_PAGE_RECORDS = 5_000;
 
-export type MaterializeEnv = Pick<Env, "QUERY">;
+/** QUERY reads the snapshot; bulk ingest takes the offline bucket too, though online-only writes never touch it. */
+export type MaterializeEnv = Pick<Env, "QUERY" | "OFFLINE_BUCKET" | "OFFLINE_PREFIX" | "OFFLINE_BUCKET_NAME">;
 
 export interface MaterializeSlice {
   progress: RunProgress;
@@ -66,7 +67,7 @@ export async function materializeSlice(env: MaterializeEnv, store: StoreContext,
       })
       .map((r) => r.record);
     if (live.length > 0) {
-      const written = await bulkIngest(store, { featureGroup: group.name, encoding: "typed", onInvalid: "skip", targetStores: ["online"] }, asRows(live));
+      const written = await bulkIngest(store, { db: store.db, bucket: env.OFFLINE_BUCKET, location: env }, { featureGroup: group.name, encoding: "typed", onInvalid: "skip", targetStores: ["online"] }, () => asRows(live));
       if (!written.ok) return { progress, done: true, failure: written.failure };
       progress.rowsWritten += written.value.online.written;
       progress.rowsOlderIgnored += written.value.online.olderEventTimeIgnored;

@@ -1,6 +1,6 @@
 import { tableFromIPC, type Schema } from "apache-arrow";
 import { readSchema } from "parquet-wasm/esm";
-import { ensureWasm } from "./parquet";
+import { ensureParquetWasm } from "./parquet";
 import { fileMetadataNumRows } from "./thrift-rows";
 
 /**
@@ -43,7 +43,7 @@ export async function readParquetFooter(bucket: R2Bucket, key: string, size: num
   }
   const footer = tail.subarray(tail.byteLength - footerLength - TRAILER_BYTES);
   try {
-    ensureWasm();
+    ensureParquetWasm();
     const schema = tableFromIPC(readSchema(footer).intoIPCStream()).schema;
     return { schema, numRows: fileMetadataNumRows(footer.subarray(0, footerLength)) };
   } catch {

@@ -11,7 +11,8 @@ export { arrowType, offlineTable, type OfflineRowValues } from "./offline-table"
  * (offline-table.ts), parquet-wasm writes them ZSTD-compressed.
  */
 let wasmReady = false;
-export function ensureWasm(): void {
+/** Instantiates parquet-wasm once per isolate (workerd compiles the module at upload; this only links it). */
+export function ensureParquetWasm(): void {
   if (!wasmReady) {
     initSync({ module: parquetWasm });
     wasmReady = true;
@@ -20,7 +21,7 @@ export function ensureWasm(): void {
 
 /** Writes an Arrow table as one ZSTD-compressed Parquet file. */
 export function tableToParquet(table: Table): Uint8Array {
-  ensureWasm();
+  ensureParquetWasm();
   const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
 }
@@ -32,6 +33,6 @@ export function encodeParquet(features: readonly FeatureDefinition[], rows: read
 
 /** Reads a Parquet file back into an Arrow table. */
 export function decodeParquet(bytes: Uint8Array): Table {
-  ensureWasm();
+  ensureParquetWasm();
   return tableFromIPC(readParquet(bytes).intoIPCStream());
 }

@@ -13,8 +13,13 @@ export interface PutCommand extends ShardCall {
   body: string;
   /** Write to the online store (false for offline-only puts). */
   online: boolean;
-  /** Record an offline row in the outbox. */
+  /** The record belongs in the offline store (its TTL expiry then writes an offline deletion row). */
   offline: boolean;
+  /**
+   * The caller has already written this put's offline row (bulk ingest
+   * writes Parquet itself), so no outbox row is added for it.
+   */
+  offlineRowWritten?: boolean;
   apiInvocationTimeMs: number;
 }
 

@@ -99,31 +99,41 @@ function liveRow(sql: SqlStorage, recordIdentifier: string, catalogVersion: numb
 
 /** Applies a put: the online change and its outbox row commit together. */
 export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: number): PutOutcome {
-  return storage.transactionSync(() => {
-    const sql = storage.sql;
-    let applied = false;
-    if (cmd.online) {
-      const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
-      if (!stored || cmd.eventKey >= stored.event_key) {
-        sql.exec(
-          `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
-           ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
-             deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at`,
-          cmd.recordIdentifier,
-          cmd.eventKey,
-          cmd.expiresAtMs,
-          cmd.offline ? 1 : 0,
-          cmd.body,
-          now,
-        );
-        applied = true;
-      }
+  return storage.transactionSync(() => applyPut(storage.sql, cmd, now));
+}
+
+/**
+ * Applies puts in order in one transaction (bulk ingest). Each put runs
+ * without a savepoint of its own: a nested transactionSync per row costs
+ * two more statements each, and the batch commits or fails as a whole.
+ */
+export function putRecords(storage: DurableObjectStorage, cmds: readonly PutCommand[], now: number): boolean[] {
+  return storage.transactionSync(() => cmds.map((cmd) => applyPut(storage.sql, cmd, now).applied));
+}
+
+function applyPut(sql: SqlStorage, cmd: PutCommand, now: number): PutOutcome {
+  let applied = false;
+  if (cmd.online) {
+    const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
+    if (!stored || cmd.eventKey >= stored.event_key) {
+      sql.exec(
+        `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
+         ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
+           deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at`,
+        cmd.recordIdentifier,
+        cmd.eventKey,
+        cmd.expiresAtMs,
+        cmd.offline ? 1 : 0,
+        cmd.body,
+        now,
+      );
+      applied = true;
     }
-    if (cmd.offline) {
-      appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
-    }
-    return { applied };
-  });
+  }
+  if (cmd.offline && !cmd.offlineRowWritten) {
+    appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+  }
+  return { applied };
 }
 
 function pick(body: string, features: readonly string[]): string {

@@ -26,6 +26,7 @@ import {
   migrateShard,
   nextExpiry,
   putRecord,
+  putRecords,
   readShardMeta,
   removeExpired,
   updateRecord,
@@ -61,7 +62,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     const now = Date.now();
     const outcome = putRecord(this.ctx.storage, cmd, now);
-    if (cmd.offline) await this.#queuedOffline(cmd.body.length, now);
+    if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
   }
@@ -76,13 +77,15 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(first);
     if (refusal) return refusal;
     const now = Date.now();
-    const applied = this.ctx.storage.transactionSync(() => cmds.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
+    const applied = putRecords(this.ctx.storage, cmds, now);
     let earliestExpiry: number | null = null;
+    let outboxed = false;
     for (const [i, cmd] of cmds.entries()) {
-      if (cmd.offline) this.#backlog = { rows: this.#backlog.rows + 1, bytes: this.#backlog.bytes + cmd.body.length, oldestAt: this.#backlog.oldestAt ?? now };
+      if (cmd.offline && !cmd.offlineRowWritten) outboxed = true;
+      if (cmd.offline && !cmd.offlineRowWritten) this.#backlog = { rows: this.#backlog.rows + 1, bytes: this.#backlog.bytes + cmd.body.length, oldestAt: this.#backlog.oldestAt ?? now };
       if (applied[i] && cmd.expiresAtMs !== null) earliestExpiry = Math.min(earliestExpiry ?? cmd.expiresAtMs, cmd.expiresAtMs);
     }
-    if (cmds.some((c) => c.offline)) await this.#scheduleFlush(now);
+    if (outboxed) await this.#scheduleFlush(now);
     if (earliestExpiry !== null) await this.#scheduleAlarm(earliestExpiry);
     return { applied };
   }

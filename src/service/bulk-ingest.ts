@@ -1,7 +1,9 @@
 import { reloadServingGroup, servingGroup, type ServingGroup } from "../catalog";
 import { fail, ok, type Failure, type Result } from "../failure";
+import { offlineKeyDigest } from "../ingest/idempotency";
+import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
 import { shardIndexOf, type PutCommand } from "../online";
-import { expiresAtMs, validateRecord, type CanonicalRecord, type TtlDuration, type ValueEncoding } from "../records";
+import { expiresAtMs, validateRecord, type CanonicalRecord, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
@@ -9,15 +11,21 @@ import { resolveTargets, type StoreTarget } from "./targets";
 /**
  * Bulk ingest: many records of one group in one request. Every row is
  * validated first; by default one invalid row rejects the request and
- * nothing is written. Valid rows go to their shards in chunks, in input
- * order within each shard, with the same event-time rule as single puts.
+ * nothing is written. The offline rows are then written directly as Parquet
+ * (offline/bulk-files.ts), exactly once per idempotency key, before anything
+ * goes online: a request that fails after that point is retried by the
+ * client, and the retry finds its offline rows already registered. Valid
+ * rows then go to their shards in chunks, in input order within each shard,
+ * with the same event-time rule as single puts and no outbox rows.
  */
 export interface BulkRow {
   /** 1-based row number in the input, for the report. */
   row: number;
   entries: [string, unknown][] | null;
-  /** Why the row could not even be read (bad JSON line, wrong CSV width). */
+  /** Why the row could not even be read (bad JSON line, wrong CSV width, an unmappable Arrow column). */
   unreadable?: string;
+  /** The field the unreadable rule is about; "row" when it is the row as a whole. */
+  unreadableField?: string;
 }
 
 export interface BulkIngestRequest {
@@ -27,6 +35,15 @@ export interface BulkIngestRequest {
   ttl?: TtlDuration;
   /** reject: any invalid row rejects the request; skip: write the valid rows. */
   onInvalid: "reject" | "skip";
+  /** The client's Idempotency-Key; without it the rows' content identifies the request. */
+  idempotencyKey?: string;
+}
+
+/** Wall-clock milliseconds per phase, for the Server-Timing header. */
+export interface BulkTimings {
+  readMs: number;
+  offlineMs: number;
+  onlineMs: number;
 }
 
 export interface RowProblem {
@@ -40,7 +57,8 @@ export interface BulkIngestResult {
   rows: number;
   written: number;
   online: { written: number; olderEventTimeIgnored: number };
-  offlineQueued: number;
+  /** alreadyWritten: rows an earlier request with the same idempotency key wrote. */
+  offline: { written: number; alreadyWritten: number };
   invalidRows: number;
   /** The first MAX_REPORTED_PROBLEMS problems. */
   invalid: RowProblem[];
@@ -60,29 +78,60 @@ export function problemOf(row: number, failure: Failure): RowProblem {
   return { row, code: failure.reason, ...(field !== undefined ? { field } : {}), rule };
 }
 
-export async function bulkIngest(ctx: StoreContext, req: BulkIngestRequest, rows: AsyncIterable<BulkRow>): Promise<Result<BulkIngestResult>> {
+export async function bulkIngest(
+  ctx: StoreContext,
+  offlineDeps: BulkOfflineDeps,
+  req: BulkIngestRequest,
+  /** The body's rows; columnar formats read the schema to spell times for Fractional features. */
+  rows: (schema: RecordSchema) => AsyncIterable<BulkRow>,
+  timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 },
+): Promise<Result<BulkIngestResult>> {
+  const started = Date.now();
   let serving = await servingGroup(ctx.db, req.featureGroup, ctx.now);
   if (!serving) return fail({ reason: "feature_group_not_found", featureGroup: req.featureGroup });
   const targets = resolveTargets(serving.group, "targetStores", req.targetStores);
   if (!targets.ok) return targets;
 
-  const result: BulkIngestResult = { rows: 0, written: 0, online: { written: 0, olderEventTimeIgnored: 0 }, offlineQueued: 0, invalidRows: 0, invalid: [], notWritten: 0 };
+  const result: BulkIngestResult = { rows: 0, written: 0, online: { written: 0, olderEventTimeIgnored: 0 }, offline: { written: 0, alreadyWritten: 0 }, invalidRows: 0, invalid: [], notWritten: 0 };
   const valid: CanonicalRecord[] = [];
   const report = (problem: RowProblem) => {
     result.invalidRows += 1;
     if (result.invalid.length < MAX_REPORTED_PROBLEMS) result.invalid.push(problem);
   };
-  for await (const row of rows) {
+  for await (const row of rows(serving.schema)) {
     result.rows += 1;
     if (!row.entries) {
-      report({ row: row.row, code: "invalid_field", field: "row", rule: row.unreadable ?? "is unreadable" });
+      report({ row: row.row, code: "invalid_field", field: row.unreadableField ?? "row", rule: row.unreadable ?? "is unreadable" });
       continue;
     }
     const record = validateRecord(serving.schema, row.entries, req.encoding, (f) => f);
     if (record.ok) valid.push(record.value);
     else report(problemOf(row.row, record.failure));
   }
+  timings.readMs = Date.now() - started;
   if (result.invalidRows > 0 && req.onInvalid === "reject") return ok(result);
+  if (valid.length === 0) return ok(result);
+
+  if (targets.value.offline) {
+    const offlineStarted = Date.now();
+    const group = serving.group;
+    const schema = { featureGroup: group.name, generation: group.generation, recordIdentifierFeature: group.recordIdentifierFeature, eventTimeFeature: group.eventTimeFeature, features: group.features, catalogVersion: group.catalogVersion };
+    const bodies = valid.map((r) => r.body);
+    try {
+      const keyDigest = await offlineKeyDigest(req.idempotencyKey, bodies);
+      const written = await writeBulkOffline(offlineDeps, schema, valid, { keyDigest, apiInvocationTimeMs: ctx.now, now: Date.now() });
+      result.offline = { written: written.written, alreadyWritten: written.alreadyWritten };
+    } catch (error) {
+      // Nothing is online yet and unregistered objects are invisible: the request changed nothing.
+      console.error("bulk offline write failed", { featureGroup: group.name, error: String(error) });
+      return fail({ reason: "unavailable", detail: "the offline store could not be written; nothing was written, retry the request" });
+    }
+    timings.offlineMs = Date.now() - offlineStarted;
+    if (!targets.value.online) {
+      result.written = valid.length;
+      return ok(result);
+    }
+  }
 
   const byShard = new Map<number, CanonicalRecord[]>();
   for (const record of valid) {
@@ -92,6 +141,7 @@ export async function bulkIngest(ctx: StoreContext, req: BulkIngestRequest, rows
     else byShard.set(shard, [record]);
   }
   const failures: Failure[] = [];
+  const onlineStarted = Date.now();
   await Promise.all(
     [...byShard].map(async ([shard, records]) => {
       for (let i = 0; i < records.length; i += CHUNK) {
@@ -105,10 +155,10 @@ export async function bulkIngest(ctx: StoreContext, req: BulkIngestRequest, rows
         result.written += chunk.length;
         result.online.written += sent.value.applied.filter(Boolean).length;
         if (targets.value.online) result.online.olderEventTimeIgnored += sent.value.applied.filter((a) => !a).length;
-        if (targets.value.offline) result.offlineQueued += chunk.length;
       }
     }),
   );
+  timings.onlineMs = Date.now() - onlineStarted;
   // Chunks already written stay written (each is atomic on its shard); the report says how many were not.
   if (failures[0] && result.written === 0) return fail(failures[0]);
   result.notWritten = valid.length - result.written;
@@ -136,6 +186,7 @@ async function sendChunk(
       body: r.body,
       online: targets.online,
       offline: targets.offline,
+      offlineRowWritten: targets.offline,
       apiInvocationTimeMs: ctx.now,
     }));
     const reply = await shardStub(ctx, group.generation, shard).putMany(cmds);

@@ -58,7 +58,7 @@ describe("bulk ingest", () => {
   it("loads only the offline store when targeted, each row exactly once", async () => {
     const group = await createGroup({ offline: true, shardCount: 2 });
     const res = await bulk(group, ndjson(Array.from({ length: 50 }, (_, i) => ({ id: `h${i}`, ts: at(i), age: i }))), "?targetStores=offline");
-    expect(res.body).toMatchObject({ written: 50, offlineQueued: 50, online: { written: 0 } });
+    expect(res.body).toMatchObject({ written: 50, offline: { written: 50, alreadyWritten: 0 }, online: { written: 0 } });
     expect((await getRecord(group, "h1")).status).toBe(404);
     await drainShards(group);
     const files = await waitForOfflineRows(group, 50);

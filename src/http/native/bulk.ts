@@ -1,18 +1,22 @@
 import { Hono } from "hono";
 import { fail, invalid, orThrow, type Result } from "../../failure";
-import { bulkIngest, type BulkRow, type StoreTarget } from "../../service";
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
+import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv } from "../csv";
 import { failureMessage } from "../failures";
-import { readTextBody } from "../body";
+import { readBodyBytes, readTextBody } from "../body";
+import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, MAX_BUFFERED_BODY_BYTES, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
+import type { RecordSchema } from "../../records";
 import { enumParam, listParam } from "../query";
 
 /**
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
- * (streamed line by line) or CSV. `targetStores` picks online, offline or
- * both; `onInvalid=reject` (default) writes nothing if any row is invalid,
- * `onInvalid=skip` writes the valid rows. Either way the report names each
- * bad row, its field and the rule.
+ * (streamed line by line), CSV, Arrow IPC (stream: decoded batch by batch
+ * as it arrives; file) or Parquet (see ingest/columnar.ts). `targetStores`
+ * picks online, offline or both; `onInvalid=reject` (default) writes
+ * nothing if any row is invalid, `onInvalid=skip` writes the valid rows.
+ * Either way the report names each bad row, its field and the rule.
  */
 export const bulkRoutes = new Hono<AppEnv>();
 
@@ -86,20 +90,47 @@ function targets(c: AppContext): Result<StoreTarget[] | undefined> {
   return raw.every((t): t is StoreTarget => t === "online" || t === "offline") ? { ok: true, value: raw } : invalid("targetStores", "must list online and/or offline");
 }
 
+const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl", "application/json"];
+const CONTENT_TYPE_RULE = `must be application/x-ndjson, text/csv, ${ARROW_STREAM_TYPE}, ${ARROW_FILE_TYPE} or ${PARQUET_TYPE}`;
+
+/** Picks the row reader for the body's content type; buffered formats are read (within their limit) before anything else. */
+async function bodyRows(c: AppContext, type: string, tooLarge: () => never): Promise<(schema: RecordSchema) => AsyncIterable<BulkRow>> {
+  if (![...NDJSON_TYPES, "text/csv", ARROW_STREAM_TYPE, ARROW_FILE_TYPE, PARQUET_TYPE].includes(type)) return orThrow(invalid("content-type", CONTENT_TYPE_RULE));
+  if (type === "text/csv") {
+    const text = orThrow(await readTextBody(c.req.raw, MAX_BULK_BODY_BYTES));
+    return () => csvRows(text);
+  }
+  if (type === ARROW_FILE_TYPE || type === PARQUET_TYPE) {
+    const bytes = orThrow(await readBodyBytes(c.req.raw, MAX_BUFFERED_BODY_BYTES));
+    return (schema) => (type === PARQUET_TYPE ? parquetRows(bytes, schema.features, tooLarge) : arrowFileRows(bytes, schema.features, tooLarge));
+  }
+  const body = c.req.raw.body;
+  if (!body) return orThrow(invalid("body", "must hold at least one row"));
+  if (type === ARROW_STREAM_TYPE) return (schema) => arrowStreamRows(body, schema.features, MAX_BULK_BODY_BYTES, tooLarge);
+  return () => ndjsonRows(body, tooLarge);
+}
+
 bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));
-  const tooLarge = (): never => orThrow(fail({ reason: "payload_too_large", field: "body", limitBytes: MAX_BULK_BODY_BYTES }));
-  let rows: AsyncIterable<BulkRow>;
-  if (type === "text/csv") rows = csvRows(orThrow(await readTextBody(c.req.raw, MAX_BULK_BODY_BYTES)));
-  else if (type === "application/x-ndjson" || type === "application/jsonl" || type === "application/json") {
-    if (!c.req.raw.body) orThrow(invalid("body", "must hold at least one row"));
-    rows = ndjsonRows(c.req.raw.body!, tooLarge);
-  } else orThrow(fail({ reason: "invalid_field", field: "content-type", rule: "must be application/x-ndjson or text/csv" }));
+  const limitBytes = type === ARROW_FILE_TYPE || type === PARQUET_TYPE ? MAX_BUFFERED_BODY_BYTES : MAX_BULK_BODY_BYTES;
+  const tooLarge = (): never => orThrow(fail({ reason: "payload_too_large", field: "body", limitBytes }));
+  // Refused before a byte is read when the client declares the size.
+  if (Number(c.req.header("content-length") ?? "0") > limitBytes) tooLarge();
+  const rows = await bodyRows(c, type, tooLarge);
+  const idempotencyKey = orThrow(parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER)));
+  const timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 };
   const result = orThrow(
-    await bulkIngest(c.get("store"), { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}) }, limited(rows!)),
+    await bulkIngest(
+      c.get("store"),
+      { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
+      { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      (schema) => limited(rows(schema)),
+      timings,
+    ),
   );
+  c.header("server-timing", `read;dur=${timings.readMs}, offline;dur=${timings.offlineMs}, online;dur=${timings.onlineMs}`);
   const { failure, ...report } = result;
   if (result.invalidRows > 0 && onInvalid === "reject") {
     const message = `${result.invalidRows} of ${result.rows} rows are invalid; nothing was written`;

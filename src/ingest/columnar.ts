@@ -1,0 +1,125 @@
+import { RecordBatchReader, tableFromIPC, type RecordBatch } from "apache-arrow";
+import { ParquetFile } from "parquet-wasm/esm";
+import { invalid, orThrow } from "../failure";
+import { ensureParquetWasm } from "../offline/parquet";
+import type { FeatureDefinition } from "../records";
+import type { BulkRow } from "../service";
+import { rowsOfBatch } from "./arrow-rows";
+
+/**
+ * Columnar bulk bodies: Arrow IPC (stream and file format) and Parquet.
+ *
+ * An Arrow IPC stream is decoded batch by batch as it arrives, so memory
+ * holds one record batch, not the body. The Arrow file format and Parquet
+ * keep their index at the end (footer), so those bodies are buffered,
+ * within MAX_BUFFERED_BODY_BYTES checked before reading; Parquet is then
+ * decoded one row group at a time.
+ *
+ * A body that cannot be decoded fails the whole request (400 naming the
+ * body and the row where decoding stopped), whatever onInvalid says: a
+ * truncated file must not be half-loaded.
+ */
+export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
+export const ARROW_FILE_TYPE = "application/vnd.apache.arrow.file";
+export const PARQUET_TYPE = "application/vnd.apache.parquet";
+
+/** Bodies read whole before decoding (Arrow file, Parquet): their decoded rows must also fit the isolate. */
+export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
+
+function malformed(format: string, nextRow: number, error: unknown): never {
+  const detail = error instanceof Error ? error.message : String(error);
+  return orThrow(invalid("body", `must be a valid ${format} (decoding failed at row ${nextRow}: ${detail.slice(0, 200)})`));
+}
+
+/** Counts bytes as they stream through and stops the stream past the limit. */
+function byteLimit(limitBytes: number, exceeded: () => void): TransformStream<Uint8Array, Uint8Array> {
+  let total = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      if (total > limitBytes) {
+        exceeded();
+        controller.error(new Error("body too large"));
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+async function* rowsOfBatches(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, features: ReadonlyMap<string, FeatureDefinition>, format: string, tooLarge: () => boolean, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  let next = 1;
+  const iterator = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<RecordBatch>)[Symbol.iterator]();
+  for (;;) {
+    let step: IteratorResult<RecordBatch>;
+    try {
+      step = await iterator.next();
+    } catch (error) {
+      if (tooLarge()) onTooLarge();
+      malformed(format, next, error);
+    }
+    if (step.done) break;
+    // Decoding is lazy: a batch whose buffers contradict its metadata fails here, row by row.
+    const rows = rowsOfBatch(step.value, features, next);
+    for (;;) {
+      let row: IteratorResult<BulkRow>;
+      try {
+        row = rows.next();
+      } catch (error) {
+        malformed(format, next, error);
+      }
+      if (row.done) break;
+      next = row.value.row + 1;
+      yield row.value;
+    }
+  }
+  if (next === 1) orThrow(invalid("body", `must hold at least one row (the ${format} has none)`));
+}
+
+/** Rows of an Arrow IPC stream body, decoded record batch by record batch as it arrives. */
+export async function* arrowStreamRows(body: ReadableStream<Uint8Array>, features: ReadonlyMap<string, FeatureDefinition>, limitBytes: number, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  let exceeded = false;
+  const counted = body.pipeThrough(byteLimit(limitBytes, () => (exceeded = true)));
+  let reader: AsyncIterable<RecordBatch>;
+  try {
+    reader = await RecordBatchReader.from(counted);
+  } catch (error) {
+    if (exceeded) onTooLarge();
+    malformed("Arrow IPC stream", 1, error);
+  }
+  yield* rowsOfBatches(reader, features, "Arrow IPC stream", () => exceeded, onTooLarge);
+}
+
+/** Rows of a buffered Arrow IPC file (or stream) body. */
+export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  let batches: Iterable<RecordBatch>;
+  try {
+    batches = tableFromIPC(bytes).batches;
+  } catch (error) {
+    malformed("Arrow IPC file", 1, error);
+  }
+  return rowsOfBatches(batches, features, "Arrow IPC file", () => false, onTooLarge);
+}
+
+/** Rows of a buffered Parquet body, decoded one row group at a time. */
+export async function* parquetRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  ensureParquetWasm();
+  let file: ParquetFile;
+  let rowGroups: number;
+  try {
+    file = await ParquetFile.fromFile(new Blob([bytes]));
+    rowGroups = file.metadata().numRowGroups();
+  } catch (error) {
+    malformed("Parquet file", 1, error);
+  }
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    for (let group = 0; group < rowGroups; group++) {
+      yield* tableFromIPC((await file.read({ rowGroups: [group] })).intoIPCStream()).batches;
+    }
+  }
+  try {
+    yield* rowsOfBatches(batches(), features, "Parquet file", () => false, onTooLarge);
+  } finally {
+    file.free();
+  }
+}
