@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { fail, invalid, orThrow, type Result } from "../../failure";
 import { bulkIngest, type BulkRow, type StoreTarget } from "../../service";
 import type { AppContext, AppEnv } from "../context";
+import { authorize } from "../authorize";
+import { groupParam } from "../resources";
 import { parseCsv } from "../csv";
 import { failureMessage } from "../failures";
 import { readTextBody } from "../body";
@@ -86,7 +88,7 @@ function targets(c: AppContext): Result<StoreTarget[] | undefined> {
   return raw.every((t): t is StoreTarget => t === "online" || t === "offline") ? { ok: true, value: raw } : invalid("targetStores", "must list online and/or offline");
 }
 
-bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
+bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:BulkIngest", groupParam), async (c) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));
