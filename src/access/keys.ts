@@ -159,7 +159,19 @@ export function parseOverlap(raw: unknown): Result<number> {
 
 // ---- the per-isolate cache ----------------------------------------------
 
+/**
+ * Misses are cached too: ids are random, so no id is looked up before its
+ * key exists. Bounded, oldest first out, so a flood of made-up ids cannot
+ * grow it without limit.
+ */
+const MAX_CACHED_KEYS = 10_000;
 const cache = new Map<string, { key: ResolvedKey | null; loadedAt: number }>();
+
+function remember(accessKeyId: string, key: ResolvedKey | null, now: number): void {
+  cache.delete(accessKeyId);
+  if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
+  cache.set(accessKeyId, { key, loadedAt: now });
+}
 
 /** Drops a key from this isolate's cache, so the change applies to the next request here. */
 function forget(accessKeyId: string): void {
@@ -193,7 +205,7 @@ export async function resolveKey(env: AccessEnv, accessKeyId: string, now: numbe
       rateLimit: view.rateLimit,
     };
   }
-  cache.set(accessKeyId, { key, loadedAt: now });
+  remember(accessKeyId, key, now);
   return ok(key);
 }
 
@@ -212,7 +224,8 @@ export interface IssuedKey {
   secretAccessKey: string;
 }
 
-async function insertKey(env: AccessEnv, settings: KeySettings & { name: string }, now: number): Promise<Result<IssuedKey>> {
+/** A new key pair. `policy` is the stored document text (already validated). */
+async function insertKey(env: AccessEnv, settings: { name: string; policy: string | null; rateLimit?: RateLimit | null }, now: number): Promise<Result<IssuedKey>> {
   const keyring = await masterKeyring(env);
   if (!keyring.ok) return keyring;
   const accessKeyId = randomId();
@@ -220,9 +233,9 @@ async function insertKey(env: AccessEnv, settings: KeySettings & { name: string 
   const row: Row = {
     accessKeyId,
     name: settings.name,
-    status: settings.status ?? "Active",
+    status: "Active",
     sealedSecret: await seal(keyring.value, new TextEncoder().encode(secretAccessKey), sealContext(accessKeyId)),
-    policy: settings.policy ? JSON.stringify(settings.policy.document) : null,
+    policy: settings.policy,
     rateLimitPerSecond: settings.rateLimit?.perSecond ?? null,
     rateLimitBurst: settings.rateLimit?.burst ?? null,
     expiresAt: null,
@@ -234,8 +247,11 @@ async function insertKey(env: AccessEnv, settings: KeySettings & { name: string 
   return ok({ accessKey: viewOf(row), secretAccessKey });
 }
 
-export function createAccessKey(env: AccessEnv, settings: KeySettings, now: number): Promise<Result<IssuedKey>> {
-  return insertKey(env, { ...settings, name: settings.name! }, now);
+export async function createAccessKey(env: AccessEnv, settings: KeySettings, now: number): Promise<Result<IssuedKey>> {
+  const issued = await insertKey(env, { name: settings.name!, policy: settings.policy ? JSON.stringify(settings.policy.document) : null, rateLimit: settings.rateLimit ?? null }, now);
+  if (!issued.ok || settings.status === undefined || settings.status === "Active") return issued;
+  const updated = await updateAccessKey(env, issued.value.accessKey.accessKeyId, { status: settings.status }, now);
+  return updated.ok ? ok({ ...issued.value, accessKey: updated.value }) : updated;
 }
 
 async function rowOf(env: AccessEnv, accessKeyId: string): Promise<Result<Row>> {
@@ -282,17 +298,14 @@ export async function rotateAccessKey(env: AccessEnv, accessKeyId: string, overl
   if (!row.ok) return row;
   if (row.value.rotatedTo !== null) return fail({ reason: "conflict", detail: `access key ${accessKeyId} was already rotated to ${row.value.rotatedTo}; rotate that one` });
   const old = viewOf(row.value);
-  const issued = await insertKey(env, { name: old.name, status: "Active", policy: null, rateLimit: old.rateLimit }, now);
+  // The policy is copied as stored (validated when it was written).
+  const issued = await insertKey(env, { name: old.name, policy: row.value.policy, rateLimit: old.rateLimit }, now);
   if (!issued.ok) return issued;
-  // The policy is copied as stored (already validated), not re-parsed.
   const expiresAt = Math.min(now + overlapSeconds * 1000, old.expiresAt ?? Number.MAX_SAFE_INTEGER);
-  await dbOf(env).batch([
-    dbOf(env).update(accessKeys).set({ policy: row.value.policy }).where(eq(accessKeys.accessKeyId, issued.value.accessKey.accessKeyId)),
-    dbOf(env).update(accessKeys).set({ expiresAt, rotatedTo: issued.value.accessKey.accessKeyId, updatedAt: now }).where(eq(accessKeys.accessKeyId, accessKeyId)),
-  ]);
+  await dbOf(env).update(accessKeys).set({ expiresAt, rotatedTo: issued.value.accessKey.accessKeyId, updatedAt: now }).where(eq(accessKeys.accessKeyId, accessKeyId));
   forget(accessKeyId);
   return ok({
-    accessKey: { ...issued.value.accessKey, policy: old.policy },
+    accessKey: issued.value.accessKey,
     secretAccessKey: issued.value.secretAccessKey,
     previous: { ...old, expiresAt, rotatedTo: issued.value.accessKey.accessKeyId, updatedAt: now },
   });

@@ -9,10 +9,11 @@ import type { RateLimit } from "./keys";
  * pay a round trip per request.
  *
  * An isolate asks the key's bucket for a lease of up to LEASE_MS worth of
- * tokens and spends it locally; a lease unspent after LEASE_MS is dropped
- * (never returned), so the total admitted never exceeds the bucket's. The
- * cost is under-admission by at most one lease per isolate, which matters
- * only for tiny limits, where leases are a single token anyway.
+ * tokens and spends it locally; tokens unspent LEASE_MS after the last
+ * lease are dropped (never returned), so the total admitted never exceeds
+ * what the bucket granted. The cost is under-admission by at most one pool
+ * per isolate, which matters only for tiny limits, where leases are a
+ * single token anyway.
  *
  * Workers Rate Limiting (`[[ratelimits]]`) was not chosen: its limits are
  * fixed per namespace in wrangler.toml (period 10 s or 60 s), not
@@ -69,19 +70,27 @@ function leaseSize(limit: RateLimit): number {
   return Math.max(1, Math.min(limit.burst, Math.floor((limit.perSecond * LEASE_MS) / 1000)));
 }
 
-/** Spends one request of the key's limit; `throttled` when the bucket is empty. */
-export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateLimit, now: number): Promise<Result<void>> {
+function spend(accessKeyId: string, now: number): boolean {
   const lease = leases.get(accessKeyId);
-  if (lease && lease.tokens > 0 && now < lease.expiresAt) {
-    lease.tokens -= 1;
-    return ok(undefined);
-  }
+  if (!lease || lease.tokens < 1 || now >= lease.expiresAt) return false;
+  lease.tokens -= 1;
+  return true;
+}
+
+/**
+ * Spends one request of the key's limit; `throttled` when the bucket is empty.
+ * Concurrent requests that find no tokens each ask for a lease (promises are
+ * not shared across requests in Workers); grants add to the isolate's pool,
+ * so none is wasted, and a request granted nothing still spends from what
+ * the others brought back.
+ */
+export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateLimit, now: number): Promise<Result<void>> {
+  if (spend(accessKeyId, now)) return ok(undefined);
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(accessKeyId));
   const granted = await stub.take(leaseSize(limit), limit.perSecond, limit.burst);
-  if (granted < 1) {
-    leases.delete(accessKeyId);
-    return fail({ reason: "throttled", detail: `access key ${accessKeyId} is over its limit of ${limit.perSecond} requests per second (burst ${limit.burst}); retry with backoff` });
-  }
-  leases.set(accessKeyId, { tokens: granted - 1, expiresAt: now + LEASE_MS });
-  return ok(undefined);
+  const current = leases.get(accessKeyId);
+  const left = current && now < current.expiresAt ? current.tokens : 0;
+  leases.set(accessKeyId, { tokens: left + granted, expiresAt: now + LEASE_MS });
+  if (spend(accessKeyId, now)) return ok(undefined);
+  return fail({ reason: "throttled", detail: `access key ${accessKeyId} is over its limit of ${limit.perSecond} requests per second (burst ${limit.burst}); retry with backoff` });
 }
