@@ -16,6 +16,12 @@ describe("per-key rate limits", () => {
     expect((await api("GET", "/v1/health")).status).toBe(200);
   });
 
+  it("admits concurrent requests within the burst, even when they all start with no lease", async () => {
+    const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 1000, burst: 1000 } });
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => as(key, "GET", "/v1/health").then((r) => r.status)));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+
   it("refills at the key's rate", async () => {
     const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 20, burst: 1 } });
     expect((await as(key, "GET", "/v1/health")).status).toBe(200);
