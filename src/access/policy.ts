@@ -43,7 +43,7 @@ export interface ResourceScope {
   account: string;
 }
 
-const ACTION_PATTERN = /^(\*|(sagemaker|featurestore):[A-Za-z*?]+)$/;
+const ACTION_PATTERN = /^(\*|(sagemaker|featurestore):[A-Za-z*?]+)$/i;
 const ARN_PATTERN = /^arn:aws:sagemaker:([a-z0-9*?-]*):([0-9*?]*):feature-group\/(.+)$/;
 const SHORT_PATTERN = /^feature-group\/(.+)$/;
 const STATEMENT_KEYS = new Set(["Sid", "Effect", "Action", "Resource"]);

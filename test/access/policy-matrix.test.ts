@@ -1,5 +1,12 @@
+import { env } from "cloudflare:test";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ACTION_NAMES, ACTIONS, type Action } from "../../src/access/actions";
+import { FailureError } from "../../src/failure";
+import { authorize, requireDeclaration } from "../../src/http/authorize";
+import type { AppEnv } from "../../src/http/context";
+import { authenticate, requestContext } from "../../src/http/middleware";
+import { renderNativeFailure } from "../../src/http/render";
 import { api, at, createGroup, putRecord, uniqueName, type ApiResponse } from "../helpers";
 import { as, createKey, policy, type IssuedKey } from "./support";
 
@@ -143,15 +150,8 @@ describe("policy matrix (native API)", () => {
 
 describe("routes without a declaration", () => {
   it("are denied to keys with an allow-everything policy, and still served to the root key", async () => {
-    const { Hono } = await import("hono");
-    const { authenticate } = await import("../../src/http/middleware");
-    const { requireDeclaration, authorize } = await import("../../src/http/authorize");
-    const { requestContext } = await import("../../src/http/middleware");
-    const { renderNativeFailure } = await import("../../src/http/render");
-    const { FailureError } = await import("../../src/failure");
-    const { env } = await import("cloudflare:test");
     // A router shaped like /v1 with one route someone forgot to declare.
-    const app = new Hono<import("../../src/http/context").AppEnv>();
+    const app = new Hono<AppEnv>();
     app.use("*", requestContext, authenticate, requireDeclaration);
     app.get("/declared", authorize("featurestore:ListDeadLetters"), (c) => c.json({ ok: true }));
     app.post("/jobs", (c) => c.json({ ran: true }));
