@@ -38,6 +38,19 @@ function auditEntry(c: AppContext, action: string, result: AuditResult, featureG
   };
 }
 
+/**
+ * Records how an audited call ended. The change has happened by now, so a
+ * failed write must not turn its response into an error: it is logged
+ * (without the request) instead.
+ */
+async function auditOutcome(c: AppContext, action: string, featureGroup: string | undefined): Promise<void> {
+  try {
+    await recordAudit(c.env.DB, [auditEntry(c, action, c.res.status < 400 ? "allowed" : "failed", featureGroup)]);
+  } catch (error) {
+    console.error("audit write failed", { requestId: c.get("requestId"), action, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 async function deny(c: AppContext, action: string, resource: string, featureGroup?: string): Promise<never> {
   await recordAudit(c.env.DB, [auditEntry(c, action, "denied", featureGroup)]);
   throw new FailureError({ reason: "access_denied", action, resource });
@@ -80,7 +93,7 @@ export function authorize(action: Action | ((c: AppContext) => Action | undefine
       }
     }
     await next();
-    if (spec.audited) await recordAudit(c.env.DB, [auditEntry(c, name, c.res.status < 400 ? "allowed" : "failed", groups[0])]);
+    if (spec.audited) await auditOutcome(c, name, groups[0]);
   });
   middleware[DECLARED] = true;
   return middleware;

@@ -182,6 +182,21 @@ describe("access-key lifecycle", () => {
   });
 });
 
+describe("audit through the SDK", () => {
+  it("records a SageMaker control-plane change and a denied runtime call under the caller's key", async () => {
+    const name = uniqueName("audsdk");
+    const key = await createKey({ policy: doc(statement("Allow", "sagemaker:CreateFeatureGroup", `feature-group/${name}`)) });
+    await controlClient({ credentials: key }).send(new CreateFeatureGroupCommand(createGroupInput(name)));
+    await anyRejection(runtimeClient({ credentials: key }).send(new GetRecordCommand({ FeatureGroupName: name, RecordIdentifierValueAsString: "a" })));
+    const res = await native("GET", `/admin/audit?accessKeyId=${key.accessKeyId}`);
+    expect(res.body.entries.map((e: { action: string; result: string; featureGroup: string }) => [e.action, e.result, e.featureGroup])).toEqual([
+      ["sagemaker:GetRecord", "denied", name],
+      ["sagemaker:CreateFeatureGroup", "allowed", name],
+    ]);
+    expect(res.text).not.toContain(key.secretAccessKey);
+  });
+});
+
 describe("rate limits through the SDK", () => {
   it("throttles a key over its limit; the SDK retries ThrottlingException and other keys are unaffected", async () => {
     const { name: group } = await createGroup({ prefix: "thr" });
