@@ -70,9 +70,9 @@ function leaseSize(limit: RateLimit): number {
   return Math.max(1, Math.min(limit.burst, Math.floor((limit.perSecond * LEASE_MS) / 1000)));
 }
 
-function spend(accessKeyId: string, now: number): boolean {
+function spend(accessKeyId: string, at: number): boolean {
   const lease = leases.get(accessKeyId);
-  if (!lease || lease.tokens < 1 || now >= lease.expiresAt) return false;
+  if (!lease || lease.tokens < 1 || at >= lease.expiresAt) return false;
   lease.tokens -= 1;
   return true;
 }
@@ -82,15 +82,18 @@ function spend(accessKeyId: string, now: number): boolean {
  * Concurrent requests that find no tokens each ask for a lease (promises are
  * not shared across requests in Workers); grants add to the isolate's pool,
  * so none is wasted, and a request granted nothing still spends from what
- * the others brought back.
+ * the others brought back. Leases are timed by the wall clock when they
+ * arrive, not by the request's start: requests of one isolate overlap, and
+ * an older start would date a fresh lease back and drop it early.
  */
-export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateLimit, now: number): Promise<Result<void>> {
-  if (spend(accessKeyId, now)) return ok(undefined);
+export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateLimit, clock: () => number = Date.now): Promise<Result<void>> {
+  if (spend(accessKeyId, clock())) return ok(undefined);
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(accessKeyId));
   const granted = await stub.take(leaseSize(limit), limit.perSecond, limit.burst);
+  const at = clock();
   const current = leases.get(accessKeyId);
-  const left = current && now < current.expiresAt ? current.tokens : 0;
-  leases.set(accessKeyId, { tokens: left + granted, expiresAt: now + LEASE_MS });
-  if (spend(accessKeyId, now)) return ok(undefined);
+  const live = current !== undefined && at < current.expiresAt;
+  leases.set(accessKeyId, { tokens: (live ? current.tokens : 0) + granted, expiresAt: at + LEASE_MS });
+  if (spend(accessKeyId, at)) return ok(undefined);
   return fail({ reason: "throttled", detail: `access key ${accessKeyId} is over its limit of ${limit.perSecond} requests per second (burst ${limit.burst}); retry with backoff` });
 }

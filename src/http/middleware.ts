@@ -42,6 +42,6 @@ async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const principal = orThrow(await authenticateRequest(c));
   c.set("principal", principal);
-  if (!principal.root) orThrow(await admit(c.env, principal.accessKeyId, principal.rateLimit ?? defaultRateLimit(c.env), c.get("store").now));
+  if (!principal.root) orThrow(await admit(c.env, principal.accessKeyId, principal.rateLimit ?? defaultRateLimit(c.env)));
   await next();
 });
