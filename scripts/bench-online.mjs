@@ -33,6 +33,10 @@ concurrency 1 (latency) and at --concurrency (load), each next to the floor.
   --wait-quiet       on a shared machine: before each phase wait (up to 60 s)
                      for other processes to go idle, and measure a phase
                      again (up to twice) when they used >20% of a core
+  --access-key       measure as an access key issued by the admin API (a
+                     policy scoped to the group, a rate limit far above the
+                     load) instead of the root key: the cost of policy
+                     evaluation and rate limiting on every request
   --json <file>      also write the results as JSON
   --help             this text
 
@@ -50,6 +54,7 @@ const { values: flags } = parseArgs({
     "via-entry": { type: "boolean", default: false },
     "wait-quiet": { type: "boolean", default: false },
     json: { type: "string" },
+    "access-key": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -95,6 +100,15 @@ try {
 
   // Set up through the public API, as a client would.
   const group = await send("POST", "/v1/feature-groups", featureGroupBody());
+  if (flags["access-key"]) {
+    // Everything after setup runs as an issued key: authentication from D1 (cached), the policy, the rate limiter.
+    const issued = await send("POST", "/v1/admin/access-keys", {
+      name: "bench",
+      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:*"], Resource: [`feature-group/${GROUP}`] }] },
+      rateLimit: { perSecond: 100000, burst: 100000 },
+    });
+    headers.authorization = `Bearer ${issued.accessKey.accessKeyId}:${issued.secretAccessKey}`;
+  }
   const { putBody, recordBytes, featureCount } = recordTemplate();
   const shardCount = group.shardCount ?? "?";
 
@@ -130,6 +144,7 @@ try {
 
   const workerdVersion = JSON.parse(readFileSync(new URL("../node_modules/workerd/package.json", import.meta.url), "utf8")).version;
   console.log(`\nOnline store benchmark of the ${worker.source}: workerd ${workerdVersion} via Miniflare (${flags["via-entry"] ? "entry worker" : "direct socket"}), storage on ${flags.storage}`);
+  console.log(`Credential: ${flags["access-key"] ? "an issued access key (policy + rate limit)" : "the root key"}`);
   console.log(`Load: Node ${process.version}, ${client.kind} keep-alive client, closed loop`);
   console.log(`Machine: ${availableParallelism()} CPUs, ${cpus()[0]?.model ?? "unknown CPU"}`);
   console.log(`Record: ${featureCount} features, ${served.toLocaleString("en")} bytes of JSON (client-side ${recordBytes.toLocaleString("en")}); group ${GROUP}, ${shardCount} shards`);

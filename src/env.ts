@@ -1,6 +1,7 @@
 import type { OfflineMessage } from "./offline/message";
 import type { RecordShard } from "./online/shard";
 import type { QueryService } from "./query/worker";
+import type { RateLimiter } from "./access/rate-limit";
 
 /** The API worker's bindings, typed once. Contexts take only what they need. */
 export interface Env {
@@ -30,4 +31,11 @@ export interface Env {
   OFFLINE_FLUSH_ROWS?: string;
   OFFLINE_FLUSH_BYTES?: string;
   OFFLINE_FLUSH_MS?: string;
+  /** Per-access-key token buckets (src/access/rate-limit.ts). */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Default rate limit of access keys without their own: requests per second, and burst (default: the rate). */
+  FS_RATE_LIMIT_RPS?: string;
+  FS_RATE_LIMIT_BURST?: string;
+  /** Days the audit log keeps entries (default 90); the cron sweeps older ones. */
+  FS_AUDIT_RETENTION_DAYS?: string;
 }

@@ -1,3 +1,4 @@
+import { auditRetentionDays, sweepAudit } from "./access/audit";
 import { catalogDb } from "./catalog";
 import type { Env } from "./env";
 import { app } from "./http/app";
@@ -7,6 +8,7 @@ import { recordDeadLetters } from "./offline/dead-letters";
 import { JOBS_CRON, runJobsTick } from "./jobs";
 
 export { RecordShard } from "./online";
+export { RateLimiter } from "./access/rate-limit";
 
 /** The dead-letter queue's name ends so (wrangler.toml). */
 const DEAD_LETTER_SUFFIX = "-dlq";
@@ -22,7 +24,7 @@ export default {
 
   /**
    * Cron: scheduled jobs every minute (JOBS_CRON); offline compaction and
-   * housekeeping on the other trigger (TTL sweeps run on each shard's own alarm).
+   * housekeeping and audit-log retention on the other trigger (TTL sweeps run on each shard's own alarm).
    */
   async scheduled(controller, env) {
     if (controller.cron === JOBS_CRON) {
@@ -32,5 +34,7 @@ export default {
     }
     const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() });
     console.log("offline compaction", { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans });
+    const swept = await sweepAudit(env.DB, auditRetentionDays(env.FS_AUDIT_RETENTION_DAYS), Date.now());
+    console.log("audit retention", { deleted: swept });
   },
 } satisfies ExportedHandler<Env>;

@@ -11,6 +11,10 @@ export type AppEnv = {
     store: StoreContext;
     /** Set on SageMaker routes: errors then render in that API's wire shape. */
     wire?: { api: "runtime" | "control"; operation?: string };
+    /** Set by "list" actions (src/http/authorize.ts): whether the caller may see a group in the results. */
+    visibleGroup?: (name: string) => boolean;
+    /** The access key an admin route changed, for its audit entry. */
+    auditTarget?: string;
   };
 };
 

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { isSigV4, parseBearer, secretLookup, verifySecret, verifySigV4, type Principal } from "../auth";
-import { FailureError, ok, type Result } from "../failure";
+import { admit, defaultRateLimit } from "../access";
+import { isSigV4, parseBearer, principalOf, secretLookup, verifySecret, verifySigV4, type Principal } from "../auth";
+import { orThrow, type Result } from "../failure";
 import { readBodyBytes } from "./body";
 import { storeContext } from "../service";
 import type { AppContext, AppEnv } from "./context";
@@ -23,21 +24,24 @@ async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
     // The raw URL keeps the client's percent-encoding, which the signature covers.
     const body = await readBodyBytes(c.req.raw.clone(), MAX_SIGNED_BODY_BYTES);
     if (!body.ok) return body;
-    const identity = await verifySigV4({ method: c.req.method, url: c.req.raw.url, headers: c.req.raw.headers, body: body.value }, secretLookup(c.env), c.get("store").now);
-    return identity.ok ? ok({ accessKeyId: identity.value.accessKeyId, root: identity.value.accessKeyId === c.env.FS_ROOT_ACCESS_KEY_ID, region: identity.value.region }) : identity;
+    const now = c.get("store").now;
+    const identity = await verifySigV4({ method: c.req.method, url: c.req.raw.url, headers: c.req.raw.headers, body: body.value }, secretLookup(c.env, now), now);
+    return identity.ok ? principalOf(c.env, identity.value.accessKeyId, identity.value.region, now) : identity;
   }
   const bearer = parseBearer(c.req.header("authorization"));
   if (!bearer.ok) return bearer;
-  return verifySecret(c.env, bearer.value.accessKeyId, bearer.value.secret);
+  return verifySecret(c.env, bearer.value.accessKeyId, bearer.value.secret, c.get("store").now);
 }
 
 /**
  * Authenticates a request by SigV4 (as the AWS SDKs sign) or a bearer
- * credential; nothing runs before it succeeds.
+ * credential, then spends one request of the key's rate limit (the root key
+ * has none); nothing runs before both succeed. Authorization follows per
+ * route (src/http/authorize.ts).
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const principal = await authenticateRequest(c);
-  if (!principal.ok) throw new FailureError(principal.failure);
-  c.set("principal", principal.value);
+  const principal = orThrow(await authenticateRequest(c));
+  c.set("principal", principal);
+  if (!principal.root) orThrow(await admit(c.env, principal.accessKeyId, principal.rateLimit ?? defaultRateLimit(c.env)));
   await next();
 });

@@ -3,6 +3,8 @@ import { fail, invalid, orThrow, type Result } from "../../failure";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
 import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
 import type { AppContext, AppEnv } from "../context";
+import { authorize } from "../authorize";
+import { groupParam } from "../resources";
 import { parseCsv } from "../csv";
 import { failureMessage } from "../failures";
 import { readBodyBytes, readTextBody } from "../body";
@@ -110,7 +112,7 @@ async function bodyRows(c: AppContext, type: string, tooLarge: () => never): Pro
   return () => ndjsonRows(body, tooLarge);
 }
 
-bulkRoutes.post("/feature-groups/:name/records/batch", async (c) => {
+bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:BulkIngest", groupParam), async (c) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));

@@ -13,6 +13,8 @@ import { readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv, toCsv } from "../csv";
 import { rawJson } from "../render";
+import { authorize } from "../authorize";
+import { bodyGroups, membersOf } from "../resources";
 
 /**
  * POST /v1/datasets: a point-in-time-correct training set from inline entity
@@ -91,7 +93,7 @@ async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>
   return groups;
 }
 
-datasetRoutes.post("/", async (c) => {
+datasetRoutes.post("/", authorize("featurestore:BuildDataset", bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"))), async (c) => {
   const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
   if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
     orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
@@ -145,7 +147,7 @@ datasetRoutes.post("/", async (c) => {
  * the manifest's files), Athena/Trino and Spark (over the offline-store
  * tables), for datasets that outgrow one worker.
  */
-datasetRoutes.post("/sql", async (c) => {
+datasetRoutes.post("/sql", authorize("featurestore:GetDatasetSql", bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"))), async (c) => {
   const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
   const groups = await resolveGroups(c, req.featureGroups);
   checkColumnNames(req.entityColumns, groups, false);

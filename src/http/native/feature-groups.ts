@@ -6,6 +6,8 @@ import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSum
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import { readJsonBody } from "../body";
+import { authorize } from "../authorize";
+import { bodyGroups, groupParam } from "../resources";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
 import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMetadataView } from "./views";
@@ -22,13 +24,13 @@ const decodeToken = (token: string): string => {
 };
 const encodeToken = (name: string): string => btoa(name).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
-featureGroupRoutes.post("/", async (c) => {
+featureGroupRoutes.post("/", authorize("sagemaker:CreateFeatureGroup", bodyGroups(MAX_CONTROL_BODY_BYTES, (b) => [b.name])), async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await createFeatureGroup(c.get("store"), body));
   return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)), 201);
 });
 
-featureGroupRoutes.get("/", async (c) => {
+featureGroupRoutes.get("/", authorize("sagemaker:ListFeatureGroups"), async (c) => {
   const limit = orThrow(intParam(c, "limit", 1, 100, 50));
   const token = c.req.query("nextToken");
   const nameContains = c.req.query("nameContains");
@@ -38,35 +40,35 @@ featureGroupRoutes.get("/", async (c) => {
     ...(token ? { after: decodeToken(token) } : {}),
   });
   return c.json({
-    featureGroups: page.groups.map((g) => featureGroupSummaryView(g, featureGroupArn(c.env, g.name))),
+    featureGroups: page.groups.filter((g) => c.get("visibleGroup")?.(g.name) ?? true).map((g) => featureGroupSummaryView(g, featureGroupArn(c.env, g.name))),
     ...(page.last !== undefined ? { nextToken: encodeToken(page.last) } : {}),
   });
 });
 
-featureGroupRoutes.get("/:name", async (c) => {
+featureGroupRoutes.get("/:name", authorize("sagemaker:DescribeFeatureGroup", groupParam), async (c) => {
   const group = orThrow(await describeFeatureGroup(c.get("store"), c.req.param("name")));
   return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
 });
 
-featureGroupRoutes.patch("/:name", async (c) => {
+featureGroupRoutes.patch("/:name", authorize("sagemaker:UpdateFeatureGroup", groupParam), async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await updateFeatureGroup(c.get("store"), c.req.param("name"), body));
   return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
 });
 
-featureGroupRoutes.delete("/:name", async (c) => {
+featureGroupRoutes.delete("/:name", authorize("sagemaker:DeleteFeatureGroup", groupParam), async (c) => {
   orThrow(await deleteFeatureGroup(c.get("store"), c.req.param("name")));
   return c.body(null, 204);
 });
 
-featureGroupRoutes.get("/:name/features/:feature", async (c) => {
+featureGroupRoutes.get("/:name/features/:feature", authorize("sagemaker:DescribeFeatureMetadata", groupParam), async (c) => {
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   const metadata = orThrow(await getFeatureMetadata(store.db, group, c.req.param("feature")));
   return c.json(featureMetadataView(metadata));
 });
 
-featureGroupRoutes.patch("/:name/features/:feature", async (c) => {
+featureGroupRoutes.patch("/:name/features/:feature", authorize("sagemaker:UpdateFeatureMetadata", groupParam), async (c) => {
   const store = c.get("store");
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
@@ -75,7 +77,7 @@ featureGroupRoutes.patch("/:name/features/:feature", async (c) => {
   return c.json(featureMetadataView(metadata));
 });
 
-featureGroupRoutes.get("/:name/offline-store", async (c) => {
+featureGroupRoutes.get("/:name/offline-store", authorize("featurestore:ReadOfflineStore", groupParam), async (c) => {
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));

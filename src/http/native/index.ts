@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { authenticate } from "../middleware";
+import { authenticatedOnly, requireDeclaration } from "../authorize";
+import { accessKeyRoutes, auditRoutes } from "./admin";
 import { featureGroupRoutes } from "./feature-groups";
 import { jobRoutes } from "./jobs";
 import { bulkRoutes } from "./bulk";
@@ -9,11 +11,18 @@ import { offlineFileRoutes, offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 import { timeTravelRoutes } from "./time-travel";
 
-/** The native JSON API, mounted at /v1. Every route authenticates. */
+/**
+ * The native JSON API, mounted at /v1. Every route authenticates, and every
+ * route declares its action with authorize() (src/http/authorize.ts); one
+ * that does not is denied to every key but the root.
+ */
 export const nativeApi = new Hono<AppEnv>();
 
 nativeApi.use("*", authenticate);
-nativeApi.get("/health", (c) => c.json({ status: "ok" }));
+nativeApi.use("*", requireDeclaration);
+nativeApi.get("/health", authenticatedOnly(), (c) => c.json({ status: "ok" }));
+nativeApi.route("/admin/access-keys", accessKeyRoutes);
+nativeApi.route("/admin/audit", auditRoutes);
 nativeApi.route("/feature-groups", featureGroupRoutes);
 nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);

@@ -11,12 +11,13 @@ import { describeOfflineStore } from "../../offline/external";
 import { parseFileRegistration, registerExternalFile } from "../../offline/registration";
 
 const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
+import { authorize } from "../authorize";
 
 /** Offline-store operations across groups, under /v1/offline. */
 export const offlineRoutes = new Hono<AppEnv>();
 
 /** Messages the offline queue gave up on (after its retries), newest first. */
-offlineRoutes.get("/dead-letters", async (c) => {
+offlineRoutes.get("/dead-letters", authorize("featurestore:ListDeadLetters"), async (c) => {
   const limit = orThrow(intParam(c, "limit", 1, 1000, 100));
   const rows = await c.get("store").db.select().from(offlineDeadLetters).orderBy(desc(offlineDeadLetters.receivedAt)).limit(limit).all();
   return c.json({

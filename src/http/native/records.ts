@@ -13,6 +13,8 @@ import type { StoredRecord } from "../../online";
 import { batchGetRecords, deleteRecord, getRecord, listRecords, putRecord, updateRecord, type BatchGetRequest, type StoreTarget } from "../../service";
 import { asObject, readJsonBody } from "../body";
 import type { AppEnv } from "../context";
+import { authorize } from "../authorize";
+import { bodyGroups, groupParam, membersOf } from "../resources";
 import { failureMessage } from "../failures";
 import { enumParam, intParam, listParam } from "../query";
 import { rawJson } from "../render";
@@ -61,7 +63,7 @@ function recordJson(record: StoredRecord): string {
   return `{"record":${record.body}${expires}}`;
 }
 
-recordRoutes.put("/feature-groups/:name/records", async (c) => {
+recordRoutes.put("/feature-groups/:name/records", authorize("sagemaker:PutRecord", groupParam), async (c) => {
   const body = orThrow(parsePutBody(orThrow(await readJsonBody(c.req.raw, MAX_PUT_BODY_BYTES))));
   const result = orThrow(
     await putRecord(c.get("store"), {
@@ -81,7 +83,7 @@ recordRoutes.put("/feature-groups/:name/records", async (c) => {
   });
 });
 
-recordRoutes.get("/feature-groups/:name/records", async (c) => {
+recordRoutes.get("/feature-groups/:name/records", authorize("sagemaker:ListRecords", groupParam), async (c) => {
   const nextToken = c.req.query("nextToken");
   const page = orThrow(
     await listRecords(c.get("store"), {
@@ -97,7 +99,7 @@ recordRoutes.get("/feature-groups/:name/records", async (c) => {
 
 const PATCH_KEYS = new Set(["features", "targetStores", "ttl"]);
 
-recordRoutes.patch("/feature-groups/:name/records/:id", async (c) => {
+recordRoutes.patch("/feature-groups/:name/records/:id", authorize("sagemaker:UpdateRecord", groupParam), async (c) => {
   const body = orThrow(asObject(orThrow(await readJsonBody(c.req.raw, MAX_PUT_BODY_BYTES)), "body"));
   const unknownKey = Object.keys(body).find((k) => !PATCH_KEYS.has(k));
   if (unknownKey !== undefined) orThrow(invalid(unknownKey, "is not a field of a record update (expected features, targetStores, ttl)"));
@@ -121,7 +123,7 @@ recordRoutes.patch("/feature-groups/:name/records/:id", async (c) => {
   return c.json(result.expiresAtMs !== null ? { expiresAt: isoFromEpochMs(result.expiresAtMs) } : {});
 });
 
-recordRoutes.get("/feature-groups/:name/records/:id", async (c) => {
+recordRoutes.get("/feature-groups/:name/records/:id", authorize("sagemaker:GetRecord", groupParam), async (c) => {
   const featureGroup = c.req.param("name");
   const recordIdentifier = c.req.param("id");
   const record = orThrow(
@@ -137,7 +139,7 @@ recordRoutes.get("/feature-groups/:name/records/:id", async (c) => {
   return rawJson(recordJson(record));
 });
 
-recordRoutes.delete("/feature-groups/:name/records/:id", async (c) => {
+recordRoutes.delete("/feature-groups/:name/records/:id", authorize("sagemaker:DeleteRecord", groupParam), async (c) => {
   const eventTime = c.req.query("eventTime");
   if (eventTime === undefined) throw new FailureError({ reason: "invalid_field", field: "eventTime", rule: "is required (the deletion's event time)" });
   const mode = orThrow(enumParam(c, "mode", ["soft", "hard"] as const, "soft"));
@@ -184,7 +186,7 @@ function parseBatchGet(body: unknown): Result<BatchGetRequest[]> {
   return ok(out);
 }
 
-recordRoutes.post("/records/batch-get", async (c) => {
+recordRoutes.post("/records/batch-get", authorize("sagemaker:BatchGetRecord", bodyGroups(MAX_BATCH_GET_BODY_BYTES, membersOf("requests", "featureGroup"))), async (c) => {
   const requests = orThrow(parseBatchGet(orThrow(await readJsonBody(c.req.raw, MAX_BATCH_GET_BODY_BYTES))));
   const result = await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`);
   // Records are spliced in as stored JSON text: no parse and re-encode per record.

@@ -5,6 +5,8 @@ import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, type EventTi
 import { describeFeatureGroup } from "../../service";
 import type { AppContext, AppEnv } from "../context";
 import { intParam, listParam } from "../query";
+import { authorize } from "../authorize";
+import { groupParam } from "../resources";
 
 /**
  * Time-travel routes. They authenticate and validate here, then hand typed
@@ -29,7 +31,7 @@ async function offlineGroup(c: AppContext) {
   return group;
 }
 
-timeTravelRoutes.get("/feature-groups/:name/as-of", async (c) => {
+timeTravelRoutes.get("/feature-groups/:name/as-of", authorize("featurestore:QueryAsOf", groupParam), async (c) => {
   const group = await offlineGroup(c);
   const schema = recordSchemaOf(group);
   const eventTime = orThrow(instantParam(c, "eventTime"));
@@ -54,7 +56,7 @@ timeTravelRoutes.get("/feature-groups/:name/as-of", async (c) => {
   return c.json(result);
 });
 
-timeTravelRoutes.get("/feature-groups/:name/records/:id/history", async (c) => {
+timeTravelRoutes.get("/feature-groups/:name/records/:id/history", authorize("featurestore:GetRecordHistory", groupParam), async (c) => {
   const group = await offlineGroup(c);
   const id = orThrow(parseRecordIdentifier(recordSchemaOf(group), "recordIdentifier", c.req.param("id")));
   const from = orThrow(instantParam(c, "from"));

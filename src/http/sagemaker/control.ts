@@ -13,6 +13,9 @@ import { asObject, readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { arnOf, nativeCreateBody, sagemakerSettingsOf, nativeUpdateBody, wireFeatureGroup, wireFeatureGroupSummary, wireFeatureMetadata, wireFieldFailure } from "./control-shapes";
 import { searchCatalog } from "./search";
+import { sageMakerAction } from "../../access";
+import { authorize } from "../authorize";
+import { sageMakerBodyGroups } from "../resources";
 import { featureGroupName } from "./wire";
 
 /**
@@ -84,7 +87,9 @@ const handlers: Record<string, Handler> = {
     if (!key) orThrow(invalid("SortBy", `must be one of ${Object.keys(SORT_KEYS).join(", ")}`));
     const order = req.SortOrder ?? "Descending";
     if (order !== "Ascending" && order !== "Descending") orThrow(invalid("SortOrder", "must be Ascending or Descending"));
+    const visible = c.get("visibleGroup") ?? (() => true);
     const groups = (await allFeatureGroups(c.get("store").db))
+      .filter((g) => visible(g.name))
       .filter((g) => nameContains === undefined || g.name.toLowerCase().includes(nameContains))
       .filter((g) => req.FeatureGroupStatusEquals === undefined || g.status === req.FeatureGroupStatusEquals)
       .filter((g) => req.OfflineStoreStatusEquals === undefined || (g.offlineStore.enabled ? "Active" : "Disabled") === req.OfflineStoreStatusEquals)
@@ -135,9 +140,20 @@ const handlers: Record<string, Handler> = {
   },
 };
 
-controlApi.post("/", async (c) => {
+const operationOf = (c: AppContext): string => {
   const target = c.req.header("x-amz-target") ?? "";
-  const operation = target.startsWith("SageMaker.") ? target.slice("SageMaker.".length) : "";
+  return target.startsWith("SageMaker.") ? target.slice("SageMaker.".length) : "";
+};
+
+/** Every operation's action is sagemaker:<Operation>; the group is the body's FeatureGroupName. */
+const authorizeOperation = authorize(
+  (c) => sageMakerAction(operationOf(c)),
+  sageMakerBodyGroups(MAX_CONTROL_BODY_BYTES, (body) => [body.FeatureGroupName]),
+);
+
+controlApi.post("/", authorizeOperation, async (c) => {
+  const target = c.req.header("x-amz-target") ?? "";
+  const operation = operationOf(c);
   c.set("wire", { api: "control", operation });
   const handler = Object.hasOwn(handlers, operation) ? handlers[operation] : undefined;
   if (!handler) throw new FailureError({ reason: "route_not_found", method: "POST", path: `/ (X-Amz-Target: ${target || "missing"})` });

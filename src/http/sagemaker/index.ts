@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { authenticate } from "../middleware";
+import { requireDeclaration } from "../authorize";
 import { controlApi } from "./control";
 import { runtimeApi } from "./runtime";
 
@@ -13,7 +14,9 @@ export const sageMakerApi = new Hono<AppEnv>();
 sageMakerApi.use("*", async (c, next) => {
   if (c.req.path === "/v1" || c.req.path.startsWith("/v1/")) return next();
   c.set("wire", { api: c.req.path === "/" ? "control" : "runtime" });
-  return authenticate(c, next);
+  return authenticate(c, async () => {
+    await requireDeclaration(c, next);
+  });
 });
 sageMakerApi.route("/", runtimeApi);
 sageMakerApi.route("/", controlApi);

@@ -6,6 +6,8 @@ import { batchGetRecords, deleteRecord, getRecord, listRecords, putRecord, updat
 import { asObject, readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { wireError } from "./errors";
+import { authorize } from "../authorize";
+import { membersOf, sageMakerBodyGroups, sageMakerGroupParam } from "../resources";
 import { expirationWanted, featureGroupName, recordEntries, targetStores, ttlDuration, wireRecordResult } from "./wire";
 
 /**
@@ -38,7 +40,7 @@ function requiredQuery(c: AppContext, name: string): string {
   return value;
 }
 
-runtimeApi.put("/FeatureGroup/:name", operation("PutRecord"), async (c) => {
+runtimeApi.put("/FeatureGroup/:name", operation("PutRecord"), authorize("sagemaker:PutRecord", sageMakerGroupParam), async (c) => {
   const body = await jsonBody(c, MAX_PUT_BODY_BYTES);
   const targets = orThrow(targetStores(body.TargetStores, "TargetStores"));
   const ttl = orThrow(ttlDuration(body.TtlDuration, "TtlDuration"));
@@ -56,7 +58,7 @@ runtimeApi.put("/FeatureGroup/:name", operation("PutRecord"), async (c) => {
   return c.json({});
 });
 
-runtimeApi.get("/FeatureGroup/:name", operation("GetRecord"), async (c) => {
+runtimeApi.get("/FeatureGroup/:name", operation("GetRecord"), authorize("sagemaker:GetRecord", sageMakerGroupParam), async (c) => {
   const withExpiry = orThrow(expirationWanted(c.req.query("ExpirationTimeResponse"), "ExpirationTimeResponse"));
   const record = orThrow(
     await getRecord(c.get("store"), {
@@ -71,7 +73,7 @@ runtimeApi.get("/FeatureGroup/:name", operation("GetRecord"), async (c) => {
   return c.json(record ? wireRecordResult(record, withExpiry) : {});
 });
 
-runtimeApi.delete("/FeatureGroup/:name", operation("DeleteRecord"), async (c) => {
+runtimeApi.delete("/FeatureGroup/:name", operation("DeleteRecord"), authorize("sagemaker:DeleteRecord", sageMakerGroupParam), async (c) => {
   const mode = c.req.query("DeletionMode") ?? "SoftDelete";
   if (mode !== "SoftDelete" && mode !== "HardDelete") orThrow(invalid("DeletionMode", "must be SoftDelete or HardDelete"));
   const queried = c.req.queries("TargetStores");
@@ -91,7 +93,7 @@ runtimeApi.delete("/FeatureGroup/:name", operation("DeleteRecord"), async (c) =>
   return c.json({});
 });
 
-runtimeApi.post("/FeatureGroup/:name/ListRecords", operation("ListRecords"), async (c) => {
+runtimeApi.post("/FeatureGroup/:name/ListRecords", operation("ListRecords"), authorize("sagemaker:ListRecords", sageMakerGroupParam), async (c) => {
   const body = await jsonBody(c, MAX_PUT_BODY_BYTES);
   const { MaxResults, NextToken, IncludeSoftDeletedRecords } = body;
   if (MaxResults !== undefined && (!Number.isInteger(MaxResults) || (MaxResults as number) < 1 || (MaxResults as number) > 100)) {
@@ -111,7 +113,7 @@ runtimeApi.post("/FeatureGroup/:name/ListRecords", operation("ListRecords"), asy
   return c.json({ RecordIdentifiers: page.recordIdentifiers, ...(page.nextToken ? { NextToken: page.nextToken } : {}) });
 });
 
-runtimeApi.post("/FeatureGroup/:name/Record", operation("UpdateRecord"), async (c) => {
+runtimeApi.post("/FeatureGroup/:name/Record", operation("UpdateRecord"), authorize("sagemaker:UpdateRecord", sageMakerGroupParam), async (c) => {
   const body = await jsonBody(c, MAX_PUT_BODY_BYTES);
   const id = body.RecordIdentifierValueAsString;
   if (typeof id !== "string") orThrow(invalid("RecordIdentifierValueAsString", "is required"));
@@ -162,7 +164,7 @@ function parseIdentifiers(raw: unknown, accountId: string): Result<WireIdentifie
   return ok(out);
 }
 
-runtimeApi.post("/BatchGetRecord", operation("BatchGetRecord"), async (c) => {
+runtimeApi.post("/BatchGetRecord", operation("BatchGetRecord"), authorize("sagemaker:BatchGetRecord", sageMakerBodyGroups(MAX_BATCH_GET_BODY_BYTES, membersOf("Identifiers", "FeatureGroupName"))), async (c) => {
   const body = await jsonBody(c, MAX_BATCH_GET_BODY_BYTES);
   const withExpiry = orThrow(expirationWanted(body.ExpirationTimeResponse, "ExpirationTimeResponse"));
   const identifiers = orThrow(parseIdentifiers(body.Identifiers, c.env.FS_ACCOUNT_ID));
@@ -191,7 +193,7 @@ runtimeApi.post("/BatchGetRecord", operation("BatchGetRecord"), async (c) => {
   });
 });
 
-runtimeApi.post("/BatchWriteRecord", operation("BatchWriteRecord"), async (c) => {
+runtimeApi.post("/BatchWriteRecord", operation("BatchWriteRecord"), authorize("sagemaker:BatchWriteRecord", sageMakerBodyGroups(MAX_BATCH_GET_BODY_BYTES, membersOf("Entries", "FeatureGroupName"))), async (c) => {
   const body = await jsonBody(c, MAX_BATCH_GET_BODY_BYTES);
   const entries = body.Entries;
   if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_BATCH_WRITE_ENTRIES) {

@@ -37,7 +37,9 @@ export async function searchCatalog(c: AppContext, req: Json): Promise<Json> {
   if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 100) orThrow(invalid("MaxResults", "must be an integer from 1 to 100"));
 
   const store = c.get("store");
-  const groups = await allFeatureGroups(store.db);
+  // Only groups the caller's policy allows sagemaker:Search on (see src/http/authorize.ts).
+  const visible = c.get("visibleGroup") ?? (() => true);
+  const groups = (await allFeatureGroups(store.db)).filter((group) => visible(group.name));
   const documents: SearchDocument[] =
     resource === "FeatureGroup"
       ? groups.map((group) => wireFeatureGroup(c.env, group, arnOf(c, group.name)))
