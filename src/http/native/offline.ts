@@ -12,6 +12,7 @@ import { parseFileRegistration, registerExternalFile } from "../../offline/regis
 
 const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
 import { authorize } from "../authorize";
+import { groupParam } from "../resources";
 
 /** Offline-store operations across groups, under /v1/offline. */
 export const offlineRoutes = new Hono<AppEnv>();
@@ -38,7 +39,7 @@ offlineRoutes.get("/dead-letters", authorize("featurestore:ListDeadLetters"), as
  */
 export const offlineFileRoutes = new Hono<AppEnv>();
 
-offlineFileRoutes.post("/feature-groups/:name/offline-store/files", async (c) => {
+offlineFileRoutes.post("/feature-groups/:name/offline-store/files", authorize("featurestore:RegisterOfflineStoreFile", groupParam), async (c) => {
   const store = c.get("store");
   const registration = orThrow(parseFileRegistration(orThrow(await readJsonBody(c.req.raw, MAX_REGISTRATION_BODY_BYTES))));
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
