@@ -10,6 +10,7 @@ import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/en
 import { pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv, toCsv } from "../csv";
 import { rawJson } from "../render";
@@ -22,6 +23,8 @@ export const datasetRoutes = new Hono<AppEnv>();
 
 const MAX_DATASET_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_ENTITY_ROWS = 100_000;
+/** Entities may arrive as one CSV string as large as the body. */
+const DATASET_JSON_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxStringChars: MAX_DATASET_BODY_BYTES };
 
 const requestSchema = z.strictObject({
   entities: z.union([z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }), z.strictObject({ csv: z.string().min(1) })]),
@@ -92,7 +95,7 @@ async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>
 }
 
 datasetRoutes.post("/", async (c) => {
-  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
   if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
     orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
   }
@@ -146,7 +149,7 @@ datasetRoutes.post("/", async (c) => {
  * tables), for datasets that outgrow one worker.
  */
 datasetRoutes.post("/sql", async (c) => {
-  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
   const groups = await resolveGroups(c, req.featureGroups);
   checkColumnNames(req.entityColumns, groups, false);
   const sqlGroups: SqlGroup[] = await Promise.all(
