@@ -7,7 +7,7 @@ import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
-import { pointInTimeSql, type SqlGroup } from "../../query/sql";
+import { checkSqlIdentifier, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
@@ -143,6 +143,18 @@ datasetRoutes.post("/", async (c) => {
 });
 
 
+/** Every name the client chooses that the generated SQL carries as an identifier. */
+function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
+  orThrow(checkSqlIdentifier("entityTable", req.entityTable));
+  orThrow(checkSqlIdentifier("timestampColumn", req.timestampColumn));
+  req.entityColumns.forEach((name, i) => orThrow(checkSqlIdentifier(`entityColumns[${i}]`, name)));
+  req.featureGroups.forEach((g, i) => {
+    orThrow(checkSqlIdentifier(`featureGroups[${i}].entityColumn`, g.entityColumn));
+    // The prefix is glued to feature names (which match NAME_PATTERN), so it alone needs checking.
+    if (g.prefix !== undefined && g.prefix !== "") orThrow(checkSqlIdentifier(`featureGroups[${i}].prefix`, g.prefix));
+  });
+}
+
 /**
  * POST /v1/datasets/sql: the same point-in-time join as SQL for DuckDB (over
  * the manifest's files), Athena/Trino and Spark (over the offline-store
@@ -150,6 +162,7 @@ datasetRoutes.post("/", async (c) => {
  */
 datasetRoutes.post("/sql", async (c) => {
   const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
+  checkSqlIdentifiers(req);
   const groups = await resolveGroups(c, req.featureGroups);
   checkColumnNames(req.entityColumns, groups, false);
   const sqlGroups: SqlGroup[] = await Promise.all(
