@@ -115,6 +115,21 @@ async function authHeaders(r: Prng, mode: AuthMode, req: FuzzRequest): Promise<R
 const WRONG_CONTENT_TYPES = ["text/plain", "application/xml", "", "application/json; charset=utf-16", "multipart/form-data", "application/x-www-form-urlencoded", "application/x-ndjson", "text/csv"];
 let oversized: string | undefined;
 
+/** Byte sequences no UTF-8 decoder may accept: overlong "/" and ".", an encoded surrogate, a stray continuation, a truncated sequence. */
+const INVALID_UTF8: readonly number[][] = [[0xc0, 0xaf], [0xe0, 0x80, 0xae], [0xed, 0xa0, 0x80], [0x80], [0xf0, 0x9f], [0xff], [0xfe, 0xff]];
+
+/** The body's UTF-8 with an invalid sequence spliced in at a random point. */
+function withInvalidUtf8(r: Prng, text: string): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  const at = r.int(0, bytes.length);
+  const bad = r.pick(INVALID_UTF8);
+  const out = new Uint8Array(bytes.length + bad.length);
+  out.set(bytes.subarray(0, at));
+  out.set(bad, at);
+  out.set(bytes.subarray(at), at + bad.length);
+  return out;
+}
+
 interface Outcome {
   index: number;
   route: string;
@@ -123,6 +138,7 @@ interface Outcome {
   status: number;
   problems: string[];
   response: string;
+  ms: number;
 }
 
 function shapeProblems(req: FuzzRequest, res: Response, text: string): string[] {
@@ -150,9 +166,11 @@ function shapeProblems(req: FuzzRequest, res: Response, text: string): string[] 
 async function fire(index: number, r: Prng, route: FuzzRoute, fx: Fixture): Promise<Outcome> {
   const req = route.build(r, fx);
   if (req.body !== undefined && r.chance(0.003)) req.body = oversized ??= `{"record":"${"o".repeat(5 * 1024 * 1024)}"}`;
+  if (typeof req.body === "string" && r.chance(0.04)) req.body = withInvalidUtf8(r, req.body);
   if (req.body !== undefined && r.chance(0.08)) req.headers = { ...req.headers, "content-type": r.pick(WRONG_CONTENT_TYPES) };
   if (r.chance(0.03)) req.headers = { ...req.headers, origin: r.pick(["https://evil.test", "null", hostileString(r).replace(/[^\x20-\x7e]/g, "").slice(0, 50) || "x"]) };
   const auth = authMode(r);
+  const started = Date.now();
   const headers = { ...req.headers, ...(await authHeaders(r, auth, req)) };
   const problems: string[] = [];
   let status = 0;
@@ -169,11 +187,12 @@ async function fire(index: number, r: Prng, route: FuzzRoute, fx: Fixture): Prom
   } catch (error) {
     problems.push(`fetch threw ${String(error)}`);
   }
-  return { index, route: route.name, auth, request: req, status, problems, response: text.slice(0, 300) };
+  return { index, route: route.name, auth, request: req, status, problems, response: text.slice(0, 300), ms: Date.now() - started };
 }
 
 function describeOutcome(o: Outcome): string {
-  const body = o.request.body === undefined ? "" : ` body(${o.request.body.length})=${JSON.stringify(o.request.body.slice(0, 200))}`;
+  const text = typeof o.request.body === "string" ? o.request.body : o.request.body === undefined ? "" : new TextDecoder().decode(o.request.body);
+  const body = o.request.body === undefined ? "" : ` body(${typeof o.request.body === "string" ? "text" : "bytes"}, ${text.length})=${JSON.stringify(text.slice(0, 200))}`;
   return `#${o.index} [${o.route}, auth=${o.auth}] ${o.request.method} ${o.request.path.slice(0, 300)} headers=${JSON.stringify(o.request.headers ?? {})}${body}\n  → ${o.status} ${o.problems.join("; ")}: ${o.response}`;
 }
 
@@ -205,12 +224,14 @@ describe("hostile requests", () => {
     const started = Date.now();
     const failures: Outcome[] = [];
     const statuses = new Map<number, number>();
+    const routeMs = new Map<string, number>();
     for (let i = 0; i < REQUESTS; i += CONCURRENCY) {
       // Requests are generated in order before any is sent, so the seed alone fixes them.
       const batch: Promise<Outcome>[] = [];
       for (let j = i; j < Math.min(i + CONCURRENCY, REQUESTS); j++) batch.push(fire(j, r, r.pick(ROUTES), fx));
       for (const outcome of await Promise.all(batch)) {
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+        routeMs.set(outcome.route, (routeMs.get(outcome.route) ?? 0) + outcome.ms);
         if (outcome.problems.length) failures.push(outcome);
       }
     }
@@ -219,6 +240,7 @@ describe("hostile requests", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const after = await snapshotStores(groups);
     console.log(`fuzz: seed ${SEED}, ${REQUESTS} requests over ${ROUTES.length} routes in ${durationMs} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}; ${failures.length} failing`);
+    console.log(`fuzz: slowest routes (summed ms in flight) ${JSON.stringify([...routeMs].sort(([, a], [, b]) => b - a).slice(0, 6))}`);
     if (failures.length) console.log(`fuzz failures (seed ${SEED}):\n${failures.slice(0, 20).map(describeOutcome).join("\n")}`);
     expect(failures.map((f) => `#${f.index} ${f.route}: ${f.problems.join("; ")}`), `seed ${SEED}; first failing request:\n${failures[0] ? describeOutcome(failures[0]) : ""}`).toEqual([]);
     expect(after, `seed ${SEED}: the stores changed`).toEqual(before);

@@ -28,7 +28,8 @@ export interface FuzzRequest {
   /** Path and query exactly as sent (already percent-encoded). */
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text (sent as UTF-8) or raw bytes (which need not be UTF-8). */
+  body?: string | Uint8Array;
 }
 
 export type ApiKind = "native" | "runtime" | "control";
