@@ -47,7 +47,7 @@ function authMode(r: Prng): AuthMode {
   return "bearer";
 }
 
-const MALFORMED_BEARERS = ["Bearer", "Bearer ", "Bearer :", `Bearer ${KEY_ID}`, `Bearer ${KEY_ID}:`, `Bearer :${SECRET}`, `bearer  ${KEY_ID}:${SECRET} extra`, `Basic ${btoa(`${KEY_ID}:${SECRET}`)}`, `Bearer ${"A".repeat(8000)}:${"s".repeat(8000)}`, "Bearer AKTESTROOT:test-root-secret:again", `Bearer ${KEY_ID}\u00a0:${SECRET}`];
+const MALFORMED_BEARERS = ["Bearer", "Bearer ", "Bearer :", `Bearer ${KEY_ID}`, `Bearer ${KEY_ID}:`, `Bearer :${SECRET}`, `bearer  ${KEY_ID}:${SECRET} extra`, `Basic ${btoa(`${KEY_ID}:${SECRET}`)}`, `Bearer ${"A".repeat(8000)}:${"s".repeat(8000)}`, "Bearer AKTESTROOT:test-root-secret:again"];
 const BOGUS_SIGV4 = [
   "AWS4-HMAC-SHA256",
   "AWS4-HMAC-SHA256 ",
@@ -206,14 +206,20 @@ async function setUpFixture(): Promise<{ fx: Fixture; groups: { generation: stri
       if (res.status !== 200) throw new Error(`fixture put: ${res.status} ${res.text}`);
     }
   }
+  const numeric = await createGroup({ name: "fuzz-numeric", shardCount: 2, offline: true, identifierType: "Integral", eventTimeType: "Fractional", features: [{ name: "age", type: "Integral" }, { name: "embedding", type: "Fractional", collection: { type: "Vector", dimension: 2 } }] });
+  for (const [i, id] of [7, 9007199254740993n, -3].entries()) {
+    const res = await api("PUT", `/v1/feature-groups/${numeric}/records`, `{"record":{"id":${typeof id === "bigint" ? `"${id}"` : id},"ts":${1767225600 + i},"age":${i},"embedding":[0.5,-1]}}`);
+    if (res.status !== 200) throw new Error(`fixture put: ${res.status} ${res.text}`);
+  }
   await drainShards(online);
   await settle(offline, ids.length);
+  await settle(numeric, 3);
   const groups = [];
-  for (const name of [online, offline]) {
+  for (const name of [online, offline, numeric]) {
     const { generation, shardCount } = (await api("GET", `/v1/feature-groups/${name}`)).body as { generation: string; shardCount: number };
     groups.push({ generation, shardCount });
   }
-  return { fx: { online, offline, ids, features: ["id", "ts", "age", "score", "city", "tags"], accountId: "000000000000" }, groups };
+  return { fx: { online, offline, numeric, ids, features: ["id", "ts", "age", "score", "city", "tags"], accountId: "000000000000" }, groups };
 }
 
 describe("hostile requests", () => {

@@ -18,6 +18,8 @@ export interface Fixture {
   online: string;
   /** Offline-enabled group (settled, with records). */
   offline: string;
+  /** Offline-enabled group with an Integral identifier, a Fractional (epoch seconds) event time and a Vector feature. */
+  numeric: string;
   ids: readonly string[];
   features: readonly string[];
   accountId: string;
@@ -49,7 +51,7 @@ const JSON_TYPE = { "content-type": "application/json" };
 /** A fixture group (only for routes where naming it cannot mutate), an encoded spelling of it, or a hostile segment. */
 export function groupSegment(r: Prng, fx: Fixture, mayNameFixture: boolean): string {
   if (mayNameFixture && r.chance(0.6)) {
-    const name = r.pick([fx.online, fx.offline]);
+    const name = r.pick([fx.online, fx.offline, fx.numeric]);
     return r.chance(0.8) ? name : Array.from(name, (ch) => `%${ch.charCodeAt(0).toString(16)}`).join("");
   }
   return hostileName(r);
@@ -68,7 +70,7 @@ export function hostileName(r: Prng): string {
 }
 
 function idSegment(r: Prng, fx: Fixture): string {
-  return r.chance(0.4) ? encodeURIComponent(r.pick(fx.ids)) : hostileSegment(r);
+  return r.chance(0.4) ? encodeURIComponent(r.pick(fx.ids)) : r.chance(0.1) ? r.pick(["7", "007", "-1", "9223372036854775808", "1e3", "0x1"]) : hostileSegment(r);
 }
 
 /** A body: usually JSON of the value, sometimes broken text. */
@@ -225,7 +227,7 @@ export const ROUTES: readonly FuzzRoute[] = [
     api: "native",
     mutating: false,
     build: (r, fx) =>
-      jsonRequest("POST", "/v1/records/batch-get", r, r.chance(0.7) ? { requests: Array.from({ length: r.int(0, 3) }, () => ({ featureGroup: r.chance(0.5) ? r.pick([fx.online, fx.offline]) : hostileValue(r), recordIdentifiers: r.chance(0.6) ? [r.pick(fx.ids), hostileString(r)] : hostileValue(r), ...(r.chance(0.3) ? { features: hostileValue(r) } : {}) })) } : hostileObject(r)),
+      jsonRequest("POST", "/v1/records/batch-get", r, r.chance(0.7) ? { requests: Array.from({ length: r.int(0, 3) }, () => ({ featureGroup: r.chance(0.5) ? r.pick([fx.online, fx.offline, fx.numeric]) : hostileValue(r), recordIdentifiers: r.chance(0.6) ? [r.pick(fx.ids), hostileString(r)] : hostileValue(r), ...(r.chance(0.3) ? { features: hostileValue(r) } : {}) })) } : hostileObject(r)),
   },
   { name: "GET /v1/feature-groups/{name}/as-of", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/as-of${query(r, ["eventTime", "knownAt", "features", "ids", "after", "limit"])}` }) },
   { name: "GET /v1/feature-groups/{name}/records/{id}/history", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}/history${query(r, ["from", "to"])}` }) },
@@ -237,9 +239,9 @@ export const ROUTES: readonly FuzzRoute[] = [
     mutating: false,
     build: (r, fx) =>
       jsonRequest("POST", "/v1/datasets", r, {
-        entities: r.pick([{ rows: [{ id: r.pick(fx.ids), t: r.chance(0.5) ? "2026-06-01T00:00:00Z" : hostileValue(r), [hostileString(r).slice(0, 20)]: hostileValue(r) }] }, { csv: r.chance(0.5) ? `id,t\n${r.pick(fx.ids)},${hostileString(r).slice(0, 50)}` : hostileString(r) }, hostileValue(r)]),
+        entities: r.pick([{ rows: [{ id: r.chance(0.8) ? r.pick([...fx.ids, 7, 1e21, -0.5]) : hostileValue(r), t: r.chance(0.5) ? r.pick(["2026-06-01T00:00:00Z", 1780000000, 1e300, -1e300]) : hostileValue(r), [hostileString(r).slice(0, 20)]: hostileValue(r) }] }, { csv: r.chance(0.5) ? `id,t\n${r.pick(fx.ids)},${hostileString(r).slice(0, 50)}` : hostileString(r) }, hostileValue(r)]),
         timestampColumn: r.chance(0.7) ? "t" : hostileValue(r),
-        featureGroups: r.chance(0.7) ? [{ name: r.chance(0.6) ? fx.offline : hostileString(r), entityColumn: r.chance(0.7) ? "id" : hostileValue(r), ...(r.chance(0.3) ? { prefix: hostileString(r) } : {}), ...(r.chance(0.2) ? { features: hostileValue(r) } : {}), ...(r.chance(0.2) ? { lookback: hostileValue(r) } : {}) }] : hostileValue(r),
+        featureGroups: r.chance(0.7) ? [{ name: r.chance(0.6) ? r.pick([fx.offline, fx.numeric]) : hostileString(r), entityColumn: r.chance(0.7) ? "id" : hostileValue(r), ...(r.chance(0.3) ? { prefix: hostileString(r) } : {}), ...(r.chance(0.2) ? { features: hostileValue(r) } : {}), ...(r.chance(0.2) ? { lookback: r.chance(0.5) ? hostileValue(r) : { unit: r.pick(["Weeks", "Seconds", "Years"]), value: r.pick([1e15, 2 ** 53, 0, -1, 1.5, 5_000]) } } : {}) }] : hostileValue(r),
         ...(r.chance(0.3) ? { format: r.pick(["json", "ndjson", "csv", "parquet", "arrow", hostileString(r)]) } : {}),
         ...(r.chance(0.2) ? { mostRecent: hostileNumber(r) } : {}),
       }),

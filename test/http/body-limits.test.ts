@@ -90,3 +90,18 @@ describe("list tokens", () => {
     expect(res.body.error).toMatchObject({ code: "invalid_field", field: "nextToken" });
   });
 });
+
+describe("dataset lookbacks", () => {
+  it("are bounded like a TTL, so no request asks engines for an interval of 10^15 weeks", async () => {
+    const group = await createGroup({ offline: true });
+    for (const path of ["/v1/datasets", "/v1/datasets/sql"]) {
+      const res = await api("POST", path, {
+        ...(path === "/v1/datasets" ? { entities: { rows: [{ id: "a", t: "2026-06-01T00:00:00Z" }] } } : { entityColumns: ["id", "t"] }),
+        timestampColumn: "t",
+        featureGroups: [{ name: group, entityColumn: "id", lookback: { unit: "Weeks", value: 1e15 } }],
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_field", field: "featureGroups[0].lookback", message: "featureGroups[0].lookback: must be at most 100 years" });
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { fromZod, recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
-import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
+import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
@@ -36,7 +36,11 @@ const requestSchema = z.strictObject({
         features: z.array(z.string()).optional(),
         entityColumn: z.string().min(1),
         prefix: z.string().max(64).optional(),
-        lookback: z.strictObject({ unit: z.enum(TTL_UNITS), value: z.number().int().min(1) }).optional(),
+        // Bounded like a TTL: a lookback of 10^15 weeks is meaningless and does not fit engines' intervals.
+        lookback: z
+          .strictObject({ unit: z.enum(TTL_UNITS), value: z.number().int().min(1) })
+          .refine((lookback) => ttlMs(lookback) <= MAX_TTL_MS, "must be at most 100 years")
+          .optional(),
       }),
     )
     .min(1)
