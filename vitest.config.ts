@@ -32,6 +32,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/sdk/**"],
           setupFiles: ["./test/setup.ts"],
+          // test/fuzz: FUZZ_SEED replays a run, FUZZ_REQUESTS scales it.
+          provide: { fuzzSeed: process.env.FUZZ_SEED ?? "", fuzzRequests: process.env.FUZZ_REQUESTS ?? "" },
         },
       },
       // Wire tests in plain Node: the bundled worker runs in workerd on real

@@ -12,6 +12,8 @@ export interface Env {
   FS_ROOT_SECRET_ACCESS_KEY: string;
   /** Master keyring (src/crypto/keyring.ts), from the worker's secrets: seals access-key secrets and data keys. */
   FS_MASTER_KEYS?: string;
+  /** Browser origins allowed to call the API (comma-separated exact origins); unset or empty: none (src/http/cors.ts). */
+  FS_CORS_ORIGINS?: string;
   /** 12-digit account id for ARNs. */
   FS_ACCOUNT_ID: string;
   FS_REGION: string;

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { FailureError, type Failure } from "../failure";
 import type { AppContext, AppEnv } from "./context";
+import { cors } from "./cors";
 import { requestContext } from "./middleware";
+import { securityHeaders } from "./security-headers";
 import { nativeApi } from "./native";
 import { renderNativeFailure } from "./render";
 import { renderSageMakerFailure, sageMakerApi } from "./sagemaker";
@@ -10,6 +12,9 @@ import { renderSageMakerFailure, sageMakerApi } from "./sagemaker";
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestContext);
+app.use("*", securityHeaders);
+// Before authentication: preflights carry no credentials.
+app.use("*", cors);
 app.route("/v1", nativeApi);
 app.route("/", sageMakerApi);
 

@@ -1,25 +1,31 @@
 import { fail, invalid, ok, type Result } from "../failure";
+import { DEFAULT_JSON_LIMITS, parseJson, type JsonLimits } from "./json";
 
 /**
  * Reads a request body as JSON without ever holding more than maxBytes:
- * Content-Length is checked first, then the stream is counted as it arrives.
+ * Content-Length is checked first, then the stream is counted as it arrives,
+ * and the text is parsed under the shape limits of ./json.ts.
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<Result<unknown>> {
+export async function readJsonBody(request: Request, maxBytes: number, limits: JsonLimits = DEFAULT_JSON_LIMITS): Promise<Result<unknown>> {
   const text = await readTextBody(request, maxBytes);
   if (!text.ok) return text;
-  if (text.value.trim() === "") return invalid("body", "must be a JSON document (the body is empty)");
-  try {
-    return ok(JSON.parse(text.value));
-  } catch (error) {
-    return invalid("body", `must be valid JSON (${error instanceof SyntaxError ? error.message : "unparseable"})`);
-  }
+  return parseJson(text.value, "body", limits);
+}
+
+/**
+ * Whether the declared Content-Length already exceeds maxBytes. A missing or
+ * unparsable header proves nothing (chunked bodies have none), so the
+ * stream is counted as well; a header that lies low is caught there.
+ */
+export function declaresMoreThan(request: Request, maxBytes: number): boolean {
+  const declared = request.headers.get("content-length");
+  return declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes;
 }
 
 /** Reads the raw body bytes, refusing more than maxBytes. */
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Result<Uint8Array>> {
   const tooLarge = fail<Uint8Array>({ reason: "payload_too_large", field: "body", limitBytes: maxBytes });
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return tooLarge;
+  if (declaresMoreThan(request, maxBytes)) return tooLarge;
   if (!request.body) return ok(new Uint8Array(0));
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,4 +1,5 @@
 import { readJsonBody } from "./body";
+import type { JsonLimits } from "./json";
 import type { GroupsOf } from "./authorize";
 import type { AppContext } from "./context";
 import { featureGroupName } from "./sagemaker/wire";
@@ -19,9 +20,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Groups named in the JSON body, picked by `pick`; non-strings are dropped (the handler rejects them). */
-export function bodyGroups(maxBytes: number, pick: (body: Record<string, unknown>) => unknown[]): GroupsOf {
+export function bodyGroups(maxBytes: number, pick: (body: Record<string, unknown>) => unknown[], limits?: JsonLimits): GroupsOf {
   return async (c: AppContext) => {
-    const body = await readJsonBody(c.req.raw.clone(), maxBytes);
+    const body = await readJsonBody(c.req.raw.clone(), maxBytes, limits);
     if (!body.ok || !isRecord(body.value)) return [];
     return [...new Set(pick(body.value).filter((name): name is string => typeof name === "string"))];
   };

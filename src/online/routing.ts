@@ -27,5 +27,8 @@ export function shardIndexOf(recordIdentifier: string, shardCount: number): numb
  * name never contains client text.
  */
 export function shardName(generation: string, shardIndex: number): string {
+  // A bad index here is a bug upstream (clients never name shards); refuse
+  // it rather than create a stray object.
+  if (!Number.isSafeInteger(shardIndex) || shardIndex < 0) throw new RangeError(`shard index must be a non-negative integer, got ${shardIndex}`);
   return `${generation}:${shardIndex}`;
 }

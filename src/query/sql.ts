@@ -1,3 +1,4 @@
+import { invalid, ok, type Result } from "../failure";
 import type { FeatureDefinition } from "../records";
 
 /**
@@ -33,6 +34,21 @@ export interface SqlRequest {
   timestampColumn: string;
   groups: readonly SqlGroup[];
   eventTimeOnly: boolean;
+}
+
+/** Longest client-chosen identifier (entity table, columns, prefixes) the SQL carries. */
+export const MAX_SQL_IDENTIFIER_CHARS = 128;
+// Quoting makes any text safe inside the SQL itself, but control characters
+// (NUL ends a C string in some drivers; newlines break log lines and DDL
+// tools) and lone surrogates (not encodable as UTF-8) cannot survive the
+// trip to every engine, so they are refused instead.
+const UNSAFE_IN_IDENTIFIER = /[\u0000-\u001f\u007f]/;
+
+/** Refuses a client-chosen SQL identifier that quoting cannot carry safely to every engine. */
+export function checkSqlIdentifier(field: string, name: string): Result<string> {
+  if (name.length === 0 || name.length > MAX_SQL_IDENTIFIER_CHARS) return invalid(field, `must be 1 to ${MAX_SQL_IDENTIFIER_CHARS} characters`);
+  if (UNSAFE_IN_IDENTIFIER.test(name) || !name.isWellFormed()) return invalid(field, "must not contain control characters or lone surrogates");
+  return ok(name);
 }
 
 const ident = (dialect: Dialect, name: string) => (dialect === "duckdb" || dialect === "athena" ? `"${name.replaceAll('"', '""')}"` : `\`${name.replaceAll("`", "``")}\``);

@@ -23,7 +23,9 @@ function encodeCursor(cursor: ListCursor): string {
 function decodeCursor(token: string, field: string): Result<ListCursor> {
   try {
     const [generation, shard, after] = JSON.parse(decodeURIComponent(atob(token))) as unknown[];
-    if (typeof generation === "string" && Number.isInteger(shard) && (after === null || typeof after === "string")) {
+    // The shard index becomes part of a Durable Object name: only a
+    // non-negative integer may pass (the caller also bounds it by the shard count).
+    if (typeof generation === "string" && Number.isSafeInteger(shard) && (shard as number) >= 0 && (after === null || typeof after === "string")) {
       return ok({ generation, shard: shard as number, after });
     }
   } catch {

@@ -2,14 +2,15 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { fromZod, recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
-import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
+import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
-import { pointInTimeSql, type SqlGroup } from "../../query/sql";
+import { checkSqlIdentifier, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv, toCsv } from "../csv";
 import { rawJson } from "../render";
@@ -24,6 +25,10 @@ export const datasetRoutes = new Hono<AppEnv>();
 
 const MAX_DATASET_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_ENTITY_ROWS = 100_000;
+/** Entities may arrive as one CSV string as large as the body. */
+const DATASET_JSON_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxStringChars: MAX_DATASET_BODY_BYTES };
+/** The groups a dataset request joins, read under the same limits as the handler reads the body. */
+const datasetGroups = bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"), DATASET_JSON_LIMITS);
 
 const requestSchema = z.strictObject({
   entities: z.union([z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }), z.strictObject({ csv: z.string().min(1) })]),
@@ -35,7 +40,11 @@ const requestSchema = z.strictObject({
         features: z.array(z.string()).optional(),
         entityColumn: z.string().min(1),
         prefix: z.string().max(64).optional(),
-        lookback: z.strictObject({ unit: z.enum(TTL_UNITS), value: z.number().int().min(1) }).optional(),
+        // Bounded like a TTL: a lookback of 10^15 weeks is meaningless and does not fit engines' intervals.
+        lookback: z
+          .strictObject({ unit: z.enum(TTL_UNITS), value: z.number().int().min(1) })
+          .refine((lookback) => ttlMs(lookback) <= MAX_TTL_MS, "must be at most 100 years")
+          .optional(),
       }),
     )
     .min(1)
@@ -93,8 +102,8 @@ async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>
   return groups;
 }
 
-datasetRoutes.post("/", authorize("featurestore:BuildDataset", bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"))), async (c) => {
-  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+datasetRoutes.post("/", authorize("featurestore:BuildDataset", datasetGroups), async (c) => {
+  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
   if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
     orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
   }
@@ -142,13 +151,26 @@ datasetRoutes.post("/", authorize("featurestore:BuildDataset", bodyGroups(MAX_DA
 });
 
 
+/** Every name the client chooses that the generated SQL carries as an identifier. */
+function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
+  orThrow(checkSqlIdentifier("entityTable", req.entityTable));
+  orThrow(checkSqlIdentifier("timestampColumn", req.timestampColumn));
+  req.entityColumns.forEach((name, i) => orThrow(checkSqlIdentifier(`entityColumns[${i}]`, name)));
+  req.featureGroups.forEach((g, i) => {
+    orThrow(checkSqlIdentifier(`featureGroups[${i}].entityColumn`, g.entityColumn));
+    // The prefix is glued to feature names (which match NAME_PATTERN), so it alone needs checking.
+    if (g.prefix !== undefined && g.prefix !== "") orThrow(checkSqlIdentifier(`featureGroups[${i}].prefix`, g.prefix));
+  });
+}
+
 /**
  * POST /v1/datasets/sql: the same point-in-time join as SQL for DuckDB (over
  * the manifest's files), Athena/Trino and Spark (over the offline-store
  * tables), for datasets that outgrow one worker.
  */
-datasetRoutes.post("/sql", authorize("featurestore:GetDatasetSql", bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"))), async (c) => {
-  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES))), ""));
+datasetRoutes.post("/sql", authorize("featurestore:GetDatasetSql", datasetGroups), async (c) => {
+  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
+  checkSqlIdentifiers(req);
   const groups = await resolveGroups(c, req.featureGroups);
   checkColumnNames(req.entityColumns, groups, false);
   const sqlGroups: SqlGroup[] = await Promise.all(

@@ -5,6 +5,12 @@ import { requireDeclaration } from "../authorize";
 import { controlApi } from "./control";
 import { runtimeApi } from "./runtime";
 
+/** Which SageMaker API a path addresses, or null for the native API's /v1 paths. */
+export function sageMakerApiOf(path: string): "control" | "runtime" | null {
+  if (path === "/v1" || path.startsWith("/v1/")) return null;
+  return path === "/" ? "control" : "runtime";
+}
+
 /** The SageMaker-compatible API at the worker's origin, signed with SigV4 as the AWS SDKs do. */
 export const sageMakerApi = new Hono<AppEnv>();
 
@@ -12,8 +18,9 @@ export const sageMakerApi = new Hono<AppEnv>();
 // shape the SDK parses: the control plane is POST /, the runtime the rest.
 // Paths under /v1 belong to the native API, which authenticates them itself.
 sageMakerApi.use("*", async (c, next) => {
-  if (c.req.path === "/v1" || c.req.path.startsWith("/v1/")) return next();
-  c.set("wire", { api: c.req.path === "/" ? "control" : "runtime" });
+  const api = sageMakerApiOf(c.req.path);
+  if (!api) return next();
+  c.set("wire", { api });
   return authenticate(c, async () => {
     await requireDeclaration(c, next);
   });
