@@ -1,5 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
+import { offlineReadOptions, offlineWriteKey, type DataKeyLookup } from "../crypto/offline-objects";
 import { fileKey, offlinePrefixOf, sha256Hex, stagingPrefixOf, type OfflineLocationConfig } from "./layout";
 import { generationSchema } from "./manifest";
 import { decodeParquet, encodeParquet, type OfflineRowValues } from "./parquet";
@@ -41,6 +42,8 @@ export interface CompactionDeps {
   bucket: R2Bucket;
   location: OfflineLocationConfig;
   now: number;
+  /** Data keys of groups whose offline objects are encrypted (SSE-C). */
+  keys: DataKeyLookup;
 }
 
 export interface CompactionReport {
@@ -84,16 +87,21 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
   const schema = await generationSchema(deps.db, candidate.generation);
   if (!schema) return null;
 
+  const groupKeys = await deps.keys(candidate.generation);
+  if (!groupKeys.ok) throw new Error(`data keys of ${schema.featureGroup} are unavailable; its partitions are not compacted`);
   const rows: OfflineRowValues[] = [];
   for (const file of inputs) {
-    const object = await deps.bucket.get(file.key);
+    const options = offlineReadOptions(groupKeys.value, file.key);
+    if (!options.ok) throw new Error(`offline object ${file.key} names a data key version that is not available`);
+    const object = await deps.bucket.get(file.key, options.value);
     if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
     rows.push(...rowsFromTable(decodeParquet(new Uint8Array(await object.arrayBuffer())), schema.features));
   }
-  const name = `compacted-${(await sha256Hex(inputs.map((f) => f.key).sort().join("\n"))).slice(0, 32)}`;
+  const writeKey = offlineWriteKey(groupKeys.value);
+  const name = `compacted-${(await sha256Hex(inputs.map((f) => f.key).sort().join("\n"))).slice(0, 32)}${writeKey.nameSuffix}`;
   const key = fileKey(deps.location, schema.featureGroup, schema.generation, candidate.partition, name);
   const encoded = encodeParquet(schema.features, rows);
-  await deps.bucket.put(key, encoded);
+  await deps.bucket.put(key, encoded, writeKey.options);
 
   const keys = JSON.stringify(inputs.map((f) => f.key));
   const merged = {

@@ -28,10 +28,16 @@ import {
   putRecord,
   readShardMeta,
   removeExpired,
+  storedBody,
   updateRecord,
   writeShardMeta,
   type ShardMeta,
 } from "./shard-store";
+import { isSealedValue } from "../crypto/values";
+import { ShardSealing } from "./sealing";
+
+/** Encrypted updates racing other writes to the same record start over at most this often. */
+const MAX_UPDATE_ATTEMPTS = 5;
 
 /**
  * One shard of one feature group generation's online store. The RPC surface
@@ -44,10 +50,13 @@ export class RecordShard extends DurableObject<Env> {
   readonly #flush: FlushPolicy;
   /** Outbox backlog, mirrored in memory so each write decides its flush without a query. */
   #backlog: OutboxBacklog = { rows: 0, bytes: 0, oldestAt: null };
+  #sealing: ShardSealing;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#flush = flushPolicyFrom(env);
+    const name = ctx.id.name ?? "";
+    this.#sealing = new ShardSealing(name.slice(0, name.lastIndexOf(":")));
     void ctx.blockConcurrencyWhile(async () => {
       migrateShard(ctx.storage.sql);
       this.#meta = readShardMeta(ctx.storage.sql);
@@ -59,8 +68,10 @@ export class RecordShard extends DurableObject<Env> {
   async put(cmd: PutCommand): Promise<ShardReply<PutOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    const keys = await this.#sealing.keysOf(cmd);
+    const body = await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body);
     const now = Date.now();
-    const outcome = putRecord(this.ctx.storage, cmd, now);
+    const outcome = putRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
@@ -75,8 +86,10 @@ export class RecordShard extends DurableObject<Env> {
     if (!first) return { applied: [] };
     const refusal = this.#check(first);
     if (refusal) return refusal;
+    const keys = await this.#sealing.keysOf(first);
+    const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = Date.now();
-    const applied = this.ctx.storage.transactionSync(() => cmds.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
+    const applied = this.ctx.storage.transactionSync(() => sealed.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
     let earliestExpiry: number | null = null;
     for (const [i, cmd] of cmds.entries()) {
       if (cmd.offline) this.#backlog = { rows: this.#backlog.rows + 1, bytes: this.#backlog.bytes + cmd.body.length, oldestAt: this.#backlog.oldestAt ?? now };
@@ -90,14 +103,17 @@ export class RecordShard extends DurableObject<Env> {
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    return { records: getRecords(this.ctx.storage.sql, cmd, Date.now()) };
+    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, Date.now());
+    const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
+    return Array.isArray(records) ? { records } : records;
   }
 
   async delete(cmd: DeleteCommand): Promise<ShardReply<DeleteOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    const body = await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body);
     const now = Date.now();
-    const outcome = deleteRecord(this.ctx.storage, cmd, now);
+    const outcome = deleteRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
   }
@@ -105,8 +121,9 @@ export class RecordShard extends DurableObject<Env> {
   async update(cmd: UpdateCommand): Promise<ShardReply<UpdateOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    const outcome = await this.#applyUpdate(cmd);
+    if ("refused" in outcome) return outcome;
     const now = Date.now();
-    const outcome = updateRecord(this.ctx.storage, cmd, now);
     if (outcome.outcome === "updated") {
       if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
       if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
@@ -118,6 +135,23 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
+  }
+
+  /**
+   * Unencrypted: one transaction. Encrypted: decrypt and re-seal outside it
+   * (WebCrypto is asynchronous), then apply only if the stored body is still
+   * the one merged; a concurrent change makes it start over.
+   */
+  async #applyUpdate(cmd: UpdateCommand): Promise<UpdateOutcome | ShardRefusal> {
+    const keys = await this.#sealing.keysOf(cmd);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const stored = storedBody(this.ctx.storage.sql, cmd.recordIdentifier);
+      const prepared = keys || (stored !== null && isSealedValue(stored)) ? await this.#sealing.prepareUpdate(keys, cmd.recordIdentifier, stored, cmd.features) : undefined;
+      if (prepared && "refused" in prepared) return prepared;
+      const outcome = updateRecord(this.ctx.storage, cmd, Date.now(), prepared);
+      if (outcome.outcome !== "changed_meanwhile") return outcome;
+    }
+    return { refused: "stale_catalog", catalogVersion: this.#meta.catalogVersion };
   }
 
   /** The outbox backlog, for operators (also answered for a dropped generation). */

@@ -3,6 +3,7 @@ import { fail, ok, type Failure, type Result } from "../failure";
 import { shardIndexOf, type PutCommand } from "../online";
 import { expiresAtMs, validateRecord, type CanonicalRecord, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
+import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
 
@@ -127,8 +128,11 @@ async function sendChunk(
   let current = serving;
   for (let attempt = 0; attempt < 2; attempt++) {
     const { group } = current;
+    const keys = await loadShardKeys(ctx, current);
+    if (!keys.ok) return keys;
     const cmds: PutCommand[] = records.map((r) => ({
       catalogVersion: group.catalogVersion,
+      ...shardKeysOf(current),
       recordIdentifier: r.recordIdentifier,
       eventKey: r.eventKey,
       expiresAtMs: targets.online ? expiresAtMs(r.eventTimeMs, req.ttl, group.onlineStore.ttl) : null,

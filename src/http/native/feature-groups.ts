@@ -5,6 +5,7 @@ import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
 import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
+import { encryptionView } from "../../service/encryption";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
@@ -25,7 +26,7 @@ const encodeToken = (name: string): string => btoa(name).replace(/\+/g, "-").rep
 featureGroupRoutes.post("/", async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await createFeatureGroup(c.get("store"), body));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)), 201);
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) }, 201);
 });
 
 featureGroupRoutes.get("/", async (c) => {
@@ -45,7 +46,7 @@ featureGroupRoutes.get("/", async (c) => {
 
 featureGroupRoutes.get("/:name", async (c) => {
   const group = orThrow(await describeFeatureGroup(c.get("store"), c.req.param("name")));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) });
 });
 
 featureGroupRoutes.patch("/:name", async (c) => {

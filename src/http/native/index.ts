@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { authenticate } from "../middleware";
+import { adminKeyRoutes } from "./admin-keys";
 import { featureGroupRoutes } from "./feature-groups";
 import { bulkRoutes } from "./bulk";
 import { datasetRoutes } from "./datasets";
@@ -14,6 +15,7 @@ export const nativeApi = new Hono<AppEnv>();
 nativeApi.use("*", authenticate);
 nativeApi.get("/health", (c) => c.json({ status: "ok" }));
 nativeApi.route("/feature-groups", featureGroupRoutes);
+nativeApi.route("/admin", adminKeyRoutes);
 nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);
 nativeApi.route("/", timeTravelRoutes);
