@@ -54,3 +54,28 @@ export function offlineReadOptions(keys: GroupDataKeys, objectKey: string): Resu
   if (!key) return fail({ reason: "unavailable", detail: `offline data key version ${version} of this feature group is not available` });
   return ok({ ssecKey: key });
 }
+
+/**
+ * What an external engine must know to read an encrypted offline store.
+ * Key material is never part of it: the key reaches an operator only
+ * through the procedure in docs/security-encryption.md.
+ */
+export function externalReadNotes(activeKeyVersion: number) {
+  return {
+    mode: "SSE-C",
+    algorithm: "AES256",
+    activeKeyVersion,
+    keyVersionInObjectName: "<file>-k<version>.parquet: send the offline data key of that version",
+    requestHeaders: {
+      "x-amz-server-side-encryption-customer-algorithm": "AES256",
+      "x-amz-server-side-encryption-customer-key": "<base64 of the 32-byte offline data key>",
+      "x-amz-server-side-encryption-customer-key-MD5": "<base64 of the MD5 digest of that key>",
+    },
+    keyMaterial: "not served by this API; see docs/security-encryption.md, 'Reading encrypted offline data outside the store'",
+    engines: {
+      duckdb: "DuckDB's S3 reader has no SSE-C key setting: copy the objects out with an S3 client that sends the SSE-C headers, then read the copies",
+      athena: "Athena does not read SSE-C objects: export the rows (copy out, re-encrypt as the target requires) before querying",
+      spark: "Hadoop S3A reads SSE-C with one key per filesystem (fs.s3a.encryption.algorithm=SSE-C, fs.s3a.encryption.key): read one key version's files at a time",
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
 import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
+import { externalReadNotes } from "../../crypto/offline-objects";
 import { encryptionView } from "../../service/encryption";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
@@ -80,9 +81,17 @@ featureGroupRoutes.get("/:name/offline-store", async (c) => {
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));
-  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group)]);
+  const [files, outbox, encryption] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group), encryptionView(store, group)]);
+  const description = describeOfflineStore(c.env, group, files);
+  const sse = encryption.offline.activeKeyVersion;
   return c.json({
-    ...describeOfflineStore(c.env, group, files),
+    ...description,
+    ...(sse !== undefined
+      ? {
+          encryption: externalReadNotes(sse),
+          sql: Object.fromEntries(Object.entries(description.sql).map(([engine, text]) => [engine, `-- objects are SSE-C encrypted: see encryption.engines.${engine}\n${text}`])),
+        }
+      : {}),
     // Rows acknowledged but not yet in a registered file, and failed sends being retried.
     pending: { ...outbox, oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt) },
   });
