@@ -33,6 +33,8 @@ concurrency 1 (latency) and at --concurrency (load), each next to the floor.
   --wait-quiet       on a shared machine: before each phase wait (up to 60 s)
                      for other processes to go idle, and measure a phase
                      again (up to twice) when they used >20% of a core
+  --encrypted        create the group with encryption at rest of its online
+                     store (values sealed with AES-256-GCM in the shards)
   --json <file>      also write the results as JSON
   --help             this text
 
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
     rev: { type: "string" },
     "via-entry": { type: "boolean", default: false },
     "wait-quiet": { type: "boolean", default: false },
+    encrypted: { type: "boolean", default: false },
     json: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -94,7 +97,7 @@ try {
   };
 
   // Set up through the public API, as a client would.
-  const group = await send("POST", "/v1/feature-groups", featureGroupBody());
+  const group = await send("POST", "/v1/feature-groups", { ...featureGroupBody(), ...(flags.encrypted ? { encryption: { online: true } } : {}) });
   const { putBody, recordBytes, featureCount } = recordTemplate();
   const shardCount = group.shardCount ?? "?";
 

@@ -150,7 +150,8 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
         modules,
         modulesRoot: outdir,
         // A fresh root credential per run instead of .dev.vars.
-        bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret },
+        // A fresh master keyring too, for groups that encrypt at rest (--encrypted).
+        bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
         host: "127.0.0.1",
         port: 0,
         ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
