@@ -23,8 +23,12 @@ export interface GroupEncryption {
 export type GroupDataKeys = Partial<Record<KeyStore, DataKeyMaterial>>;
 
 const DATA_KEY_BYTES = 32;
-/** Keys are re-read this often anyway, so offline key rotations reach every isolate. */
-const MAX_AGE_MS = 60_000;
+/**
+ * Keys are re-read this often anyway (as catalog definitions are), so an
+ * offline key rotation reaches every isolate's writer within it. Online
+ * rotations do not wait for it: they bump the catalog version.
+ */
+const MAX_AGE_MS = 5 * 60_000;
 const MAX_CACHED_GROUPS = 1_000;
 
 const wrapContext = (generation: string, store: KeyStore, version: number) => `data-key:${generation}:${store}:${version}`;

@@ -1,7 +1,7 @@
 import type { CatalogDb } from "../catalog";
 import type { GroupDataKeys } from "../crypto/data-keys";
 import { offlineWriteKey, type DataKeyLookup } from "../crypto/offline-objects";
-import { importValueKeys, openValue, recordContext } from "../crypto/values";
+import { importValueKeys, openValue, recordContext, type ValueKeys } from "../crypto/values";
 import { epochMsOfKey } from "../records";
 import { fileKey, partitionOf, sha256Hex, type OfflineLocationConfig } from "./layout";
 import { generationSchema, registeredBatches, registerFiles, type GenerationSchema, type ManifestFile } from "./manifest";
@@ -102,6 +102,7 @@ async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Prom
   const writeTime = deps.now();
   const schemas = new Map<string, GenerationSchema>();
   const keysOf = new Map<string, GroupDataKeys>();
+  const onlineKeysOf = new Map<string, ValueKeys>();
   // (generation, partition) → rows and the batches that fed them.
   const groups = new Map<string, { schema: GenerationSchema; partition: string; rows: OfflineRowValues[]; eventMs: number[]; catalogVersion: number; batches: Set<string> }>();
   for (const { body, rows } of fresh) {
@@ -111,11 +112,13 @@ async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Prom
       if (!loaded) throw new Error(`unknown generation ${body.generation}`);
       schema = loaded;
       schemas.set(body.generation, schema);
-      keysOf.set(body.generation, orThrowKeys(await deps.keys(body.generation)));
+      const keys = orThrowKeys(await deps.keys(body.generation));
+      keysOf.set(body.generation, keys);
+      if (keys.online) onlineKeysOf.set(body.generation, await importValueKeys(keys.online));
     }
-    const keys = keysOf.get(body.generation)!;
+    const onlineKeys = onlineKeysOf.get(body.generation) ?? null;
     for (const sealed of rows) {
-      const row = await openedRow(keys, body.generation, sealed);
+      const row = await openedRow(onlineKeys, body.generation, sealed);
       const partition = partitionOf(row.eventKey);
       const id = `${body.generation}/${partition}`;
       let group = groups.get(id);
@@ -162,8 +165,8 @@ function orThrowKeys(keys: Awaited<ReturnType<DataKeyLookup>>): GroupDataKeys {
 }
 
 /** An outbox row with its record opened (rows of encrypted groups travel sealed with the online data key). */
-async function openedRow(keys: GroupDataKeys, generation: string, row: OfflineRow): Promise<OfflineRow> {
-  const body = await openValue(keys.online ? await importValueKeys(keys.online) : null, row.body, recordContext(generation, row.recordIdentifier));
+async function openedRow(keys: ValueKeys | null, generation: string, row: OfflineRow): Promise<OfflineRow> {
+  const body = await openValue(keys, row.body, recordContext(generation, row.recordIdentifier));
   if (!body.ok) throw new Error(body.failure.reason === "unavailable" ? body.failure.detail : body.failure.reason);
   return body.value === row.body ? row : { ...row, body: body.value };
 }
