@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from "../failure";
-import { decodeBase64, encodeBase64Url } from "./keyring";
+import { fromBase64Url, toBase64Url } from "./base64url";
 
 /**
  * Value encryption with a group's data keys (AES-256-GCM, WebCrypto). A
@@ -39,7 +39,7 @@ export const isSealedValue = (text: string) => text.startsWith(PREFIX);
 
 function importRaw(version: number, raw: Uint8Array): Promise<CryptoKey> {
   // Keyed by the bytes too: a different key under a known version must not reuse the cached one.
-  const id = `${version}:${encodeBase64Url(raw)}`;
+  const id = `${version}:${toBase64Url(raw)}`;
   let key = imported.get(id);
   if (!key) {
     if (imported.size >= MAX_CACHED_KEYS) imported.clear();
@@ -60,7 +60,7 @@ export async function sealValue(keys: ValueKeys, plaintext: string, context: str
   if (!key) throw new Error(`active data key version ${keys.active} is missing from the key material`);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(context) }, key, utf8.encode(plaintext));
-  return `${PREFIX}${keys.active}.${encodeBase64Url(iv)}.${encodeBase64Url(new Uint8Array(ciphertext))}`;
+  return `${PREFIX}${keys.active}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
 }
 
 /** The data key version a sealed value names, or null for plaintext. */
@@ -82,8 +82,8 @@ export async function openValue(keys: ValueKeys | null, text: string, context: s
   if (parts.length !== 4 || !Number.isSafeInteger(version)) return unreadable("it is malformed");
   const key = keys?.keys.get(version);
   if (!key) return unreadable(`data key version ${version} was not provided`);
-  const iv = decodeBase64(parts[2]!);
-  const ciphertext = decodeBase64(parts[3]!);
+  const iv = fromBase64Url(parts[2]!);
+  const ciphertext = fromBase64Url(parts[3]!);
   if (!iv || !ciphertext) return unreadable("it is malformed");
   try {
     const plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(context) }, key, ciphertext);
