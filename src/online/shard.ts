@@ -68,8 +68,8 @@ export class RecordShard extends DurableObject<Env> {
   async put(cmd: PutCommand): Promise<ShardReply<PutOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const keys = await this.#sealing.keysOf(cmd);
-    const body = await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body);
+    // Unencrypted groups take no await before the write, as before encryption existed.
+    const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
     const outcome = putRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline) await this.#queuedOffline(cmd.body.length, now);
@@ -86,7 +86,7 @@ export class RecordShard extends DurableObject<Env> {
     if (!first) return { applied: [] };
     const refusal = this.#check(first);
     if (refusal) return refusal;
-    const keys = await this.#sealing.keysOf(first);
+    const keys = first.keys ? await this.#sealing.keysOf(first) : null;
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = Date.now();
     const applied = this.ctx.storage.transactionSync(() => sealed.map((cmd) => putRecord(this.ctx.storage, cmd, now).applied));
@@ -111,7 +111,7 @@ export class RecordShard extends DurableObject<Env> {
   async delete(cmd: DeleteCommand): Promise<ShardReply<DeleteOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const body = await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body);
+    const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
     const outcome = deleteRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
