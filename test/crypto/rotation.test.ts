@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { forgetServingGroup } from "../../src/catalog";
+import { catalogDb, forgetServingGroup } from "../../src/catalog";
+import { dataKeyLookup } from "../../src/crypto/offline-objects";
+import { readVersions } from "../../src/query/offline-reader";
+import { settle } from "../offline/support";
 import { forgetGroupDataKeys } from "../../src/crypto/data-keys";
 import { encodeBase64Url, sealedKeyId } from "../../src/crypto/keyring";
 import { shardIndexOf, shardName } from "../../src/online";
@@ -57,6 +60,7 @@ describe("master key rotation", () => {
   it("re-wraps every data key under the new master key, after which the old master key can be dropped", async () => {
     const { name, generation } = await createEncryptedGroup({ offline: true, offlineStore: true });
     await putRecord(name, { id: "u1", ts: at(1), city: "Hanoi" });
+    await settle(name, 1);
     const oldKeys = env.FS_MASTER_KEYS!;
     const newMaster = `mk-2:${encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
 
@@ -75,6 +79,11 @@ describe("master key rotation", () => {
     const onlyNew = storeContext({ ...env, FS_MASTER_KEYS: newMaster }, Date.now());
     const read = await getRecordService(onlyNew, { featureGroup: name, recordIdentifier: "u1", recordIdentifierField: "id", features: [], featuresField: "features" });
     expect(read.ok && JSON.parse(read.value!.body).city).toBe("Hanoi");
+    // The offline objects (SSE-C under the offline data key) read with the new master key alone too.
+    forgetGroupDataKeys(generation);
+    const db = catalogDb(env.DB);
+    const offline = await readVersions(db, env.OFFLINE_BUCKET, dataKeyLookup(db, { FS_MASTER_KEYS: newMaster }), generation, {});
+    expect(offline.ok && offline.versions.map((v) => v.values.city)).toEqual(["Hanoi"]);
 
     // The worker's own keyring (the old key only) no longer opens the data keys: a clear 503.
     forgetGroupDataKeys(generation);
