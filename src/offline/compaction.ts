@@ -87,13 +87,17 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
   const schema = await generationSchema(deps.db, candidate.generation);
   if (!schema) return null;
 
+  // A group whose keys cannot be opened is left alone; the others are still compacted.
   const groupKeys = await deps.keys(candidate.generation);
-  if (!groupKeys.ok) throw new Error(`data keys of ${schema.featureGroup} are unavailable; its partitions are not compacted`);
+  const options = groupKeys.ok ? inputs.map((file) => offlineReadOptions(groupKeys.value, file.key)) : [];
+  if (!groupKeys.ok || options.some((o) => !o.ok)) {
+    console.error("offline compaction skips a partition: the group's data keys are unavailable", { featureGroup: schema.featureGroup, partition: candidate.partition });
+    return null;
+  }
   const rows: OfflineRowValues[] = [];
-  for (const file of inputs) {
-    const options = offlineReadOptions(groupKeys.value, file.key);
-    if (!options.ok) throw new Error(`offline object ${file.key} names a data key version that is not available`);
-    const object = await deps.bucket.get(file.key, options.value);
+  for (const [i, file] of inputs.entries()) {
+    const option = options[i]!;
+    const object = await deps.bucket.get(file.key, option.ok ? option.value : {});
     if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
     rows.push(...rowsFromTable(decodeParquet(new Uint8Array(await object.arrayBuffer())), schema.features));
   }

@@ -143,4 +143,26 @@ describe("offline encryption at rest", () => {
     expect(res.body.error.message).toContain("master key retired-mk is not in the keyring");
     expect(res.text).not.toContain(SECRET);
   }, 30_000);
+
+  it("compacts other groups when one group's offline key cannot be unwrapped, and leaves that group's files as they are", async () => {
+    const broken = await createEncryptedGroup({ online: false, offline: true });
+    const plain = await createEncryptedGroup({ online: false, offline: false, offlineStore: true });
+    for (const group of [broken.name, plain.name]) {
+      await putRecord(group, { id: "u1", ts: "2026-02-01T10:00:00Z", age: 1 });
+      await settle(group, 1);
+      await putRecord(group, { id: "u2", ts: "2026-02-01T10:10:00Z", age: 2 });
+      await settle(group, 2);
+    }
+    const [, , iv, ct] = (await env.DB.prepare("SELECT wrapped FROM data_keys WHERE generation = ?").bind(broken.generation).first<{ wrapped: string }>())!.wrapped.split(".");
+    await env.DB.prepare("UPDATE data_keys SET wrapped = ? WHERE generation = ?").bind(`fsk1.retired-mk.${iv}.${ct}`, broken.generation).run();
+    const { forgetGroupDataKeys } = await import("../../src/crypto/data-keys");
+    forgetGroupDataKeys(broken.generation);
+    const db = catalogDb(env.DB);
+    const report = await compactOffline({ db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now(), keys: dataKeyLookup(db, env) }, { ...DEFAULT_COMPACTION_POLICY, minFiles: 2 });
+    const mergedGroups = report.merged.map((m) => m.key.split("/")[1]);
+    expect(mergedGroups).toContain(plain.name);
+    expect(mergedGroups).not.toContain(broken.name);
+    const brokenFiles = (await env.DB.prepare("SELECT key FROM offline_files WHERE generation = ? AND state = 'active'").bind(broken.generation).all<{ key: string }>()).results;
+    expect(brokenFiles).toHaveLength(2);
+  }, 40_000);
 });
