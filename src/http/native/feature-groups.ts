@@ -53,7 +53,7 @@ featureGroupRoutes.get("/:name", async (c) => {
 featureGroupRoutes.patch("/:name", async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await updateFeatureGroup(c.get("store"), c.req.param("name"), body));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) });
 });
 
 featureGroupRoutes.delete("/:name", async (c) => {
