@@ -37,6 +37,8 @@ concurrency 1 (latency) and at --concurrency (load), each next to the floor.
                      policy scoped to the group, a rate limit far above the
                      load) instead of the root key: the cost of policy
                      evaluation and rate limiting on every request
+  --encrypted        create the group with encryption at rest of its online
+                     store (values sealed with AES-256-GCM in the shards)
   --json <file>      also write the results as JSON
   --help             this text
 
@@ -53,6 +55,7 @@ const { values: flags } = parseArgs({
     rev: { type: "string" },
     "via-entry": { type: "boolean", default: false },
     "wait-quiet": { type: "boolean", default: false },
+    encrypted: { type: "boolean", default: false },
     json: { type: "string" },
     "access-key": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -99,7 +102,7 @@ try {
   };
 
   // Set up through the public API, as a client would.
-  const group = await send("POST", "/v1/feature-groups", featureGroupBody());
+  const group = await send("POST", "/v1/feature-groups", { ...featureGroupBody(), ...(flags.encrypted ? { encryption: { online: true } } : {}) });
   if (flags["access-key"]) {
     // Everything after setup runs as an issued key: authentication from D1 (cached), the policy, the rate limiter.
     const issued = await send("POST", "/v1/admin/access-keys", {

@@ -2,6 +2,7 @@ import { auditRetentionDays, sweepAudit } from "./access/audit";
 import { catalogDb } from "./catalog";
 import type { Env } from "./env";
 import { app } from "./http/app";
+import { dataKeyLookup } from "./crypto/offline-objects";
 import { compactOffline } from "./offline/compaction";
 import { consumeOfflineBatch } from "./offline/consumer";
 import { recordDeadLetters } from "./offline/dead-letters";
@@ -19,7 +20,7 @@ export default {
   async queue(batch, env, _ctx) {
     const db = catalogDb(env.DB);
     if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return recordDeadLetters(batch, db, Date.now());
-    await consumeOfflineBatch(batch, { db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now });
+    await consumeOfflineBatch(batch, { db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now, keys: dataKeyLookup(db, env) });
   },
 
   /**
@@ -32,7 +33,8 @@ export default {
       console.log("scheduled jobs", report);
       return;
     }
-    const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() });
+    const db = catalogDb(env.DB);
+    const report = await compactOffline({ db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now(), keys: dataKeyLookup(db, env) });
     console.log("offline compaction", { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans });
     const swept = await sweepAudit(env.DB, auditRetentionDays(env.FS_AUDIT_RETENTION_DAYS), Date.now());
     console.log("audit retention", { deleted: swept });

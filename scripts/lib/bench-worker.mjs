@@ -149,7 +149,8 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
         rootPath: outdir,
         modules,
         modulesRoot: outdir,
-        // A fresh root credential and master keyring per run instead of .dev.vars.
+        // A fresh root credential and master keyring per run instead of .dev.vars
+        // (the keyring also serves groups that encrypt at rest, --encrypted).
         bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
         host: "127.0.0.1",
         port: 0,

@@ -57,6 +57,8 @@ const createSchema = z.strictObject({
   description: z.string().max(128).optional(),
   tags: z.array(tagSchema).max(50).optional(),
   shardCount: z.number().int().min(1).max(MAX_SHARD_COUNT).optional(),
+  /** Encryption at rest per store (src/crypto); off unless asked for. */
+  encryption: z.strictObject({ online: z.boolean().default(false), offline: z.boolean().default(false) }).optional(),
 });
 
 const updateSchema = z.strictObject({
@@ -75,7 +77,10 @@ const metadataUpdateSchema = z.strictObject({
 export type CreateFeatureGroupInput = Pick<
   FeatureGroup,
   "name" | "recordIdentifierFeature" | "eventTimeFeature" | "features" | "onlineStore" | "offlineStore" | "description" | "tags" | "shardCount" | "sagemakerSettings"
->;
+> & {
+  /** Stores to encrypt at rest; kept by src/crypto (data_keys), not in the catalog row. */
+  encryption: { online: boolean; offline: boolean };
+};
 
 export interface UpdateFeatureGroupInput {
   addFeatures: FeatureDefinition[];
@@ -156,6 +161,9 @@ export function parseCreateFeatureGroup(body: unknown): Result<CreateFeatureGrou
   const offlineStore = { enabled: input.offlineStore?.enabled ?? false };
   if (!onlineStore.enabled && !offlineStore.enabled) return invalid("onlineStore.enabled", "at least one of onlineStore and offlineStore must be enabled");
   if (!onlineStore.enabled && onlineStore.ttl) return invalid("onlineStore.ttl", "is allowed only when the online store is enabled");
+  const encryption = { online: input.encryption?.online ?? false, offline: input.encryption?.offline ?? false };
+  if (encryption.online && !onlineStore.enabled) return invalid("encryption.online", "is allowed only when the online store is enabled");
+  if (encryption.offline && !offlineStore.enabled) return invalid("encryption.offline", "is allowed only when the offline store is enabled");
 
   return ok({
     name: input.name,
@@ -167,6 +175,7 @@ export function parseCreateFeatureGroup(body: unknown): Result<CreateFeatureGrou
     ...(input.description !== undefined ? { description: input.description } : {}),
     tags: input.tags ?? [],
     shardCount: input.shardCount ?? DEFAULT_SHARD_COUNT,
+    encryption,
   });
 }
 

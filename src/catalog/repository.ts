@@ -82,7 +82,8 @@ export async function getFeatureGroup(db: CatalogDb, name: string): Promise<Feat
   return groupOf(row, featureRows);
 }
 
-export async function createFeatureGroup(db: CatalogDb, input: CreateFeatureGroupInput, generation: string, now: number): Promise<Result<FeatureGroup>> {
+/** @param extra statements to commit in the same batch (the group's data keys). */
+export async function createFeatureGroup(db: CatalogDb, input: CreateFeatureGroupInput, generation: string, now: number, extra: readonly D1PreparedStatement[] = []): Promise<Result<FeatureGroup>> {
   const existing = await db.select({ name: featureGroups.name }).from(featureGroups).where(eq(featureGroups.name, input.name)).get();
   if (existing) return fail({ reason: "feature_group_exists", featureGroup: input.name });
   const row: FeatureGroupRow = {
@@ -108,6 +109,7 @@ export async function createFeatureGroup(db: CatalogDb, input: CreateFeatureGrou
       statementOf(db, db.insert(featureGroups).values(row)),
       statementOf(db, db.insert(generations).values({ generation, featureGroup: input.name, recordIdentifierFeature: input.recordIdentifierFeature, eventTimeFeature: input.eventTimeFeature, createdAt: now })),
       insertFeatures(db, generation, input.features, 0, now),
+      ...extra,
     ]);
   } catch (error) {
     // Two creates racing past the existence check: the primary key decides.

@@ -1,4 +1,5 @@
 import type { CatalogDb } from "../catalog";
+import type { OfflineWriteKey } from "../crypto/offline-objects";
 import { epochMsOfKey, type FeatureValue } from "../records";
 import { fileKey, partitionOf, sha256Hex, type OfflineLocationConfig } from "./layout";
 import { registeredBatches, registerFiles, type GenerationSchema, type ManifestFile } from "./manifest";
@@ -57,13 +58,15 @@ function byPartition(rows: readonly BulkOfflineRow[]): Map<string, BulkOfflineRo
 /**
  * Writes the rows as Parquet and registers them, unless the idempotency key
  * already did. `keyDigest` identifies the request's content (see
- * ingest/idempotency.ts); `now` is the write_time of every row.
+ * ingest/idempotency.ts); `now` is the write_time of every row; `writeKey`
+ * encrypts the objects of a group that encrypts its offline store (SSE-C,
+ * the key version in the object's name, as the consumer writes them).
  */
 export async function writeBulkOffline(
   deps: BulkOfflineDeps,
   schema: GenerationSchema,
   rows: readonly BulkOfflineRow[],
-  opts: { keyDigest: string; apiInvocationTimeMs: number; now: number },
+  opts: { keyDigest: string; apiInvocationTimeMs: number; now: number; writeKey: OfflineWriteKey },
 ): Promise<BulkOfflineResult> {
   const partitions = [...byPartition(rows)].map(([partition, list]) => ({ partition, rows: list, batchId: bulkBatchId(schema.generation, opts.keyDigest, partition) }));
   const known = await registeredBatches(deps.db, partitions.map((p) => p.batchId));
@@ -80,8 +83,8 @@ export async function writeBulkOffline(
         isDeleted: false,
       }));
       const bytes = encodeParquet(schema.features, values);
-      const key = fileKey(deps.location, schema.featureGroup, schema.generation, p.partition, (await sha256Hex(p.batchId)).slice(0, 32));
-      await deps.bucket.put(key, bytes);
+      const key = fileKey(deps.location, schema.featureGroup, schema.generation, p.partition, (await sha256Hex(p.batchId)).slice(0, 32) + opts.writeKey.nameSuffix);
+      await deps.bucket.put(key, bytes, opts.writeKey.options);
       let minEvent = Infinity;
       let maxEvent = -Infinity;
       for (const r of p.rows) {

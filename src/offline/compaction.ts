@@ -1,5 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
+import { offlineReadOptions, offlineWriteKey, type DataKeyLookup } from "../crypto/offline-objects";
 import { fileKey, offlinePrefixOf, sha256Hex, stagingPrefixOf, type OfflineLocationConfig } from "./layout";
 import { generationSchema } from "./manifest";
 import { decodeParquet, encodeParquet, type OfflineRowValues } from "./parquet";
@@ -41,6 +42,8 @@ export interface CompactionDeps {
   bucket: R2Bucket;
   location: OfflineLocationConfig;
   now: number;
+  /** Data keys of groups whose offline objects are encrypted (SSE-C). */
+  keys: DataKeyLookup;
 }
 
 export interface CompactionReport {
@@ -84,16 +87,25 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
   const schema = await generationSchema(deps.db, candidate.generation);
   if (!schema) return null;
 
+  // A group whose keys cannot be opened is left alone; the others are still compacted.
+  const groupKeys = await deps.keys(candidate.generation);
+  const options = groupKeys.ok ? inputs.map((file) => offlineReadOptions(groupKeys.value, file.key)) : [];
+  if (!groupKeys.ok || options.some((o) => !o.ok)) {
+    console.error("offline compaction skips a partition: the group's data keys are unavailable", { featureGroup: schema.featureGroup, partition: candidate.partition });
+    return null;
+  }
   const rows: OfflineRowValues[] = [];
-  for (const file of inputs) {
-    const object = await deps.bucket.get(file.key);
+  for (const [i, file] of inputs.entries()) {
+    const option = options[i]!;
+    const object = await deps.bucket.get(file.key, option.ok ? option.value : {});
     if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
     rows.push(...rowsFromTable(decodeParquet(new Uint8Array(await object.arrayBuffer())), schema.features));
   }
-  const name = `compacted-${(await sha256Hex(inputs.map((f) => f.key).sort().join("\n"))).slice(0, 32)}`;
+  const writeKey = offlineWriteKey(groupKeys.value);
+  const name = `compacted-${(await sha256Hex(inputs.map((f) => f.key).sort().join("\n"))).slice(0, 32)}${writeKey.nameSuffix}`;
   const key = fileKey(deps.location, schema.featureGroup, schema.generation, candidate.partition, name);
   const encoded = encodeParquet(schema.features, rows);
-  await deps.bucket.put(key, encoded);
+  await deps.bucket.put(key, encoded, writeKey.options);
 
   const keys = JSON.stringify(inputs.map((f) => f.key));
   const merged = {

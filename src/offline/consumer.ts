@@ -1,4 +1,7 @@
 import type { CatalogDb } from "../catalog";
+import type { GroupDataKeys } from "../crypto/data-keys";
+import { offlineWriteKey, type DataKeyLookup } from "../crypto/offline-objects";
+import { importValueKeys, openValue, recordContext, type ValueKeys } from "../crypto/values";
 import { epochMsOfKey } from "../records";
 import { fileKey, partitionOf, sha256Hex, type OfflineLocationConfig } from "./layout";
 import { generationSchema, registeredBatches, registerFiles, type GenerationSchema, type ManifestFile } from "./manifest";
@@ -20,6 +23,8 @@ export interface ConsumerDeps {
   bucket: R2Bucket;
   location: OfflineLocationConfig;
   now: () => number;
+  /** Data keys of encrypted groups: online ones open outbox rows, offline ones encrypt the objects (SSE-C). */
+  keys: DataKeyLookup;
 }
 
 export interface ConsumeReport {
@@ -96,6 +101,8 @@ export async function consumeOfflineBatch(batch: MessageBatch<unknown>, deps: Co
 async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Promise<ManifestFile[]> {
   const writeTime = deps.now();
   const schemas = new Map<string, GenerationSchema>();
+  const keysOf = new Map<string, GroupDataKeys>();
+  const onlineKeysOf = new Map<string, ValueKeys>();
   // (generation, partition) → rows and the batches that fed them.
   const groups = new Map<string, { schema: GenerationSchema; partition: string; rows: OfflineRowValues[]; eventMs: number[]; catalogVersion: number; batches: Set<string> }>();
   for (const { body, rows } of fresh) {
@@ -105,8 +112,13 @@ async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Prom
       if (!loaded) throw new Error(`unknown generation ${body.generation}`);
       schema = loaded;
       schemas.set(body.generation, schema);
+      const keys = orThrowKeys(await deps.keys(body.generation));
+      keysOf.set(body.generation, keys);
+      if (keys.online) onlineKeysOf.set(body.generation, await importValueKeys(keys.online));
     }
-    for (const row of rows) {
+    const onlineKeys = onlineKeysOf.get(body.generation) ?? null;
+    for (const sealed of rows) {
+      const row = await openedRow(onlineKeys, body.generation, sealed);
       const partition = partitionOf(row.eventKey);
       const id = `${body.generation}/${partition}`;
       let group = groups.get(id);
@@ -123,10 +135,11 @@ async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Prom
 
   const files: ManifestFile[] = [];
   for (const group of groups.values()) {
-    const name = (await sha256Hex([group.partition, ...[...group.batches].sort()].join("\n"))).slice(0, 32);
+    const writeKey = offlineWriteKey(keysOf.get(group.schema.generation)!);
+    const name = (await sha256Hex([group.partition, ...[...group.batches].sort()].join("\n"))).slice(0, 32) + writeKey.nameSuffix;
     const key = fileKey(deps.location, group.schema.featureGroup, group.schema.generation, group.partition, name);
     const bytes = encodeParquet(group.schema.features, group.rows);
-    await deps.bucket.put(key, bytes);
+    await deps.bucket.put(key, bytes, writeKey.options);
     files.push({
       key,
       generation: group.schema.generation,
@@ -143,4 +156,17 @@ async function writeFiles(fresh: readonly Delivered[], deps: ConsumerDeps): Prom
   }
   await registerFiles(deps.db, files, fresh.map(({ body, rows }) => ({ batchId: body.batchId, rowCount: rows.length })), writeTime);
   return files;
+}
+
+/** Keys that cannot be loaded fail the write: the batch is redelivered (and dead-lettered if it never succeeds). */
+function orThrowKeys(keys: Awaited<ReturnType<DataKeyLookup>>): GroupDataKeys {
+  if (keys.ok) return keys.value;
+  throw new Error(keys.failure.reason === "unavailable" ? keys.failure.detail : keys.failure.reason);
+}
+
+/** An outbox row with its record opened (rows of encrypted groups travel sealed with the online data key). */
+async function openedRow(keys: ValueKeys | null, generation: string, row: OfflineRow): Promise<OfflineRow> {
+  const body = await openValue(keys, row.body, recordContext(generation, row.recordIdentifier));
+  if (!body.ok) throw new Error(body.failure.reason === "unavailable" ? body.failure.detail : body.failure.reason);
+  return body.value === row.body ? row : { ...row, body: body.value };
 }

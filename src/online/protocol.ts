@@ -1,9 +1,17 @@
+import type { DataKeyMaterial } from "../crypto/values";
+
 /**
  * The record shard's RPC surface: plain, structured-clonable data. Every
  * call carries the caller's cached catalogVersion (see catalog/cache.ts).
  */
 export interface ShardCall {
   catalogVersion: number;
+  /**
+   * The group's online data keys when its online store is encrypted. They
+   * travel with every call, like catalogVersion, and are kept in memory only:
+   * the shard never persists them.
+   */
+  keys?: DataKeyMaterial;
 }
 
 export interface PutCommand extends ShardCall {
@@ -70,7 +78,11 @@ export interface StoredRecord {
 }
 
 /** Why a shard refused a call before doing anything. */
-export type ShardRefusal = { refused: "stale_catalog"; catalogVersion: number } | { refused: "dropped" };
+export type ShardRefusal =
+  | { refused: "stale_catalog"; catalogVersion: number }
+  | { refused: "dropped" }
+  /** A stored value could not be decrypted with the keys the call carried (the detail names the key version, never the value). */
+  | { refused: "data_key"; detail: string };
 
 export type PutOutcome = { applied: boolean };
 export type GetOutcome = { records: StoredRecord[] };

@@ -136,7 +136,8 @@ function applyPut(sql: SqlStorage, cmd: PutCommand, now: number): PutOutcome {
   return { applied };
 }
 
-function pick(body: string, features: readonly string[]): string {
+/** The named features of a record's JSON, as JSON. */
+export function pick(body: string, features: readonly string[]): string {
   const record = JSON.parse(body) as Record<string, unknown>;
   const subset: Record<string, unknown> = {};
   for (const name of features) if (name in record) subset[name] = record[name];
@@ -206,13 +207,36 @@ export function deleteRecord(storage: DurableObjectStorage, cmd: DeleteCommand, 
 
 const utf8 = new TextEncoder();
 
+/** The stored body of an identifier (sealed or not), read before an encrypted update. */
+export function storedBody(sql: SqlStorage, recordIdentifier: string): string | null {
+  return sql.exec<{ body: string | null }>("SELECT body FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0]?.body ?? null;
+}
+
+/** The stored record with the update's features merged in, as JSON. */
+export function mergeFeatures(body: string, features: string): string {
+  return JSON.stringify({ ...(JSON.parse(body) as object), ...(JSON.parse(features) as object) });
+}
+
+/**
+ * An update of an encrypted record, decrypted and re-sealed outside the
+ * transaction (WebCrypto is asynchronous): it applies only if the stored
+ * body is still the one it was computed from.
+ */
+export interface PreparedUpdate {
+  storedBody: string | null;
+  /** The merged record, sealed; null when there was nothing to merge into. */
+  body: string | null;
+  /** Size of the merged record as plaintext JSON. */
+  plainBytes: number;
+}
+
 /**
  * Applies a partial update (SageMaker UpdateRecord): the given features are
  * merged into the live record. A missing record, or an event time older than
  * the stored one, changes nothing.
  */
-export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, now: number): UpdateOutcome {
-  return storage.transactionSync((): UpdateOutcome => {
+export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, now: number, prepared?: PreparedUpdate): UpdateOutcome | { outcome: "changed_meanwhile" } {
+  return storage.transactionSync((): UpdateOutcome | { outcome: "changed_meanwhile" } => {
     const sql = storage.sql;
     const stored = sql
       .exec<{ event_key: string; expires_at: number | null; body: string | null; deleted: number }>(
@@ -220,10 +244,11 @@ export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, 
         cmd.recordIdentifier,
       )
       .toArray()[0];
+    if (prepared && (stored?.body ?? null) !== prepared.storedBody) return { outcome: "changed_meanwhile" };
     if (!stored || stored.deleted || stored.body === null || (stored.expires_at !== null && stored.expires_at <= now)) return { outcome: "not_found" };
     if (cmd.eventKey !== null && cmd.eventKey < stored.event_key) return { outcome: "older_event_time", storedEventKey: stored.event_key };
-    const body = JSON.stringify({ ...(JSON.parse(stored.body) as object), ...(JSON.parse(cmd.features) as object) });
-    const sizeBytes = utf8.encode(body).byteLength;
+    const body = prepared?.body ?? mergeFeatures(stored.body, cmd.features);
+    const sizeBytes = prepared ? prepared.plainBytes : utf8.encode(body).byteLength;
     if (sizeBytes > MAX_RECORD_BYTES) return { outcome: "too_large", sizeBytes };
     const eventKey = cmd.eventKey ?? stored.event_key;
     const expiresAtMs = cmd.ttlMs === undefined ? stored.expires_at : cmd.ttlMs === null ? null : epochMsOfKey(eventKey) + cmd.ttlMs;

@@ -29,10 +29,16 @@ import {
   putRecords,
   readShardMeta,
   removeExpired,
+  storedBody,
   updateRecord,
   writeShardMeta,
   type ShardMeta,
 } from "./shard-store";
+import { isSealedValue } from "../crypto/values";
+import { ShardSealing } from "./sealing";
+
+/** Encrypted updates racing other writes to the same record start over at most this often. */
+const MAX_UPDATE_ATTEMPTS = 5;
 
 /**
  * One shard of one feature group generation's online store. The RPC surface
@@ -45,10 +51,13 @@ export class RecordShard extends DurableObject<Env> {
   readonly #flush: FlushPolicy;
   /** Outbox backlog, mirrored in memory so each write decides its flush without a query. */
   #backlog: OutboxBacklog = { rows: 0, bytes: 0, oldestAt: null };
+  #sealing: ShardSealing;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#flush = flushPolicyFrom(env);
+    const name = ctx.id.name ?? "";
+    this.#sealing = new ShardSealing(name.slice(0, name.lastIndexOf(":")));
     void ctx.blockConcurrencyWhile(async () => {
       migrateShard(ctx.storage.sql);
       this.#meta = readShardMeta(ctx.storage.sql);
@@ -60,8 +69,10 @@ export class RecordShard extends DurableObject<Env> {
   async put(cmd: PutCommand): Promise<ShardReply<PutOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    // Unencrypted groups take no await before the write, as before encryption existed.
+    const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
-    const outcome = putRecord(this.ctx.storage, cmd, now);
+    const outcome = putRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
@@ -76,8 +87,10 @@ export class RecordShard extends DurableObject<Env> {
     if (!first) return { applied: [] };
     const refusal = this.#check(first);
     if (refusal) return refusal;
+    const keys = first.keys ? await this.#sealing.keysOf(first) : null;
+    const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = Date.now();
-    const applied = putRecords(this.ctx.storage, cmds, now);
+    const applied = putRecords(this.ctx.storage, sealed, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
     for (const [i, cmd] of cmds.entries()) {
@@ -93,14 +106,17 @@ export class RecordShard extends DurableObject<Env> {
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    return { records: getRecords(this.ctx.storage.sql, cmd, Date.now()) };
+    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, Date.now());
+    const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
+    return Array.isArray(records) ? { records } : records;
   }
 
   async delete(cmd: DeleteCommand): Promise<ShardReply<DeleteOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
-    const outcome = deleteRecord(this.ctx.storage, cmd, now);
+    const outcome = deleteRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
   }
@@ -108,8 +124,9 @@ export class RecordShard extends DurableObject<Env> {
   async update(cmd: UpdateCommand): Promise<ShardReply<UpdateOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
+    const outcome = await this.#applyUpdate(cmd);
+    if ("refused" in outcome) return outcome;
     const now = Date.now();
-    const outcome = updateRecord(this.ctx.storage, cmd, now);
     if (outcome.outcome === "updated") {
       if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
       if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
@@ -121,6 +138,23 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
+  }
+
+  /**
+   * Unencrypted: one transaction. Encrypted: decrypt and re-seal outside it
+   * (WebCrypto is asynchronous), then apply only if the stored body is still
+   * the one merged; a concurrent change makes it start over.
+   */
+  async #applyUpdate(cmd: UpdateCommand): Promise<UpdateOutcome | ShardRefusal> {
+    const keys = await this.#sealing.keysOf(cmd);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const stored = storedBody(this.ctx.storage.sql, cmd.recordIdentifier);
+      const prepared = keys || (stored !== null && isSealedValue(stored)) ? await this.#sealing.prepareUpdate(keys, cmd.recordIdentifier, stored, cmd.features) : undefined;
+      if (prepared && "refused" in prepared) return prepared;
+      const outcome = updateRecord(this.ctx.storage, cmd, Date.now(), prepared);
+      if (outcome.outcome !== "changed_meanwhile") return outcome;
+    }
+    return { refused: "stale_catalog", catalogVersion: this.#meta.catalogVersion };
   }
 
   /** The outbox backlog, for operators (also answered for a dropped generation). */

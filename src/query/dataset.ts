@@ -1,7 +1,8 @@
 import type { CatalogDb } from "../catalog";
 import { fail, ok, type Result } from "../failure";
 import { eventKeyFromEpochMs } from "../records";
-import { readVersions, type ReadStats } from "./offline-reader";
+import type { QueryDeps } from "./service";
+import { readFailure, readVersions, type ReadStats } from "./offline-reader";
 import { featureCells, indexVersions, versionsFor, type EntityRow, type JoinOptions } from "./pit-join";
 import type { RecordVersion } from "./versions";
 
@@ -41,22 +42,18 @@ export interface DatasetResult {
   stats: ReadStats;
 }
 
-export async function buildDataset(deps: { db: CatalogDb; bucket: R2Bucket }, query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
+export async function buildDataset(deps: QueryDeps, query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
   const stats: ReadStats = { filesInManifest: 0, filesRead: 0, bytesRead: 0, rowsRead: 0 };
   const maxMs = query.entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
   const minMs = query.entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
   const indexes: Map<string, RecordVersion[]>[] = [];
   for (const group of query.groups) {
-    const read = await readVersions(deps.db, deps.bucket, group.generation, {
+    const read = await readVersions(deps.db, deps.bucket, deps.keys, group.generation, {
       eventAtMostMs: maxMs,
       ...(query.options.eventTimeOnly ? {} : { writeAtMostMs: maxMs }),
       ...(group.lookbackMs !== undefined ? { eventAtLeastMs: minMs - group.lookbackMs } : {}),
     });
-    if (!read.ok) {
-      return read.reason === "too_large"
-        ? fail({ reason: "query_too_large", featureGroup: group.featureGroup, bytes: read.bytes, limitBytes: read.limit })
-        : fail({ reason: "feature_group_not_found", featureGroup: group.featureGroup });
-    }
+    if (!read.ok) return fail(readFailure(read, group.featureGroup));
     for (const key of Object.keys(stats) as (keyof ReadStats)[]) stats[key] += read.stats[key];
     indexes.push(indexVersions(read.versions));
   }

@@ -1,4 +1,6 @@
 import type { CatalogDb } from "../catalog";
+import { offlineReadOptions, type DataKeyLookup } from "../crypto/offline-objects";
+import type { Failure } from "../failure";
 import { activeFiles, generationSchema, type GenerationSchema, type ManifestFile } from "../offline/manifest";
 import { decodeParquet } from "../offline/parquet";
 import { rowsFromTable } from "../offline/table-rows";
@@ -44,9 +46,23 @@ export function pruneFiles(files: readonly ManifestFile[], filter: FileFilter): 
 export type ReadOutcome =
   | { ok: true; schema: GenerationSchema; versions: RecordVersion[]; stats: ReadStats }
   | { ok: false; reason: "unknown_generation" }
-  | { ok: false; reason: "too_large"; bytes: number; limit: number };
+  | { ok: false; reason: "too_large"; bytes: number; limit: number }
+  /** The group's offline objects are encrypted (SSE-C) and its data keys cannot be unwrapped. */
+  | { ok: false; reason: "keys_unavailable"; detail: string };
 
-export async function readVersions(db: CatalogDb, bucket: R2Bucket, generation: string, filter: FileFilter): Promise<ReadOutcome> {
+/** The failure a request answers when reading did not work. */
+export function readFailure(read: Exclude<ReadOutcome, { ok: true }>, featureGroup: string): Failure {
+  switch (read.reason) {
+    case "too_large":
+      return { reason: "query_too_large", featureGroup, bytes: read.bytes, limitBytes: read.limit };
+    case "keys_unavailable":
+      return { reason: "unavailable", detail: `the offline store of ${featureGroup} is encrypted and ${read.detail}` };
+    case "unknown_generation":
+      return { reason: "feature_group_not_found", featureGroup };
+  }
+}
+
+export async function readVersions(db: CatalogDb, bucket: R2Bucket, keys: DataKeyLookup, generation: string, filter: FileFilter): Promise<ReadOutcome> {
   const schema = await generationSchema(db, generation);
   if (!schema) return { ok: false, reason: "unknown_generation" };
   const manifest = await activeFiles(db, generation);
@@ -57,8 +73,12 @@ export async function readVersions(db: CatalogDb, bucket: R2Bucket, generation: 
   const timeDef = schema.features.find((f) => f.name === schema.eventTimeFeature);
   const stats: ReadStats = { filesInManifest: manifest.length, filesRead: 0, bytesRead: 0, rowsRead: 0 };
   const versions: RecordVersion[] = [];
+  const groupKeys = files.length > 0 ? await keys(generation) : null;
+  if (groupKeys && !groupKeys.ok) return { ok: false, reason: "keys_unavailable", detail: groupKeys.failure.reason === "unavailable" ? groupKeys.failure.detail : "its data keys cannot be read" };
   for (const file of files) {
-    const object = await bucket.get(file.key);
+    const options = offlineReadOptions(groupKeys!.ok ? groupKeys!.value : {}, file.key);
+    if (!options.ok) return { ok: false, reason: "keys_unavailable", detail: options.failure.reason === "unavailable" ? options.failure.detail : "a data key is missing" };
+    const object = await bucket.get(file.key, options.value);
     if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
     const data = new Uint8Array(await object.arrayBuffer());
     stats.filesRead += 1;

@@ -1,7 +1,8 @@
 import type { CatalogDb } from "../catalog";
 import { fail, ok, type Result } from "../failure";
 import { epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
-import { readVersions, type FileFilter, type ReadStats } from "./offline-reader";
+import type { DataKeyLookup } from "../crypto/offline-objects";
+import { readFailure, readVersions, type FileFilter, type ReadStats } from "./offline-reader";
 import { asOfSnapshot, historyOf, type AsOf, type RecordVersion } from "./versions";
 
 /**
@@ -11,6 +12,8 @@ import { asOfSnapshot, historyOf, type AsOf, type RecordVersion } from "./versio
 export interface QueryDeps {
   db: CatalogDb;
   bucket: R2Bucket;
+  /** Data keys of groups whose offline objects are encrypted (SSE-C). */
+  keys: DataKeyLookup;
 }
 
 export interface AsOfQuery {
@@ -53,23 +56,14 @@ function view(version: RecordVersion, features?: readonly string[]): VersionView
   };
 }
 
-/** Refused before reading: the message names the way out, the same data on an engine built for it. */
-function tooLarge<T>(bytes: number, limit: number, featureGroup: string): Result<T> {
-  return fail({
-    reason: "query_too_large",
-    featureGroup,
-    bytes,
-    limitBytes: limit,
-  });
-}
 
 export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Result<AsOfResult>> {
   const filter: FileFilter = {
     ...(query.eventKeyAtMost !== undefined ? { eventAtMostMs: epochMsOfKey(query.eventKeyAtMost) } : {}),
     ...(query.knownAtMs !== undefined ? { writeAtMostMs: query.knownAtMs } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, query.generation, filter);
-  if (!read.ok) return read.reason === "too_large" ? tooLarge(read.bytes, read.limit, query.featureGroup) : fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
+  const read = await readVersions(deps.db, deps.bucket, deps.keys, query.generation, filter);
+  if (!read.ok) return fail(readFailure(read, query.featureGroup));
   const wanted = query.recordIdentifiers ? new Set(query.recordIdentifiers) : undefined;
   const asOf: AsOf = {
     ...(query.eventKeyAtMost !== undefined ? { eventKeyAtMost: query.eventKeyAtMost } : {}),
@@ -100,8 +94,8 @@ export async function historyQuery(deps: QueryDeps, query: HistoryQuery): Promis
     ...(query.toKey !== undefined ? { eventAtMostMs: epochMsOfKey(query.toKey) } : {}),
     ...(query.fromKey !== undefined ? { eventAtLeastMs: epochMsOfKey(query.fromKey) } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, query.generation, filter);
-  if (!read.ok) return read.reason === "too_large" ? tooLarge(read.bytes, read.limit, query.featureGroup) : fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
+  const read = await readVersions(deps.db, deps.bucket, deps.keys, query.generation, filter);
+  if (!read.ok) return fail(readFailure(read, query.featureGroup));
   const versions = historyOf(read.versions, query.recordIdentifier, {
     ...(query.fromKey !== undefined ? { fromKey: query.fromKey } : {}),
     ...(query.toKey !== undefined ? { toKey: query.toKey } : {}),

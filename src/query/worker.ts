@@ -1,7 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { catalogDb } from "../catalog";
 import type { Result } from "../failure";
-import { asOfQuery, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
+import { dataKeyLookup } from "../crypto/offline-objects";
+import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
 import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
 import type { ReadStats } from "./offline-reader";
 
@@ -14,19 +15,26 @@ import type { ReadStats } from "./offline-reader";
 export interface QueryEnv {
   DB: D1Database;
   OFFLINE_BUCKET: R2Bucket;
+  /** The master keyring (same secret as the API worker's): unwraps the SSE-C keys of encrypted offline stores. */
+  FS_MASTER_KEYS?: string;
 }
 
 export class QueryService extends WorkerEntrypoint<QueryEnv> {
+  #deps(): QueryDeps {
+    const db = catalogDb(this.env.DB);
+    return { db, bucket: this.env.OFFLINE_BUCKET, keys: dataKeyLookup(db, this.env) };
+  }
+
   async asOf(query: AsOfQuery): Promise<Result<AsOfResult>> {
-    return asOfQuery({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query);
+    return asOfQuery(this.#deps(), query);
   }
 
   async dataset(query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
-    return buildDataset({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query, entityColumns);
+    return buildDataset(this.#deps(), query, entityColumns);
   }
 
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {
-    return historyQuery({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query);
+    return historyQuery(this.#deps(), query);
   }
 }
 

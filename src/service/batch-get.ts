@@ -3,6 +3,7 @@ import { fail, ok, type Failure } from "../failure";
 import { shardIndexOf, type GetOutcome, type StoredRecord } from "../online";
 import { parseFeatureSubset, parseRecordIdentifier } from "../records";
 import type { StoreContext } from "./context";
+import { shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 
 export interface BatchGetRequest {
@@ -82,6 +83,7 @@ async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: Batc
       reply: fromShard(
         await shardStub(ctx, group.generation, shard).get({
           catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
           recordIdentifiers: ids,
           ...(subset.value ? { features: subset.value } : {}),
         }),

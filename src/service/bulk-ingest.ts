@@ -1,10 +1,12 @@
 import { reloadServingGroup, servingGroup, type ServingGroup } from "../catalog";
 import { fail, ok, type Failure, type Result } from "../failure";
 import { offlineKeyDigest } from "../ingest/idempotency";
+import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
 import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
 import { shardIndexOf, type PutCommand } from "../online";
 import { expiresAtMs, validateRecord, type CanonicalRecord, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
+import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
 
@@ -117,9 +119,11 @@ export async function bulkIngest(
     const group = serving.group;
     const schema = { featureGroup: group.name, generation: group.generation, recordIdentifierFeature: group.recordIdentifierFeature, eventTimeFeature: group.eventTimeFeature, features: group.features, catalogVersion: group.catalogVersion };
     const bodies = valid.map((r) => r.body);
+    const dataKeys = await dataKeyLookup(ctx.db, ctx.secrets)(group.generation);
+    if (!dataKeys.ok) return dataKeys;
     try {
       const keyDigest = await offlineKeyDigest(req.idempotencyKey, bodies);
-      const written = await writeBulkOffline(offlineDeps, schema, valid, { keyDigest, apiInvocationTimeMs: ctx.now, now: Date.now() });
+      const written = await writeBulkOffline(offlineDeps, schema, valid, { keyDigest, apiInvocationTimeMs: ctx.now, now: Date.now(), writeKey: offlineWriteKey(dataKeys.value) });
       result.offline = { written: written.written, alreadyWritten: written.alreadyWritten };
     } catch (error) {
       // Nothing is online yet and unregistered objects are invisible: the request changed nothing.
@@ -178,8 +182,11 @@ async function sendChunk(
   let current = serving;
   for (let attempt = 0; attempt < 2; attempt++) {
     const { group } = current;
+    const keys = await loadShardKeys(ctx, current);
+    if (!keys.ok) return keys;
     const cmds: PutCommand[] = records.map((r) => ({
       catalogVersion: group.catalogVersion,
+      ...shardKeysOf(current),
       recordIdentifier: r.recordIdentifier,
       eventKey: r.eventKey,
       expiresAtMs: targets.online ? expiresAtMs(r.eventTimeMs, req.ttl, group.onlineStore.ttl) : null,

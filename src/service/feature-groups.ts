@@ -9,6 +9,8 @@ import {
   updateFeatureGroup as writeFeatureGroupUpdate,
   type FeatureGroup,
 } from "../catalog";
+import { newDataKeyStatements, type GroupEncryption } from "../crypto/data-keys";
+import { masterKeyring } from "../crypto/keyring";
 import { fail, ok, type Result } from "../failure";
 import type { StoreContext } from "./context";
 import { onEveryShard, shardStub } from "./shards";
@@ -23,9 +25,20 @@ import { onEveryShard, shardStub } from "./shards";
 export async function createFeatureGroup(ctx: StoreContext, body: unknown, sagemakerSettings?: Record<string, unknown>): Promise<Result<FeatureGroup>> {
   const input = parseCreateFeatureGroup(body);
   if (!input.ok) return input;
-  const created = await insertFeatureGroup(ctx.db, { ...input.value, ...(sagemakerSettings ? { sagemakerSettings } : {}) }, crypto.randomUUID(), ctx.now);
+  const generation = crypto.randomUUID();
+  const keys = await dataKeyStatements(ctx, generation, input.value.encryption);
+  if (!keys.ok) return keys;
+  const created = await insertFeatureGroup(ctx.db, { ...input.value, ...(sagemakerSettings ? { sagemakerSettings } : {}) }, generation, ctx.now, keys.value);
   if (created.ok) forgetServingGroup(created.value.name);
   return created;
+}
+
+/** The new group's data keys, sealed by the master keyring; without a usable keyring an encrypted group is not created (503). */
+async function dataKeyStatements(ctx: StoreContext, generation: string, encryption: GroupEncryption): Promise<Result<D1PreparedStatement[]>> {
+  if (!encryption.online && !encryption.offline) return ok([]);
+  const keyring = await masterKeyring(ctx.secrets);
+  if (!keyring.ok) return keyring;
+  return ok(await newDataKeyStatements(ctx.db, keyring.value, generation, encryption, ctx.now));
 }
 
 export async function describeFeatureGroup(ctx: StoreContext, name: string): Promise<Result<FeatureGroup>> {

@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from "../failure";
 import type { StoreContext } from "./context";
+import { shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 
 export interface ListRecordsRequest {
@@ -56,6 +57,7 @@ export function listRecords(ctx: StoreContext, req: ListRecordsRequest): Promise
       const reply = fromShard(
         await shardStub(ctx, group.generation, cursor.shard).list({
           catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
           after: cursor.after,
           limit: want,
           includeSoftDeleted: req.includeSoftDeleted,

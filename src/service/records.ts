@@ -11,6 +11,7 @@ import {
   type ValueEncoding,
 } from "../records";
 import type { StoreContext } from "./context";
+import { loadShardKeys, shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
 
@@ -53,6 +54,10 @@ export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Res
     const checked = await validateFresh(ctx, initial, req);
     if (!checked.ok) return checked;
     const { record, serving } = checked.value;
+    if (serving !== initial) {
+      const keys = await loadShardKeys(ctx, serving);
+      if (!keys.ok) return keys;
+    }
     const { group } = serving;
     const targets = resolveTargets(group, req.targetStoresField, req.targetStores);
     if (!targets.ok) return targets;
@@ -60,6 +65,7 @@ export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Res
     const reply = fromShard(
       await shardStub(ctx, group.generation, shardIndexOf(record.recordIdentifier, group.shardCount)).put({
         catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
         recordIdentifier: record.recordIdentifier,
         eventKey: record.eventKey,
         expiresAtMs: expires,
@@ -97,6 +103,7 @@ export function getRecord(ctx: StoreContext, req: GetRecordRequest): Promise<Res
     const reply = fromShard(
       await shardStub(ctx, group.generation, shardIndexOf(id.value, group.shardCount)).get({
         catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
         recordIdentifiers: [id.value],
         ...(subset.value ? { features: subset.value } : {}),
       }),
@@ -149,6 +156,7 @@ export function deleteRecord(ctx: StoreContext, req: DeleteRecordRequest): Promi
     const reply = fromShard(
       await shardStub(ctx, group.generation, shardIndexOf(record.value.recordIdentifier, group.shardCount)).delete({
         catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
         recordIdentifier: record.value.recordIdentifier,
         eventKey: record.value.eventKey,
         body: record.value.body,

@@ -2,6 +2,7 @@ import { fail, type Failure, type Result } from "../failure";
 import { forgetServingGroup, reloadServingGroup, servingGroup, type FeatureGroup, type ServingGroup } from "../catalog";
 import { shardName, type RecordShard } from "../online";
 import type { StoreContext } from "./context";
+import { loadShardKeys } from "./keys";
 
 /** Deriving an id hashes the name; ids are plain values, safe to keep per isolate. */
 const shardIds = new Map<string, DurableObjectId>();
@@ -24,9 +25,19 @@ export type Attempt<T> = Result<T> | typeof RETRY;
 
 type Accepted<R> = Exclude<R, { refused: unknown }>;
 
-/** Unwraps a shard reply, turning a refusal into RETRY. */
+/** A shard could not decrypt a stored value: thrown by fromShard, answered by withServingGroup as the failure it carries. */
+class ShardKeyFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
+}
+
+/** Unwraps a shard reply, turning a refusal into RETRY (or, for values that do not decrypt, a 503 failure). */
 export function fromShard<R extends object>(reply: R): Accepted<R> | typeof RETRY {
-  return "refused" in reply ? RETRY : (reply as Accepted<R>);
+  if (!("refused" in reply)) return reply as Accepted<R>;
+  const refusal = reply as { refused: string; detail?: unknown };
+  if (refusal.refused === "data_key") throw new ShardKeyFailure({ reason: "unavailable", detail: `stored values cannot be decrypted with this feature group's data keys (${String(refusal.detail)}); the master keyring or data keys may have been changed` });
+  return RETRY;
 }
 
 /**
@@ -38,7 +49,15 @@ export async function withServingGroup<T>(ctx: StoreContext, name: string, run: 
   let serving = await servingGroup(ctx.db, name, ctx.now);
   for (let attempt = 0; ; attempt++) {
     if (!serving) return fail({ reason: "feature_group_not_found", featureGroup: name });
-    const result = await run(serving);
+    const keys = await loadShardKeys(ctx, serving);
+    if (!keys.ok) return keys;
+    let result: Attempt<T>;
+    try {
+      result = await run(serving);
+    } catch (error) {
+      if (error instanceof ShardKeyFailure) return fail(error.failure);
+      throw error;
+    }
     if (result !== RETRY) return result;
     if (attempt >= 1) return fail({ reason: "unavailable", detail: `feature group ${name} is being changed; retry the request` });
     serving = await reloadServingGroup(ctx.db, name, ctx.now);

@@ -2,6 +2,7 @@ import { fail, ok, type Result } from "../failure";
 import { shardIndexOf } from "../online";
 import { eventTimeOf, MAX_RECORD_BYTES, parseRecordIdentifier, ttlMs, validateFeatures, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
+import { shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
 
@@ -44,6 +45,7 @@ export function updateRecord(ctx: StoreContext, req: UpdateRecordRequest): Promi
     const reply = fromShard(
       await shardStub(ctx, group.generation, shardIndexOf(id.value, group.shardCount)).update({
         catalogVersion: group.catalogVersion,
+        ...shardKeysOf(serving),
         recordIdentifier: id.value,
         features: JSON.stringify(values.value),
         eventKey: eventTime.value?.key ?? null,

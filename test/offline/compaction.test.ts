@@ -1,3 +1,4 @@
+import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { catalogDb } from "../../src/catalog";
@@ -14,7 +15,7 @@ import { activeFiles, activeRows, captureDrain, deliver, isUtcMillisTimestamp, m
  */
 
 const POLICY: CompactionPolicy = { ...DEFAULT_COMPACTION_POLICY, minFiles: 4 };
-const compact = (now: number, policy: CompactionPolicy = POLICY) => compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now }, policy);
+const compact = (now: number, policy: CompactionPolicy = POLICY) => compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now, keys: dataKeyLookup(catalogDb(env.DB), env) }, policy);
 
 const FEATURES = [
   { name: "age", type: "Integral" },

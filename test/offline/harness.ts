@@ -1,3 +1,4 @@
+import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject, type QueueResult } from "cloudflare:test";
 import { Type, type Table, type Timestamp } from "apache-arrow";
 import { catalogDb } from "../../src/catalog";
@@ -127,7 +128,7 @@ export async function consumeWith(d1: D1Database, bodies: readonly unknown[], op
     OFFLINE_QUEUE_NAME,
     bodies.map((body, i) => ({ id: ids[i]!, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
   );
-  const report = await consumeOfflineBatch(batch, { db: catalogDb(d1), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now });
+  const report = await consumeOfflineBatch(batch, { db: catalogDb(d1), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now, keys: dataKeyLookup(catalogDb(d1), env) });
   return { report, result: await getQueueResult(batch, createExecutionContext()), ids };
 }
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { catalogDb } from "../../src/catalog";
+import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { compactOffline, DEFAULT_COMPACTION_POLICY } from "../../src/offline/compaction";
 import { describe, expect, it } from "vitest";
 import { encodeParquet, type OfflineRowValues } from "../../src/offline/parquet";
@@ -167,7 +168,7 @@ describe("registering externally written offline files", () => {
       expect(res.status, res.text).toBe(200);
       registrations.push({ request, answer: res.body });
     }
-    const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now() }, { ...DEFAULT_COMPACTION_POLICY, minFiles: 4 });
+    const report = await compactOffline({ db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, location: env, now: Date.now(), keys: dataKeyLookup(catalogDb(env.DB), env) }, { ...DEFAULT_COMPACTION_POLICY, minFiles: 4 });
     expect(report.merged).toEqual([expect.objectContaining({ partition: PARTITION, inputs: 4, rows: 8 })]);
     const again = await api("POST", `/v1/feature-groups/${group}/offline-store/files`, registrations[0]!.request);
     expect(again.status).toBe(200);

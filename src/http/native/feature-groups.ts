@@ -5,6 +5,8 @@ import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
 import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
+import { externalReadNotes } from "../../crypto/offline-objects";
+import { encryptionView } from "../../service/encryption";
 import { readJsonBody } from "../body";
 import { authorize } from "../authorize";
 import { bodyGroups, groupParam } from "../resources";
@@ -27,7 +29,7 @@ const encodeToken = (name: string): string => btoa(name).replace(/\+/g, "-").rep
 featureGroupRoutes.post("/", authorize("sagemaker:CreateFeatureGroup", bodyGroups(MAX_CONTROL_BODY_BYTES, (b) => [b.name])), async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await createFeatureGroup(c.get("store"), body));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)), 201);
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) }, 201);
 });
 
 featureGroupRoutes.get("/", authorize("sagemaker:ListFeatureGroups"), async (c) => {
@@ -47,13 +49,13 @@ featureGroupRoutes.get("/", authorize("sagemaker:ListFeatureGroups"), async (c) 
 
 featureGroupRoutes.get("/:name", authorize("sagemaker:DescribeFeatureGroup", groupParam), async (c) => {
   const group = orThrow(await describeFeatureGroup(c.get("store"), c.req.param("name")));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) });
 });
 
 featureGroupRoutes.patch("/:name", authorize("sagemaker:UpdateFeatureGroup", groupParam), async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));
   const group = orThrow(await updateFeatureGroup(c.get("store"), c.req.param("name"), body));
-  return c.json(featureGroupView(group, featureGroupArn(c.env, group.name)));
+  return c.json({ ...featureGroupView(group, featureGroupArn(c.env, group.name)), encryption: await encryptionView(c.get("store"), group) });
 });
 
 featureGroupRoutes.delete("/:name", authorize("sagemaker:DeleteFeatureGroup", groupParam), async (c) => {
@@ -81,9 +83,17 @@ featureGroupRoutes.get("/:name/offline-store", authorize("featurestore:ReadOffli
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));
-  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group)]);
+  const [files, outbox, encryption] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group), encryptionView(store, group)]);
+  const description = describeOfflineStore(c.env, group, files);
+  const sse = encryption.offline.activeKeyVersion;
   return c.json({
-    ...describeOfflineStore(c.env, group, files),
+    ...description,
+    ...(sse !== undefined
+      ? {
+          encryption: externalReadNotes(sse),
+          sql: Object.fromEntries(Object.entries(description.sql).map(([engine, text]) => [engine, `-- objects are SSE-C encrypted: see encryption.engines.${engine}\n${text}`])),
+        }
+      : {}),
     // Rows acknowledged but not yet in a registered file, and failed sends being retried.
     pending: { ...outbox, oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt) },
   });

@@ -1,6 +1,6 @@
 import { desc } from "drizzle-orm";
 import { Hono } from "hono";
-import { orThrow } from "../../failure";
+import { fail, orThrow } from "../../failure";
 import { offlineDeadLetters } from "../../offline/schema";
 import { isoFromEpochMs } from "../../records";
 import type { AppEnv } from "../context";
@@ -12,6 +12,7 @@ import { parseFileRegistration, registerExternalFile } from "../../offline/regis
 
 const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
 import { authorize } from "../authorize";
+import { dataKeyLookup } from "../../crypto/offline-objects";
 import { groupParam } from "../resources";
 
 /** Offline-store operations across groups, under /v1/offline. */
@@ -43,6 +44,10 @@ offlineFileRoutes.post("/feature-groups/:name/offline-store/files", authorize("f
   const store = c.get("store");
   const registration = orThrow(parseFileRegistration(orThrow(await readJsonBody(c.req.raw, MAX_REGISTRATION_BODY_BYTES))));
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
+  // Registered files are read without a customer key; a group that encrypts its offline store only takes objects it wrote itself (SSE-C).
+  if (orThrow(await dataKeyLookup(store.db, c.env)(group.generation)).offline) {
+    orThrow(fail({ reason: "conflict", detail: `feature group ${group.name} encrypts its offline store; externally written files cannot be registered (load them with the bulk API or an ingest job, which encrypt them)` }));
+  }
   const file = orThrow(await registerExternalFile({ db: store.db, bucket: c.env.OFFLINE_BUCKET, location: c.env, now: store.now }, group, registration));
   return c.json({ file: describeOfflineStore(c.env, group, [file]).files[0] });
 });

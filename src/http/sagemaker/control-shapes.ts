@@ -126,8 +126,11 @@ const nativeTtl = (raw: unknown) => {
 
 /**
  * CreateFeatureGroup's request as the native create body, so one parser
- * applies one set of rules. SageMaker-only settings (RoleArn, KMS keys,
- * S3Uri, table format, throughput) are accepted and not used.
+ * applies one set of rules. A KmsKeyId (online SecurityConfig, offline
+ * S3StorageConfig) turns on encryption at rest of that store with the
+ * group's own data keys (docs/security-encryption.md); the id itself is kept
+ * only to describe it back. Other SageMaker-only settings (RoleArn, S3Uri,
+ * table format, throughput) are accepted and not used.
  */
 export function nativeCreateBody(req: Json): Json {
   const online = req.OnlineStoreConfig === undefined ? undefined : object(req.OnlineStoreConfig);
@@ -139,9 +142,18 @@ export function nativeCreateBody(req: Json): Json {
     features: Array.isArray(definitions) ? definitions.map(nativeFeature) : definitions,
     onlineStore: { enabled: online?.EnableOnlineStore === true, ...(online?.TtlDuration !== undefined ? { ttl: nativeTtl(online.TtlDuration) } : {}) },
     offlineStore: { enabled: req.OfflineStoreConfig !== undefined },
+    ...encryptionOf(req, online),
     ...(req.Description !== undefined ? { description: req.Description } : {}),
     ...(Array.isArray(req.Tags) ? { tags: req.Tags.map((t) => ({ key: object(t).Key, value: object(t).Value })) } : req.Tags !== undefined ? { tags: req.Tags } : {}),
   };
+}
+
+const kmsKeyIdGiven = (holder: Json) => typeof holder.KmsKeyId === "string" && holder.KmsKeyId !== "";
+
+function encryptionOf(req: Json, online: Json | undefined): Json {
+  const onlineEncrypted = online?.EnableOnlineStore === true && kmsKeyIdGiven(object(online.SecurityConfig));
+  const offlineEncrypted = req.OfflineStoreConfig !== undefined && kmsKeyIdGiven(object(object(req.OfflineStoreConfig).S3StorageConfig));
+  return onlineEncrypted || offlineEncrypted ? { encryption: { online: onlineEncrypted, offline: offlineEncrypted } } : {};
 }
 
 export function nativeUpdateBody(req: Json): Json {
@@ -162,6 +174,8 @@ const FIELD_NAMES: [RegExp, string][] = [
   [/^onlineStore\.enabled\b/, "OnlineStoreConfig.EnableOnlineStore"],
   [/^onlineStore\.ttl\b/, "OnlineStoreConfig.TtlDuration"],
   [/^onlineStore\b/, "OnlineStoreConfig"],
+  [/^encryption\.online\b/, "OnlineStoreConfig.SecurityConfig.KmsKeyId"],
+  [/^encryption\.offline\b/, "OfflineStoreConfig.S3StorageConfig.KmsKeyId"],
   [/^description\b/, "Description"],
   [/^tags\b/, "Tags"],
   [/\.name$/, ".FeatureName"],
