@@ -19,6 +19,9 @@ export interface OfflineRowValues {
 }
 
 let wasmReady = false;
+export function ensureParquetWasm(): void {
+  ensureWasm();
+}
 function ensureWasm(): void {
   if (!wasmReady) {
     initSync({ module: parquetWasm });

@@ -1,8 +1,9 @@
 import type { CatalogDb } from "../catalog";
 import { fail, ok, type Result } from "../failure";
 import { epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
-import { readVersions, type FileFilter, type ReadStats } from "./offline-reader";
-import { asOfSnapshot, historyOf, type AsOf, type RecordVersion } from "./versions";
+import { eventTypeOf, newStats, planScan, scanRowGroups, versionAt, type FileFilter, type ReadStats } from "./offline-reader";
+import { identifierKeys } from "./row-groups";
+import { asOfSnapshot, compareVersions, historyOf, visibleAt, type AsOf, type RecordVersion } from "./versions";
 
 /**
  * Time-travel reads over the offline store, run by the query worker. The API
@@ -53,37 +54,39 @@ function view(version: RecordVersion, features?: readonly string[]): VersionView
   };
 }
 
-/** Refused before reading: the message names the way out, the same data on an engine built for it. */
-function tooLarge<T>(bytes: number, limit: number, featureGroup: string): Result<T> {
-  return fail({
-    reason: "query_too_large",
-    featureGroup,
-    bytes,
-    limitBytes: limit,
-  });
-}
-
 export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Result<AsOfResult>> {
   const filter: FileFilter = {
     ...(query.eventKeyAtMost !== undefined ? { eventAtMostMs: epochMsOfKey(query.eventKeyAtMost) } : {}),
     ...(query.knownAtMs !== undefined ? { writeAtMostMs: query.knownAtMs } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, query.generation, filter);
-  if (!read.ok) return read.reason === "too_large" ? tooLarge(read.bytes, read.limit, query.featureGroup) : fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
+  const plan = await planScan(deps.db, query.generation, filter);
+  if (!plan) return fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
   const wanted = query.recordIdentifiers ? new Set(query.recordIdentifiers) : undefined;
   const asOf: AsOf = {
     ...(query.eventKeyAtMost !== undefined ? { eventKeyAtMost: query.eventKeyAtMost } : {}),
     ...(query.knownAtMs !== undefined ? { writeTimeAtMostMs: query.knownAtMs } : {}),
   };
-  const snapshot = asOfSnapshot(
-    read.versions.filter((v) => (!wanted || wanted.has(v.recordIdentifier)) && (query.after === undefined || v.recordIdentifier > query.after)),
-    asOf,
-  );
+  const stats = newStats(plan);
+  const eventType = eventTypeOf(plan.schema);
+  // Only the latest visible version per identifier is kept while streaming.
+  const latest = new Map<string, RecordVersion>();
+  const bounds = { ...filter, ...(query.recordIdentifiers ? { identifiers: identifierKeys(plan.schema, query.recordIdentifiers) } : {}) };
+  for await (const rows of scanRowGroups(deps.bucket, plan, bounds, stats)) {
+    for (let i = 0; i < rows.count; i++) {
+      const id = rows.identifier(i);
+      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && id <= query.after)) continue;
+      const version = versionAt(rows, i, plan.schema, eventType, id);
+      if (!version || !visibleAt(version, asOf)) continue;
+      const current = latest.get(id);
+      if (!current || compareVersions(version, current) > 0) latest.set(id, version);
+    }
+  }
+  const snapshot = asOfSnapshot(latest.values(), asOf);
   const page = snapshot.slice(0, query.limit);
   return ok({
     records: page.map((v) => view(v, query.features)),
     ...(snapshot.length > query.limit ? { nextAfter: page.at(-1)!.recordIdentifier } : {}),
-    stats: read.stats,
+    stats,
   });
 }
 
@@ -100,11 +103,21 @@ export async function historyQuery(deps: QueryDeps, query: HistoryQuery): Promis
     ...(query.toKey !== undefined ? { eventAtMostMs: epochMsOfKey(query.toKey) } : {}),
     ...(query.fromKey !== undefined ? { eventAtLeastMs: epochMsOfKey(query.fromKey) } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, query.generation, filter);
-  if (!read.ok) return read.reason === "too_large" ? tooLarge(read.bytes, read.limit, query.featureGroup) : fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
-  const versions = historyOf(read.versions, query.recordIdentifier, {
+  const plan = await planScan(deps.db, query.generation, filter);
+  if (!plan) return fail({ reason: "feature_group_not_found", featureGroup: query.featureGroup });
+  const stats = newStats(plan);
+  const eventType = eventTypeOf(plan.schema);
+  const found: RecordVersion[] = [];
+  for await (const rows of scanRowGroups(deps.bucket, plan, { ...filter, identifiers: identifierKeys(plan.schema, [query.recordIdentifier]) }, stats)) {
+    for (let i = 0; i < rows.count; i++) {
+      if (rows.identifier(i) !== query.recordIdentifier) continue;
+      const version = versionAt(rows, i, plan.schema, eventType, query.recordIdentifier);
+      if (version) found.push(version);
+    }
+  }
+  const versions = historyOf(found, query.recordIdentifier, {
     ...(query.fromKey !== undefined ? { fromKey: query.fromKey } : {}),
     ...(query.toKey !== undefined ? { toKey: query.toKey } : {}),
   });
-  return ok({ versions: versions.map((v) => view(v)), stats: read.stats });
+  return ok({ versions: versions.map((v) => view(v)), stats });
 }
