@@ -4,6 +4,7 @@ import type { Result } from "../failure";
 import { asOfQuery, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
 import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
 import type { ReadStats } from "./offline-reader";
+import { createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
 
 /**
  * The time-travel query worker: a separate Worker (wrangler.query.toml) so
@@ -14,6 +15,8 @@ import type { ReadStats } from "./offline-reader";
 export interface QueryEnv {
   DB: D1Database;
   OFFLINE_BUCKET: R2Bucket;
+  /** Dataset jobs: each message runs a job for a while, then sends the next (jobs.ts). */
+  DATASET_JOBS: Queue<JobMessage>;
 }
 
 export class QueryService extends WorkerEntrypoint<QueryEnv> {
@@ -25,6 +28,11 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
     return buildDataset({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query, entityColumns);
   }
 
+  /** Records an asynchronous dataset job (validated by the API worker) and queues its first step. */
+  async createDatasetJob(spec: JobSpec): Promise<JobView> {
+    return createJob({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET, queue: this.env.DATASET_JOBS }, spec);
+  }
+
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {
     return historyQuery({ db: catalogDb(this.env.DB), bucket: this.env.OFFLINE_BUCKET }, query);
   }
@@ -32,4 +40,11 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
 
 export default {
   fetch: () => new Response("the query worker is reached through the API worker's service binding", { status: 404 }),
-} satisfies ExportedHandler<QueryEnv>;
+  async queue(batch, env) {
+    const deps = { db: catalogDb(env.DB), bucket: env.OFFLINE_BUCKET, queue: env.DATASET_JOBS };
+    for (const message of batch.messages) {
+      await runJobStep(deps, message.body.jobId);
+      message.ack();
+    }
+  },
+} satisfies ExportedHandler<QueryEnv, JobMessage>;

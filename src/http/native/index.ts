@@ -7,6 +7,7 @@ import { datasetRoutes } from "./datasets";
 import { offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 import { timeTravelRoutes } from "./time-travel";
+import { uploadRoutes } from "./uploads";
 
 /** The native JSON API, mounted at /v1. Every route authenticates. */
 export const nativeApi = new Hono<AppEnv>();
@@ -16,6 +17,7 @@ nativeApi.get("/health", (c) => c.json({ status: "ok" }));
 nativeApi.route("/feature-groups", featureGroupRoutes);
 nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);
+nativeApi.route("/uploads", uploadRoutes);
 nativeApi.route("/", timeTravelRoutes);
 nativeApi.route("/", bulkRoutes);
 nativeApi.route("/", recordRoutes);
