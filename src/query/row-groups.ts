@@ -31,7 +31,7 @@ export function addStats(into: ReadStats, from: ReadStats): void {
 
 export const WHOLE_FILE_MAX_BYTES = 256 * 1024;
 /** First guess of the footer's size: one request usually gets all of it. */
-const FOOTER_GUESS_BYTES = 64 * 1024;
+const FOOTER_GUESS_BYTES = 16 * 1024;
 
 /** What a row group must be able to hold to be worth reading. Absent bounds do not prune. */
 export interface RowGroupBounds {
