@@ -103,13 +103,20 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
 
   const bounds = { ...filter, identifiers: identifierKeys(plan.schema, index.keys()) };
   for await (const rows of scanRowGroups(deps.bucket, plan, bounds, groupStats)) {
+    // Event times repeat across a row group (one per batch write, per hour): parse each once.
+    const keys = new Map<unknown, string | null>();
     for (let i = 0; i < rows.count; i++) {
       const id = rows.identifier(i);
       const slots = id === undefined ? undefined : index.get(id);
       if (!slots) continue;
-      const time = parseEventTime(plan.schema.eventTimeFeature, eventType, rows.rawEventTime(i));
-      if (!time.ok) continue;
-      const eventKey = time.value.key;
+      const raw = rows.rawEventTime(i);
+      let eventKey = keys.get(raw);
+      if (eventKey === undefined) {
+        const time = parseEventTime(plan.schema.eventTimeFeature, eventType, raw);
+        eventKey = time.ok ? time.value.key : null;
+        keys.set(raw, eventKey);
+      }
+      if (eventKey === null) continue;
       const from = firstAtOrAfter(slots, entities, eventKey);
       if (from === slots.length) continue;
       const writeTimeMs = rows.writeTimeMs(i);
