@@ -125,6 +125,17 @@ async function call(method, path, body, { raw = false } = {}) {
   return raw ? new Uint8Array(await res.arrayBuffer()) : res.json();
 }
 
+/** Miniflare's Node-side binding proxy may find its idle keep-alive socket closed after a long generation step: try again. */
+async function viaProxy(fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3 || !String(error?.cause?.code ?? error).includes("UND_ERR_SOCKET")) throw error;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- memory of workerd
 
 function workerdPids() {
@@ -218,18 +229,18 @@ async function writeGroup(name, rows, prefixIndex) {
     const parquet = toParquet(table);
     const partition = `year=2026/month=01/day=01/hour=${String(first % 24).padStart(2, "0")}`;
     const key = `offline-store/${name}/${generation}/${partition}/part-${first}.parquet`;
-    await bucket.put(key, parquet);
+    await viaProxy(() => bucket.put(key, parquet));
     const path = join(tmp, `${name}-${first}.parquet`);
     writeFileSync(path, parquet);
     paths.push(path);
     bytes += parquet.byteLength;
-    await db
+    await viaProxy(() => db
       .prepare(
         `INSERT INTO offline_files (key, generation, feature_group, partition, row_count, byte_size, min_event_time, max_event_time, min_write_time, max_write_time, schema_version, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'active', ?)`,
       )
       .bind(key, generation, name, partition, n, parquet.byteLength, T0 + first * HOUR, T0 + (first + count - 1) * HOUR + 3 * 60_000, writeTime, writeTime, Date.now())
-      .run();
+      .run());
   }
   return { name, paths, bytes, rows: IDS * versions, versions };
 }
