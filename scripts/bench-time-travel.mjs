@@ -19,6 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Float64, Int64, makeData, makeVector, Table, TimestampMillisecond, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
@@ -106,13 +107,16 @@ const workers = configs.map((config) => {
 });
 const apiName = workers[0].name;
 const mf = new Miniflare(convertV4MiniflareOptions({ workers, host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.WARN), resourcePersistencePath: mkdtempSync(join(tmp, "state-")) }));
-await mf.ready;
+const entry = await mf.ready;
 const origin = (await mf.unsafeGetDirectURL(apiName)).origin;
 const db = await mf.getD1Database("DB", apiName);
 for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
   for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean)) await db.prepare(statement).run();
 }
-const bucket = await mf.getR2Bucket("OFFLINE_BUCKET", apiName);
+// Feature files go in through the local S3 API of the offline bucket (as wrangler dev serves it), not the Node-side binding proxy.
+const offline = workers[0].r2Buckets.OFFLINE_BUCKET;
+const s3 = new S3Client({ endpoint: `${entry.origin}/cdn-cgi/local/r2/s3`, region: "auto", forcePathStyle: true, credentials: offline.s3Credentials });
+const putObject = (key, body) => s3.send(new PutObjectCommand({ Bucket: offline.id, Key: key, Body: body }));
 const authorization = `Bearer ${accessKeyId}:${secret}`;
 
 async function call(method, path, body, { raw = false } = {}) {
@@ -131,7 +135,7 @@ async function viaProxy(fn) {
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= 3 || !String(error?.cause?.code ?? error).includes("UND_ERR_SOCKET")) throw error;
+      if (attempt >= 3 || !/UND_ERR_SOCKET|EPIPE|ECONNRESET/.test(String(error?.cause?.code ?? error))) throw error;
     }
   }
 }
@@ -229,7 +233,7 @@ async function writeGroup(name, rows, prefixIndex) {
     const parquet = toParquet(table);
     const partition = `year=2026/month=01/day=01/hour=${String(first % 24).padStart(2, "0")}`;
     const key = `offline-store/${name}/${generation}/${partition}/part-${first}.parquet`;
-    await viaProxy(() => bucket.put(key, parquet));
+    await putObject(key, parquet);
     const path = join(tmp, `${name}-${first}.parquet`);
     writeFileSync(path, parquet);
     paths.push(path);

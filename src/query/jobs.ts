@@ -181,6 +181,9 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         const fixed: EntityColumns | undefined = job.entityTypes ? (JSON.parse(job.entityTypes) as EntityColumns) : undefined;
         const entityColumns = fixed?.columns ?? Object.keys(chunk.value[0] ?? {});
         if (!entityColumns.includes(spec.timestampColumn)) return failJob(deps, id, `entities.object has no column ${spec.timestampColumn} (timestampColumn)`);
+        const outputColumns = datasetColumns(spec.groups, entityColumns, spec.options);
+        const twice = outputColumns.find((c, i) => outputColumns.indexOf(c) !== i);
+        if (twice !== undefined) return failJob(deps, id, `the output column ${twice} would appear twice (an entity column has a feature's prefixed name): choose another prefix`);
         const types = fixed?.types ?? inferEntityTypes(entityColumns, chunk.value);
         for (const column of entityColumns) {
           if ((spec.format === "parquet" || spec.format === "arrow") && !fitsEntityType(types[column]!, chunk.value.map((r) => r[column]))) {
@@ -192,7 +195,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         const stats = emptyStats();
         const rows = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
         if (!rows.ok) return failJob(deps, id, describeFailure(rows.failure));
-        const part = encodePart(spec, datasetColumns(spec.groups, entityColumns, spec.options), rows.value, types, n === 0);
+        const part = encodePart(spec, outputColumns, rows.value, types, n === 0);
         await deps.bucket.put(partKey(id, n), part.bytes, { customMetadata: part.schemaBytes !== undefined ? { schemaBytes: String(part.schemaBytes) } : {} });
         // Guarded by chunks_done: a redelivered message that lost the race changes nothing.
         await deps.db
