@@ -13,6 +13,7 @@ import { catalogDb } from "../../src/catalog";
 import { registerFiles } from "../../src/offline/manifest";
 import { ensureParquetWasm, offlineTable, type OfflineRowValues } from "../../src/offline/parquet";
 import { buildDataset } from "../../src/query/dataset";
+import { indexVersions, versionsFor, type JoinOptions } from "../../src/query/pit-join";
 import { asOfQuery, historyQuery } from "../../src/query/service";
 import { eventKeyFromEpochMs, type FeatureDefinition } from "../../src/records";
 import { api, createGroup } from "../helpers";
@@ -178,4 +179,133 @@ describe("row-group streaming", () => {
     expect(result.value.stats).toMatchObject({ filesRead: 1, rowGroupsRead: rowGroups, rowsRead: ids * versions });
     expect(Math.max(...reads.map((r) => r.length))).toBeLessThan(fileBytes / (rowGroups / 2));
   }, 120_000);
+});
+
+/** A small seeded generator (mulberry32): the same workload on every run. */
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n) };
+}
+
+describe("row-group streaming equals the whole-file join", () => {
+  it("gives, for every option set, exactly the rows of versionsFor over every version, over unsorted multi-row-group files with ties, backfills and deletions", async () => {
+    const rnd = seeded(20261125);
+    const group = await createGroup({ offline: true, online: true, features: [{ name: "v", type: "Integral" }] });
+    const { generation } = (await api("GET", `/v1/feature-groups/${group}`)).body as { generation: string };
+    const features: FeatureDefinition[] = [
+      { name: "id", type: "String" },
+      { name: "ts", type: "String" },
+      { name: "v", type: "Integral" },
+    ];
+    const ids = Array.from({ length: 40 }, (_, i) => `e${i}`);
+    const hourAt = (h: number) => T0 + h * HOUR;
+    const files: OfflineRowValues[][] = [[], [], []];
+    let n = 0;
+    for (const file of files) {
+      for (let r = 0; r < 400; r++) {
+        const eventHour = rnd.int(48);
+        // Written at the event hour or later (backfills), sometimes in the same millisecond as another row.
+        const write = hourAt(eventHour + rnd.int(3) * 6);
+        file.push({
+          values: { id: ids[rnd.int(ids.length)]!, ts: new Date(hourAt(eventHour) + rnd.int(2) * 1000).toISOString(), v: n++ },
+          writeTimeMs: write,
+          apiInvocationTimeMs: write - rnd.int(2),
+          isDeleted: rnd.next() < 0.1,
+        });
+      }
+    }
+    ensureParquetWasm();
+    const db = catalogDb(env.DB);
+    for (const [f, rows] of files.entries()) {
+      // One file sorted by identifier, one by write time (both let statistics prune), one in arrival order.
+      const ordered =
+        f === 0 ? [...rows].sort((a, b) => (String(a.values.id) < String(b.values.id) ? -1 : 1)) : f === 1 ? [...rows].sort((a, b) => a.writeTimeMs - b.writeTimeMs) : rows;
+      // Writer properties are consumed by each write: one per file.
+      const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setMaxRowGroupSize(37).build();
+      const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(offlineTable(features, ordered), "stream")), properties);
+      const key = `offline-store/test-row-groups/${generation}/random-${f}.parquet`;
+      await env.OFFLINE_BUCKET.put(key, bytes);
+      const events = rows.map((r) => Date.parse(String(r.values.ts)));
+      await registerFiles(
+        db,
+        [
+          {
+            key,
+            generation,
+            featureGroup: group,
+            partition: `p${f}`,
+            rowCount: rows.length,
+            byteSize: bytes.byteLength,
+            minEventTime: Math.min(...events),
+            maxEventTime: Math.max(...events),
+            minWriteTime: Math.min(...rows.map((r) => r.writeTimeMs)),
+            maxWriteTime: Math.max(...rows.map((r) => r.writeTimeMs)),
+            schemaVersion: 1,
+          },
+        ],
+        [],
+        Date.now(),
+      );
+    }
+    // The reference: every version of every file, joined by the pure versionsFor.
+    const all = indexVersions(
+      files.flat().map((r) => ({
+        recordIdentifier: String(r.values.id),
+        eventKey: eventKeyFromEpochMs(Date.parse(String(r.values.ts))),
+        writeTimeMs: r.writeTimeMs,
+        apiInvocationTimeMs: r.apiInvocationTimeMs,
+        isDeleted: r.isDeleted,
+        values: r.values,
+      })),
+    );
+    const entities = Array.from({ length: 150 }, (_, i) => {
+      // The first half early (hours 0-11), where time statistics rule out most row groups of the time-sorted file.
+      const timeMs = hourAt(i < 75 ? rnd.int(12) : rnd.int(60)) + rnd.int(3) * 1000;
+      // A few identifiers nobody wrote.
+      const id = i % 25 === 0 ? `missing${i}` : ids[rnd.int(ids.length)]!;
+      return { columns: JSON.stringify({ who: id, i }), recordIdentifiers: [id], eventKey: eventKeyFromEpochMs(timeMs), timeMs };
+    });
+    const optionSets: { name: string; options: JoinOptions }[] = [
+      { name: "leak-free", options: { eventTimeOnly: false, includeDeleted: false, includeDuplicates: false, mostRecent: 1 } },
+      { name: "event-time-only", options: { eventTimeOnly: true, includeDeleted: false, includeDuplicates: false, mostRecent: 1 } },
+      { name: "lookback 6 h", options: { eventTimeOnly: false, includeDeleted: false, includeDuplicates: false, mostRecent: 1, lookbackMs: 6 * HOUR } },
+      { name: "includeDeleted", options: { eventTimeOnly: true, includeDeleted: true, includeDuplicates: false, mostRecent: 1 } },
+      { name: "mostRecent 3", options: { eventTimeOnly: false, includeDeleted: false, includeDuplicates: false, mostRecent: 3 } },
+      { name: "includeDuplicates + includeDeleted", options: { eventTimeOnly: true, includeDeleted: true, includeDuplicates: true, mostRecent: 4 } },
+    ];
+    const runs = optionSets.flatMap((set) => [
+      { ...set, entities },
+      { ...set, name: `${set.name}, early entities only`, entities: entities.slice(0, 75) },
+    ]);
+    let skipped = 0;
+    for (const { name, options, entities } of runs) {
+      const { lookbackMs, ...rest } = options;
+      const result = await buildDataset(
+        { db, bucket: env.OFFLINE_BUCKET },
+        { groups: [{ featureGroup: group, generation, features: ["v"], prefix: "f_", ...(lookbackMs !== undefined ? { lookbackMs } : {}) }], entities, options: rest },
+        ["who", "i"],
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.failure));
+      const expected = entities.flatMap((e) => {
+        const versions = versionsFor({ recordIdentifier: e.recordIdentifiers[0]!, eventKey: e.eventKey, timeMs: e.timeMs }, all.get(e.recordIdentifiers[0]!), options, eventKeyFromEpochMs);
+        return Array.from({ length: Math.max(1, versions.length) }, (_, k) => ({
+          ...(JSON.parse(e.columns) as object),
+          f_v: versions[k]?.values.v ?? null,
+          ...(options.includeDeleted ? { f_is_deleted: versions[k]?.isDeleted ?? null } : {}),
+        }));
+      });
+      expect(result.value.rows.map((r) => JSON.parse(r) as unknown), name).toEqual(expected);
+      expect(expected.some((r) => r.f_v !== null), `${name}: some rows join`).toBe(true);
+      expect(result.value.stats.rowGroupsRead, `${name}: reads row groups`).toBeGreaterThan(3);
+      skipped += result.value.stats.rowGroupsSkipped;
+    }
+    expect(skipped, "statistics ruled some row groups out").toBeGreaterThan(0);
+  }, 60_000);
 });
