@@ -17,6 +17,9 @@ export default defineConfig({
               serviceBindings: { QUERY: { name: "edge-feature-store", entrypoint: "QueryService" } },
               // Deliver offline batches promptly instead of after the 5 s batch window.
               queueConsumers: { "feature-store-offline": { maxBatchTimeout: 1 } },
+              // The query worker's producer (wrangler.query.toml), so QueryService can queue dataset
+              // jobs here; they are run in the sdk project, where the query worker consumes them.
+              queueProducers: { DATASET_JOBS: { queueName: "feature-store-dataset-jobs" } },
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 FS_ROOT_ACCESS_KEY_ID: "AKTESTROOT",

@@ -42,6 +42,9 @@ export const ACTIONS = {
   "featurestore:QueryAsOf": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/as-of" },
   "featurestore:GetRecordHistory": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/records/{id}/history" },
   "featurestore:BuildDataset": { resource: "group", audited: false, native: "POST /v1/datasets" },
+  "featurestore:DescribeDatasetJob": { resource: "group", audited: false, native: "GET /v1/datasets/jobs/{id}" },
+  "featurestore:GetDatasetJobResult": { resource: "group", audited: false, native: "GET /v1/datasets/jobs/{id}/result" },
+  "featurestore:PutEntityUpload": { resource: "none", audited: false, native: "PUT /v1/uploads/{name}" },
   "featurestore:GetDatasetSql": { resource: "group", audited: false, native: "POST /v1/datasets/sql" },
   "featurestore:ReadOfflineStore": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/offline-store" },
   "featurestore:ListDeadLetters": { resource: "none", audited: false, native: "GET /v1/offline/dead-letters" },
@@ -65,6 +68,8 @@ export const ACTIONS = {
   "featurestore:UpdateAccessKey": { resource: "none", audited: true, native: "PATCH /v1/admin/access-keys/{id}" },
   "featurestore:RotateAccessKey": { resource: "none", audited: true, native: "POST /v1/admin/access-keys/{id}/rotate" },
   "featurestore:DeleteAccessKey": { resource: "none", audited: true, native: "DELETE /v1/admin/access-keys/{id}" },
+  "featurestore:RotateDataKey": { resource: "group", audited: true, native: "POST /v1/admin/feature-groups/{name}/keys/rotate" },
+  "featurestore:RewrapDataKeys": { resource: "none", audited: true, native: "POST /v1/admin/master-key/rewrap" },
   "featurestore:ReadAuditLog": { resource: "none", audited: false, native: "GET /v1/admin/audit" },
 } as const satisfies Record<string, ActionSpec>;
 

@@ -15,6 +15,9 @@ function canonicalScalar(value: unknown): ScalarValue {
   return value as ScalarValue;
 }
 
+/** A cell as a canonical feature value (undefined for null). */
+export const canonicalFeatureValue = (value: unknown): FeatureValue | undefined => canonical(value);
+
 function canonical(value: unknown): FeatureValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === "object" && value !== null && Symbol.iterator in value && typeof value !== "string") {

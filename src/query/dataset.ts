@@ -1,16 +1,22 @@
 import type { CatalogDb } from "../catalog";
 import { fail, ok, type Result } from "../failure";
-import { eventKeyFromEpochMs } from "../records";
+import { eventKeyFromEpochMs, parseEventTime } from "../records";
 import type { QueryDeps } from "./service";
-import { readFailure, readVersions, type ReadStats } from "./offline-reader";
-import { featureCells, indexVersions, versionsFor, type EntityRow, type JoinOptions } from "./pit-join";
-import type { RecordVersion } from "./versions";
+import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
+import { featureCells, versionsFor, type JoinOptions } from "./pit-join";
+import { addStats, emptyStats, identifierKeys } from "./row-groups";
+import { compareVersions, type RecordVersion } from "./versions";
 
 /**
  * Builds a point-in-time-correct training dataset in the query worker.
  * Entity rows arrive parsed: identifiers canonical per group, timestamps as
  * event keys. Output rows keep every entity column (labels carried through)
  * and add each group's features under its prefix.
+ *
+ * Feature rows stream through row group by row group; what stays in memory
+ * is per entity row: its best candidate so far (one version), or, for
+ * `mostRecent` > 1 and `includeDuplicates`, the versions of its identifier
+ * that can still qualify. Never all feature rows.
  */
 export interface DatasetGroup {
   featureGroup: string;
@@ -29,10 +35,12 @@ export interface DatasetEntity {
   timeMs: number;
 }
 
+export type DatasetOptions = Omit<JoinOptions, "lookbackMs">;
+
 export interface DatasetQuery {
   groups: DatasetGroup[];
   entities: DatasetEntity[];
-  options: Omit<JoinOptions, "lookbackMs">;
+  options: DatasetOptions;
 }
 
 /** Rows travel back as JSON text: no structured-clone walk of every cell, and no deep RPC types. */
@@ -42,43 +50,139 @@ export interface DatasetResult {
   stats: ReadStats;
 }
 
-export async function buildDataset(deps: QueryDeps, query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
-  const stats: ReadStats = { filesInManifest: 0, filesRead: 0, bytesRead: 0, rowsRead: 0 };
-  const maxMs = query.entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
-  const minMs = query.entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
-  const indexes: Map<string, RecordVersion[]>[] = [];
-  for (const group of query.groups) {
-    const read = await readVersions(deps.db, deps.bucket, deps.keys, group.generation, {
-      eventAtMostMs: maxMs,
-      ...(query.options.eventTimeOnly ? {} : { writeAtMostMs: maxMs }),
-      ...(group.lookbackMs !== undefined ? { eventAtLeastMs: minMs - group.lookbackMs } : {}),
-    });
-    if (!read.ok) return fail(readFailure(read, group.featureGroup));
-    for (const key of Object.keys(stats) as (keyof ReadStats)[]) stats[key] += read.stats[key];
-    indexes.push(indexVersions(read.versions));
-  }
+type Deps = QueryDeps;
 
-  const columns = [...entityColumns, ...query.groups.flatMap((g) => g.features.map((f) => `${g.prefix}${f}`))];
+/** Entity positions per identifier, each list in event-key order. */
+function entityIndex(entities: readonly DatasetEntity[], groupIndex: number): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  entities.forEach((e, n) => {
+    const id = e.recordIdentifiers[groupIndex]!;
+    const list = index.get(id);
+    if (list) list.push(n);
+    else index.set(id, [n]);
+  });
+  for (const list of index.values()) list.sort((a, b) => (entities[a]!.eventKey < entities[b]!.eventKey ? -1 : entities[a]!.eventKey > entities[b]!.eventKey ? 1 : 0));
+  return index;
+}
+
+/** First position in slots whose entity event key is ≥ key. */
+function firstAtOrAfter(slots: readonly number[], entities: readonly DatasetEntity[], key: string): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (entities[slots[mid]!]!.eventKey < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One group's join: per entity row, its versions newest first (what
+ * versionsFor returns over all versions), streaming the group's row groups.
+ */
+async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<RecordVersion[][]>> {
+  const maxMs = entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
+  const minMs = entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
+  const filter = {
+    eventAtMostMs: maxMs,
+    ...(options.eventTimeOnly ? {} : { writeAtMostMs: maxMs }),
+    ...(group.lookbackMs !== undefined ? { eventAtLeastMs: minMs - group.lookbackMs } : {}),
+  };
+  const planned = await planScan(deps.db, deps.keys, group.featureGroup, group.generation, filter);
+  if (!planned.ok) return planned;
+  const plan = planned.value;
+  const groupStats = emptyStats(plan.filesInManifest);
+  const index = entityIndex(entities, groupIndex);
+  const lowerKeys = group.lookbackMs !== undefined ? entities.map((e) => eventKeyFromEpochMs(e.timeMs - group.lookbackMs!)) : undefined;
+  const eventType = eventTypeOf(plan.schema);
+  const single = options.mostRecent === 1 && !options.includeDuplicates;
+  const best: (RecordVersion | undefined)[] = single ? new Array<RecordVersion | undefined>(entities.length) : [];
+  const candidates = new Map<string, RecordVersion[]>();
+
+  const bounds = { ...filter, identifiers: identifierKeys(plan.schema, index.keys()) };
+  for await (const rows of scanRowGroups(deps.bucket, plan, bounds, groupStats)) {
+    // Event times repeat across a row group (one per batch write, per hour): parse each once.
+    const keys = new Map<unknown, string | null>();
+    for (let i = 0; i < rows.count; i++) {
+      const id = rows.identifier(i);
+      const slots = id === undefined ? undefined : index.get(id);
+      if (!slots) continue;
+      const raw = rows.rawEventTime(i);
+      let eventKey = keys.get(raw);
+      if (eventKey === undefined) {
+        const time = parseEventTime(plan.schema.eventTimeFeature, eventType, raw);
+        eventKey = time.ok ? time.value.key : null;
+        keys.set(raw, eventKey);
+      }
+      if (eventKey === null) continue;
+      const from = firstAtOrAfter(slots, entities, eventKey);
+      if (from === slots.length) continue;
+      const writeTimeMs = rows.writeTimeMs(i);
+      let version: RecordVersion | undefined;
+      const materialize = () =>
+        (version ??= { recordIdentifier: id!, eventKey, writeTimeMs, apiInvocationTimeMs: rows.apiInvocationTimeMs(i), isDeleted: rows.isDeleted(i), values: rows.values(i) });
+      for (let s = from; s < slots.length; s++) {
+        const n = slots[s]!;
+        if (!options.eventTimeOnly && writeTimeMs > entities[n]!.timeMs) continue;
+        if (lowerKeys && eventKey < lowerKeys[n]!) continue;
+        if (!single) {
+          // Qualifies for some entity row of this identifier: keep it once.
+          const list = candidates.get(id!);
+          if (list) list.push(materialize());
+          else candidates.set(id!, [materialize()]);
+          break;
+        }
+        const current = best[n];
+        if (!current || compareVersions(materialize(), current) > 0) best[n] = materialize();
+      }
+    }
+  }
+  addStats(stats, groupStats);
+
+  if (single) return ok(Array.from(best, (v) => (v && (options.includeDeleted || !v.isDeleted) ? [v] : [])));
+  for (const list of candidates.values()) list.sort(compareVersions);
+  const joinOptions: JoinOptions = { ...options, ...(group.lookbackMs !== undefined ? { lookbackMs: group.lookbackMs } : {}) };
+  return ok(entities.map((e) => versionsFor({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs }, candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs)));
+}
+
+export function datasetColumns(groups: readonly DatasetGroup[], entityColumns: readonly string[], options: DatasetOptions): string[] {
+  return [
+    ...entityColumns,
+    ...groups.flatMap((g) => g.features.map((f) => `${g.prefix}${f}`)),
+    ...(options.includeDeleted ? groups.map((g) => `${g.prefix}is_deleted`) : []),
+  ];
+}
+
+/** Joins a batch of entity rows with every group; output rows as JSON text, in entity order. */
+export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<string[]>> {
+  const perGroup: RecordVersion[][][] = [];
+  for (const [i, group] of groups.entries()) {
+    const joined = await joinGroup(deps, group, i, entities, options, stats);
+    if (!joined.ok) return joined;
+    perGroup.push(joined.value);
+  }
   const rows: string[] = [];
-  for (const entity of query.entities) {
-    const perGroup = query.groups.map((group, i) => {
-      const row: EntityRow = { recordIdentifier: entity.recordIdentifiers[i]!, eventKey: entity.eventKey, timeMs: entity.timeMs };
-      const options: JoinOptions = { ...query.options, ...(group.lookbackMs !== undefined ? { lookbackMs: group.lookbackMs } : {}) };
-      return versionsFor(row, indexes[i]!.get(row.recordIdentifier), options, eventKeyFromEpochMs);
-    });
+  entities.forEach((entity, n) => {
     // With one group, several versions per entity become several rows; with
     // several groups the request is limited to one version each (see parse).
-    const depth = Math.max(1, ...perGroup.map((v) => v.length));
+    const depth = Math.max(1, ...perGroup.map((g) => g[n]!.length));
     for (let k = 0; k < depth; k++) {
       const row = JSON.parse(entity.columns) as Record<string, unknown>;
-      query.groups.forEach((group, i) => {
-        const version = perGroup[i]![k];
+      groups.forEach((group, i) => {
+        const version = perGroup[i]![n]![k];
         Object.assign(row, featureCells(group.prefix, group.features, version));
-        if (query.options.includeDeleted) row[`${group.prefix}is_deleted`] = version?.isDeleted ?? null;
+        if (options.includeDeleted) row[`${group.prefix}is_deleted`] = version?.isDeleted ?? null;
       });
       rows.push(JSON.stringify(row));
     }
-  }
-  if (query.options.includeDeleted) columns.push(...query.groups.map((g) => `${g.prefix}is_deleted`));
-  return ok({ columns, rows, stats });
+  });
+  return ok(rows);
+}
+
+export async function buildDataset(deps: Deps, query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
+  const stats = emptyStats();
+  const rows = await joinEntities(deps, query.groups, query.entities, query.options, stats);
+  if (!rows.ok) return rows;
+  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: rows.value, stats });
 }

@@ -25,12 +25,59 @@ function cell(type: DataType, value: unknown): Scalar | Scalar[] | null {
   return value as Scalar;
 }
 
-export function datasetTable(columns: readonly string[], rows: readonly Record<string, unknown>[], featureTypes: ReadonlyMap<string, FeatureDefinition>): Table {
+/** Entity column types by name, as inferred, in a form that survives JSON (a job fixes them with its first chunk). */
+export type EntityTypeName = "int64" | "double" | "boolean" | "list" | "string";
+
+export function inferEntityTypes(columns: readonly string[], rows: readonly Record<string, unknown>[]): Record<string, EntityTypeName> {
+  const out: Record<string, EntityTypeName> = {};
+  for (const name of columns) {
+    const type = inferType(rows.map((r) => r[name]));
+    out[name] = type instanceof Int64 ? "int64" : type instanceof Float64 ? "double" : type instanceof Bool ? "boolean" : type instanceof List ? "list" : "string";
+  }
+  return out;
+}
+
+function typeOfName(name: EntityTypeName): DataType {
+  switch (name) {
+    case "int64":
+      return new Int64();
+    case "double":
+      return new Float64();
+    case "boolean":
+      return new Bool();
+    case "list":
+      return new List(new Field("element", new Utf8(), true));
+    case "string":
+      return new Utf8();
+  }
+}
+
+/** Whether every value fits a fixed entity column type (later job chunks must match the first). */
+export function fitsEntityType(name: EntityTypeName, values: readonly unknown[]): boolean {
+  return values.every(
+    (v) =>
+      v === null ||
+      v === undefined ||
+      name === "string" ||
+      (name === "int64" && typeof v === "number" && Number.isSafeInteger(v)) ||
+      (name === "double" && typeof v === "number") ||
+      (name === "boolean" && typeof v === "boolean") ||
+      (name === "list" && Array.isArray(v)),
+  );
+}
+
+export function datasetTable(
+  columns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+  featureTypes: ReadonlyMap<string, FeatureDefinition>,
+  entityTypes?: Readonly<Record<string, EntityTypeName>>,
+): Table {
   const vectors: Record<string, Vector> = {};
   for (const name of columns) {
     const values = rows.map((r) => r[name]);
     const def = featureTypes.get(name);
-    const type = def ? arrowType(def) : inferType(values);
+    const fixed = entityTypes?.[name];
+    const type = def ? arrowType(def) : fixed ? typeOfName(fixed) : inferType(values);
     vectors[name] = columnVector(type, values.map((v) => cell(type, v)));
   }
   return new Table(vectors);

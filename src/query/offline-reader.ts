@@ -1,24 +1,19 @@
 import type { CatalogDb } from "../catalog";
 import { offlineReadOptions, type DataKeyLookup } from "../crypto/offline-objects";
-import type { Failure } from "../failure";
+import { fail, ok, type Failure, type Result } from "../failure";
 import { activeFiles, generationSchema, type GenerationSchema, type ManifestFile } from "../offline/manifest";
-import { decodeParquet } from "../offline/parquet";
-import { rowsFromTable } from "../offline/table-rows";
-import { parseEventTime } from "../records";
+import { parseEventTime, type FeatureType } from "../records";
+import { emptyStats, rowGroupMayMatch, RowGroupRows, scanFile, type ReadStats, type RowGroupBounds } from "./row-groups";
 import type { RecordVersion } from "./versions";
+
+export type { ReadStats } from "./row-groups";
 
 /**
  * Reads record versions from the offline store through the manifest (never
- * by listing R2), skipping files whose manifest ranges cannot hold a match.
- * Counts what it read, so tests and responses can show the pruning worked.
+ * by listing R2): files whose manifest ranges cannot hold a match are
+ * skipped, then row groups whose statistics cannot (row-groups.ts). Counts
+ * what it read, so tests and responses can show the pruning worked.
  */
-export interface ReadStats {
-  filesInManifest: number;
-  filesRead: number;
-  bytesRead: number;
-  rowsRead: number;
-}
-
 export interface FileFilter {
   /** Only files that may hold event times ≤ this (epoch ms). */
   eventAtMostMs?: number;
@@ -27,12 +22,6 @@ export interface FileFilter {
   /** Only files that may hold write times ≤ this (epoch ms). */
   writeAtMostMs?: number;
 }
-
-/**
- * Compressed bytes one request may read. Decoded Arrow data runs several
- * times larger; this keeps a request well under the 128 MB isolate limit.
- */
-export const MAX_QUERY_INPUT_BYTES = 24 * 1024 * 1024;
 
 export function pruneFiles(files: readonly ManifestFile[], filter: FileFilter): ManifestFile[] {
   return files.filter(
@@ -43,60 +32,69 @@ export function pruneFiles(files: readonly ManifestFile[], filter: FileFilter): 
   );
 }
 
-export type ReadOutcome =
-  | { ok: true; schema: GenerationSchema; versions: RecordVersion[]; stats: ReadStats }
-  | { ok: false; reason: "unknown_generation" }
-  | { ok: false; reason: "too_large"; bytes: number; limit: number }
-  /** The group's offline objects are encrypted (SSE-C) and its data keys cannot be unwrapped. */
-  | { ok: false; reason: "keys_unavailable"; detail: string };
+export interface ScanPlan {
+  schema: GenerationSchema;
+  files: ManifestFile[];
+  filesInManifest: number;
+  /** Per file: the get options that read it (its SSE-C key when the group encrypts its offline store). */
+  readOptions: ReadonlyMap<string, R2GetOptions>;
+}
 
-/** The failure a request answers when reading did not work. */
-export function readFailure(read: Exclude<ReadOutcome, { ok: true }>, featureGroup: string): Failure {
-  switch (read.reason) {
-    case "too_large":
-      return { reason: "query_too_large", featureGroup, bytes: read.bytes, limitBytes: read.limit };
-    case "keys_unavailable":
-      return { reason: "unavailable", detail: `the offline store of ${featureGroup} is encrypted and ${read.detail}` };
-    case "unknown_generation":
-      return { reason: "feature_group_not_found", featureGroup };
+/**
+ * The generation's schema, the files a read with this filter must open and
+ * how to read each. Fails for an unknown generation, and before reading
+ * anything when an encrypted group's data keys cannot be unwrapped.
+ */
+export async function planScan(db: CatalogDb, keys: DataKeyLookup, featureGroup: string, generation: string, filter: FileFilter): Promise<Result<ScanPlan>> {
+  const schema = await generationSchema(db, generation);
+  if (!schema) return fail({ reason: "feature_group_not_found", featureGroup });
+  const manifest = await activeFiles(db, generation);
+  const files = pruneFiles(manifest, filter);
+  const readOptions = new Map<string, R2GetOptions>();
+  if (files.length > 0) {
+    const groupKeys = await keys(generation);
+    if (!groupKeys.ok) return fail(keysUnavailable(featureGroup, groupKeys.failure));
+    for (const file of files) {
+      const options = offlineReadOptions(groupKeys.value, file.key);
+      if (!options.ok) return fail(keysUnavailable(featureGroup, options.failure));
+      readOptions.set(file.key, options.value);
+    }
+  }
+  return ok({ schema, files, filesInManifest: manifest.length, readOptions });
+}
+
+function keysUnavailable(featureGroup: string, failure: Failure): Failure {
+  const detail = failure.reason === "unavailable" ? failure.detail : "its data keys cannot be read";
+  return { reason: "unavailable", detail: `the offline store of ${featureGroup} is encrypted and ${detail}` };
+}
+
+/** Every row group of the plan's files that may match the bounds, one at a time. */
+export async function* scanRowGroups(bucket: R2Bucket, plan: ScanPlan, bounds: RowGroupBounds, stats: ReadStats): AsyncGenerator<RowGroupRows> {
+  for (const file of plan.files) {
+    for await (const table of scanFile(bucket, file, (group) => rowGroupMayMatch(group, plan.schema, bounds), stats, plan.readOptions.get(file.key))) {
+      yield new RowGroupRows(table, plan.schema);
+    }
   }
 }
 
-export async function readVersions(db: CatalogDb, bucket: R2Bucket, keys: DataKeyLookup, generation: string, filter: FileFilter): Promise<ReadOutcome> {
-  const schema = await generationSchema(db, generation);
-  if (!schema) return { ok: false, reason: "unknown_generation" };
-  const manifest = await activeFiles(db, generation);
-  const files = pruneFiles(manifest, filter);
-  const bytes = files.reduce((n, f) => n + f.byteSize, 0);
-  // Fail before reading anything rather than part-way through.
-  if (bytes > MAX_QUERY_INPUT_BYTES) return { ok: false, reason: "too_large", bytes, limit: MAX_QUERY_INPUT_BYTES };
-  const timeDef = schema.features.find((f) => f.name === schema.eventTimeFeature);
-  const stats: ReadStats = { filesInManifest: manifest.length, filesRead: 0, bytesRead: 0, rowsRead: 0 };
-  const versions: RecordVersion[] = [];
-  const groupKeys = files.length > 0 ? await keys(generation) : null;
-  if (groupKeys && !groupKeys.ok) return { ok: false, reason: "keys_unavailable", detail: groupKeys.failure.reason === "unavailable" ? groupKeys.failure.detail : "its data keys cannot be read" };
-  for (const file of files) {
-    const options = offlineReadOptions(groupKeys!.ok ? groupKeys!.value : {}, file.key);
-    if (!options.ok) return { ok: false, reason: "keys_unavailable", detail: options.failure.reason === "unavailable" ? options.failure.detail : "a data key is missing" };
-    const object = await bucket.get(file.key, options.value);
-    if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
-    const data = new Uint8Array(await object.arrayBuffer());
-    stats.filesRead += 1;
-    stats.bytesRead += data.byteLength;
-    for (const row of rowsFromTable(decodeParquet(data), schema.features)) {
-      stats.rowsRead += 1;
-      const id = row.values[schema.recordIdentifierFeature];
-      const time = parseEventTime(schema.eventTimeFeature, timeDef?.type ?? "String", row.values[schema.eventTimeFeature]);
-      if (id === undefined || !time.ok) continue;
-      versions.push({
-        recordIdentifier: String(id),
-        eventKey: time.value.key,
-        writeTimeMs: row.writeTimeMs,
-        apiInvocationTimeMs: row.apiInvocationTimeMs,
-        isDeleted: row.isDeleted,
-        values: row.values,
-      });
-    }
-  }
-  return { ok: true, schema, versions, stats };
+export const newStats = (plan: ScanPlan): ReadStats => emptyStats(plan.filesInManifest);
+
+/** Turns a row's raw event time into a version; undefined for rows without identifier or a valid time. */
+export function eventTypeOf(schema: GenerationSchema): FeatureType {
+  return schema.features.find((f) => f.name === schema.eventTimeFeature)?.type ?? "String";
+}
+
+export function versionAt(rows: RowGroupRows, i: number, schema: GenerationSchema, eventType: FeatureType, recordIdentifier?: string): RecordVersion | undefined {
+  const id = recordIdentifier ?? rows.identifier(i);
+  if (id === undefined) return undefined;
+  const time = parseEventTime(schema.eventTimeFeature, eventType, rows.rawEventTime(i));
+  if (!time.ok) return undefined;
+  return {
+    recordIdentifier: id,
+    eventKey: time.value.key,
+    writeTimeMs: rows.writeTimeMs(i),
+    apiInvocationTimeMs: rows.apiInvocationTimeMs(i),
+    isDeleted: rows.isDeleted(i),
+    values: rows.values(i),
+  };
 }

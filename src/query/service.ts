@@ -1,9 +1,10 @@
 import type { CatalogDb } from "../catalog";
+import type { DataKeyLookup } from "../crypto/offline-objects";
 import { fail, ok, type Result } from "../failure";
 import { epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
-import type { DataKeyLookup } from "../crypto/offline-objects";
-import { readFailure, readVersions, type FileFilter, type ReadStats } from "./offline-reader";
-import { asOfSnapshot, historyOf, type AsOf, type RecordVersion } from "./versions";
+import { eventTypeOf, newStats, planScan, scanRowGroups, versionAt, type FileFilter, type ReadStats } from "./offline-reader";
+import { identifierKeys } from "./row-groups";
+import { asOfSnapshot, compareVersions, historyOf, visibleAt, type AsOf, type RecordVersion } from "./versions";
 
 /**
  * Time-travel reads over the offline store, run by the query worker. The API
@@ -56,28 +57,40 @@ function view(version: RecordVersion, features?: readonly string[]): VersionView
   };
 }
 
-
 export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Result<AsOfResult>> {
   const filter: FileFilter = {
     ...(query.eventKeyAtMost !== undefined ? { eventAtMostMs: epochMsOfKey(query.eventKeyAtMost) } : {}),
     ...(query.knownAtMs !== undefined ? { writeAtMostMs: query.knownAtMs } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, deps.keys, query.generation, filter);
-  if (!read.ok) return fail(readFailure(read, query.featureGroup));
+  const planned = await planScan(deps.db, deps.keys, query.featureGroup, query.generation, filter);
+  if (!planned.ok) return planned;
+  const plan = planned.value;
   const wanted = query.recordIdentifiers ? new Set(query.recordIdentifiers) : undefined;
   const asOf: AsOf = {
     ...(query.eventKeyAtMost !== undefined ? { eventKeyAtMost: query.eventKeyAtMost } : {}),
     ...(query.knownAtMs !== undefined ? { writeTimeAtMostMs: query.knownAtMs } : {}),
   };
-  const snapshot = asOfSnapshot(
-    read.versions.filter((v) => (!wanted || wanted.has(v.recordIdentifier)) && (query.after === undefined || v.recordIdentifier > query.after)),
-    asOf,
-  );
+  const stats = newStats(plan);
+  const eventType = eventTypeOf(plan.schema);
+  // Only the latest visible version per identifier is kept while streaming.
+  const latest = new Map<string, RecordVersion>();
+  const bounds = { ...filter, ...(query.recordIdentifiers ? { identifiers: identifierKeys(plan.schema, query.recordIdentifiers) } : {}) };
+  for await (const rows of scanRowGroups(deps.bucket, plan, bounds, stats)) {
+    for (let i = 0; i < rows.count; i++) {
+      const id = rows.identifier(i);
+      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && id <= query.after)) continue;
+      const version = versionAt(rows, i, plan.schema, eventType, id);
+      if (!version || !visibleAt(version, asOf)) continue;
+      const current = latest.get(id);
+      if (!current || compareVersions(version, current) > 0) latest.set(id, version);
+    }
+  }
+  const snapshot = asOfSnapshot(latest.values(), asOf);
   const page = snapshot.slice(0, query.limit);
   return ok({
     records: page.map((v) => view(v, query.features)),
     ...(snapshot.length > query.limit ? { nextAfter: page.at(-1)!.recordIdentifier } : {}),
-    stats: read.stats,
+    stats,
   });
 }
 
@@ -94,11 +107,22 @@ export async function historyQuery(deps: QueryDeps, query: HistoryQuery): Promis
     ...(query.toKey !== undefined ? { eventAtMostMs: epochMsOfKey(query.toKey) } : {}),
     ...(query.fromKey !== undefined ? { eventAtLeastMs: epochMsOfKey(query.fromKey) } : {}),
   };
-  const read = await readVersions(deps.db, deps.bucket, deps.keys, query.generation, filter);
-  if (!read.ok) return fail(readFailure(read, query.featureGroup));
-  const versions = historyOf(read.versions, query.recordIdentifier, {
+  const planned = await planScan(deps.db, deps.keys, query.featureGroup, query.generation, filter);
+  if (!planned.ok) return planned;
+  const plan = planned.value;
+  const stats = newStats(plan);
+  const eventType = eventTypeOf(plan.schema);
+  const found: RecordVersion[] = [];
+  for await (const rows of scanRowGroups(deps.bucket, plan, { ...filter, identifiers: identifierKeys(plan.schema, [query.recordIdentifier]) }, stats)) {
+    for (let i = 0; i < rows.count; i++) {
+      if (rows.identifier(i) !== query.recordIdentifier) continue;
+      const version = versionAt(rows, i, plan.schema, eventType, query.recordIdentifier);
+      if (version) found.push(version);
+    }
+  }
+  const versions = historyOf(found, query.recordIdentifier, {
     ...(query.fromKey !== undefined ? { fromKey: query.fromKey } : {}),
     ...(query.toKey !== undefined ? { toKey: query.toKey } : {}),
   });
-  return ok({ versions: versions.map((v) => view(v)), stats: read.stats });
+  return ok({ versions: versions.map((v) => view(v)), stats });
 }

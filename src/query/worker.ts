@@ -5,6 +5,7 @@ import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
 import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
 import type { ReadStats } from "./offline-reader";
+import { createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
 
 /**
  * The time-travel query worker: a separate Worker (wrangler.query.toml) so
@@ -17,6 +18,8 @@ export interface QueryEnv {
   OFFLINE_BUCKET: R2Bucket;
   /** The master keyring (same secret as the API worker's): unwraps the SSE-C keys of encrypted offline stores. */
   FS_MASTER_KEYS?: string;
+  /** Dataset jobs: each message runs a job for a while, then sends the next (jobs.ts). */
+  DATASET_JOBS: Queue<JobMessage>;
 }
 
 export class QueryService extends WorkerEntrypoint<QueryEnv> {
@@ -33,6 +36,11 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
     return buildDataset(this.#deps(), query, entityColumns);
   }
 
+  /** Records an asynchronous dataset job (validated by the API worker) and queues its first step. */
+  async createDatasetJob(spec: JobSpec): Promise<JobView> {
+    return createJob({ ...this.#deps(), queue: this.env.DATASET_JOBS }, spec);
+  }
+
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {
     return historyQuery(this.#deps(), query);
   }
@@ -40,4 +48,12 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
 
 export default {
   fetch: () => new Response("the query worker is reached through the API worker's service binding", { status: 404 }),
-} satisfies ExportedHandler<QueryEnv>;
+  async queue(batch, env) {
+    const db = catalogDb(env.DB);
+    const deps = { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: env.DATASET_JOBS };
+    for (const message of batch.messages) {
+      await runJobStep(deps, message.body.jobId);
+      message.ack();
+    }
+  },
+} satisfies ExportedHandler<QueryEnv, JobMessage>;

@@ -24,6 +24,8 @@ interface Scene {
   scratchKeyId: string;
   /** A scheduled ingest job of the group (created by root for the job actions). */
   jobId: string;
+  /** An asynchronous dataset job over the group (created by root for the dataset-job actions). */
+  datasetJobId: string;
 }
 
 interface Probe {
@@ -39,6 +41,8 @@ interface Probe {
 }
 
 const ingestJob = (group: string) => ({ featureGroup: group, source: { prefix: `landing/${group}/` }, format: "ndjson", mode: "online", schedule: "*/5 * * * *" });
+
+const datasetRequest = (group: string) => ({ entities: { rows: [{ user: "r1", at: at(10) }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "user" }] });
 
 /** Actions on an existing job need one in the scene. */
 const needsJob = (action: Action) => (ACTIONS[action] as { native?: string }).native?.includes("/v1/jobs/{id}") ?? false;
@@ -118,6 +122,14 @@ const probes: Record<Action, Probe> = {
   "featurestore:ListJobRuns": { call: (s) => as(s.key, "GET", `/v1/jobs/${s.jobId}/runs`) },
   "featurestore:DescribeJobRun": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/jobs/${s.jobId}/runs/no-such-run`) },
   "featurestore:MaterializeFeatureGroup": { call: (s) => as(s.key, "POST", `/v1/feature-groups/${s.group}/materialize`) },
+  "featurestore:DescribeDatasetJob": { call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}`) },
+  // Queued, never run in this project (no consumer): the result route answers 409 "not ready" once past authorization.
+  "featurestore:GetDatasetJobResult": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}/result`) },
+  "featurestore:PutEntityUpload": {
+    call: (s) => as(s.key, "PUT", `/v1/uploads/${s.group}-entities.csv`, `user,at\nr1,${at(10)}\n`, { "content-type": "text/csv" }),
+  },
+  "featurestore:RotateDataKey": { call: (s) => as(s.key, "POST", `/v1/admin/feature-groups/${s.group}/keys/rotate?store=online`) },
+  "featurestore:RewrapDataKeys": { call: (s) => as(s.key, "POST", "/v1/admin/master-key/rewrap") },
   "featurestore:CreateAccessKey": { call: (s) => as(s.key, "POST", "/v1/admin/access-keys", { name: "made by a key" }) },
   "featurestore:ListAccessKeys": { call: (s) => as(s.key, "GET", "/v1/admin/access-keys") },
   "featurestore:GetAccessKey": { call: (s) => as(s.key, "GET", `/v1/admin/access-keys/${s.scratchKeyId}`) },
@@ -164,7 +176,8 @@ describe("policy matrix (native API)", () => {
     const document = policyFor(action, effect, match, group);
     const key = await createKey(document ? { policy: document } : {});
     const probe = probes[action];
-    const res = await probe.call({ group, key, scratchKeyId: scratch.accessKeyId, jobId });
+    const datasetJobId = action.includes("DatasetJob") ? ((await api("POST", "/v1/datasets", { ...datasetRequest(group), async: true })).body.id as string) : "";
+    const res = await probe.call({ group, key, scratchKeyId: scratch.accessKeyId, jobId, datasetJobId });
     if (probe.sees) {
       // List actions filter: a denied caller gets 403 or a list without the group.
       if (allowed) {

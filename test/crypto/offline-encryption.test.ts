@@ -6,11 +6,10 @@ import { dataKeyLookup, objectKeyVersion } from "../../src/crypto/offline-object
 import { compactOffline, DEFAULT_COMPACTION_POLICY } from "../../src/offline/compaction";
 import { consumeOfflineBatch } from "../../src/offline/consumer";
 import type { OfflineMessage } from "../../src/offline/message";
-import { readVersions } from "../../src/query/offline-reader";
 import { api, putRecord } from "../helpers";
 import { captureDrain } from "../offline/harness";
 import { settle } from "../offline/support";
-import { createEncryptedGroup } from "./support";
+import { createEncryptedGroup, readAllVersions } from "./support";
 
 /**
  * The offline store of an encrypted group: outbox rows travel sealed, the
@@ -89,8 +88,8 @@ describe("offline encryption at rest", () => {
     // The reader sends each object's own key version.
     const reader = recordingBucket(env.OFFLINE_BUCKET);
     const db = catalogDb(env.DB);
-    const read = await readVersions(db, reader.bucket, dataKeyLookup(db, env), generation, {});
-    expect(read.ok && read.versions.length).toBe(4);
+    const read = await readAllVersions(db, reader.bucket, dataKeyLookup(db, env), generation);
+    expect(read.ok && read.value.length).toBe(4);
     const gets = reader.calls.filter((c) => c.op === "get");
     expect(gets).toHaveLength(2);
     for (const get of gets) expect(get.ssecKey).toBe(await offlineKeyHex(generation, objectKeyVersion(get.key)!));

@@ -2,7 +2,6 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { catalogDb, forgetServingGroup } from "../../src/catalog";
 import { dataKeyLookup } from "../../src/crypto/offline-objects";
-import { readVersions } from "../../src/query/offline-reader";
 import { settle } from "../offline/support";
 import { forgetGroupDataKeys } from "../../src/crypto/data-keys";
 import { encodeBase64Url, sealedKeyId } from "../../src/crypto/keyring";
@@ -10,7 +9,7 @@ import { shardIndexOf, shardName } from "../../src/online";
 import { getRecord as getRecordService, storeContext } from "../../src/service";
 import { rewrapDataKeys } from "../../src/service/encryption";
 import { api, at, getRecord, putRecord } from "../helpers";
-import { createEncryptedGroup, storedRows } from "./support";
+import { createEncryptedGroup, readAllVersions, storedRows } from "./support";
 
 /** Data key rotation and master key re-wrapping, without downtime and without losing old values. */
 
@@ -82,8 +81,8 @@ describe("master key rotation", () => {
     // The offline objects (SSE-C under the offline data key) read with the new master key alone too.
     forgetGroupDataKeys(generation);
     const db = catalogDb(env.DB);
-    const offline = await readVersions(db, env.OFFLINE_BUCKET, dataKeyLookup(db, { FS_MASTER_KEYS: newMaster }), generation, {});
-    expect(offline.ok && offline.versions.map((v) => v.values.city)).toEqual(["Hanoi"]);
+    const offline = await readAllVersions(db, env.OFFLINE_BUCKET, dataKeyLookup(db, { FS_MASTER_KEYS: newMaster }), generation);
+    expect(offline.ok && offline.value.map((v) => v.values.city)).toEqual(["Hanoi"]);
 
     // The worker's own keyring (the old key only) no longer opens the data keys: a clear 503.
     forgetGroupDataKeys(generation);

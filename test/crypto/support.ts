@@ -1,3 +1,8 @@
+import type { CatalogDb } from "../../src/catalog";
+import type { DataKeyLookup } from "../../src/crypto/offline-objects";
+import type { Result } from "../../src/failure";
+import { eventTypeOf, newStats, planScan, scanRowGroups, versionAt } from "../../src/query/offline-reader";
+import type { RecordVersion } from "../../src/query/versions";
 import { runInDurableObject } from "cloudflare:test";
 import type { RecordShard } from "../../src/online";
 import { api, uniqueName } from "../helpers";
@@ -54,4 +59,19 @@ export function shardDump(stub: DurableObjectStub<RecordShard>): Promise<string>
     const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
     return tables.map((t) => JSON.stringify(sql.exec(`SELECT * FROM "${t.name}"`).toArray())).join("\n");
   });
+}
+
+/** Every version of a generation in the offline store, read as the query worker reads (manifest, SSE-C keys, row groups). */
+export async function readAllVersions(db: CatalogDb, bucket: R2Bucket, keys: DataKeyLookup, generation: string): Promise<Result<RecordVersion[]>> {
+  const planned = await planScan(db, keys, generation, generation, {});
+  if (!planned.ok) return planned;
+  const plan = planned.value;
+  const versions: RecordVersion[] = [];
+  for await (const rows of scanRowGroups(bucket, plan, {}, newStats(plan))) {
+    for (let i = 0; i < rows.count; i++) {
+      const version = versionAt(rows, i, plan.schema, eventTypeOf(plan.schema));
+      if (version) versions.push(version);
+    }
+  }
+  return { ok: true, value: versions };
 }

@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { authorize } from "../authorize";
+import { groupParam } from "../resources";
 import { orThrow } from "../../failure";
 import { parseKeyStore, rewrapDataKeys, rotateGroupDataKey } from "../../service/encryption";
 import type { AppEnv } from "../context";
@@ -10,11 +12,11 @@ import type { AppEnv } from "../context";
  */
 export const adminKeyRoutes = new Hono<AppEnv>();
 
-adminKeyRoutes.post("/feature-groups/:name/keys/rotate", async (c) => {
+adminKeyRoutes.post("/feature-groups/:name/keys/rotate", authorize("featurestore:RotateDataKey", groupParam), async (c) => {
   const store = orThrow(parseKeyStore(c.req.query("store")));
   return c.json(orThrow(await rotateGroupDataKey(c.get("store"), c.req.param("name"), store)));
 });
 
-adminKeyRoutes.post("/master-key/rewrap", async (c) => {
+adminKeyRoutes.post("/master-key/rewrap", authorize("featurestore:RewrapDataKeys"), async (c) => {
   return c.json(orThrow(await rewrapDataKeys(c.get("store"))));
 });

@@ -2,10 +2,14 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { fromZod, recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
-import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime } from "../../records";
+import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
-import type { DatasetEntity, DatasetGroup } from "../../query/dataset";
+import type { DatasetEntity, DatasetGroup, DatasetOptions } from "../../query/dataset";
+import { decodeEntityParquet, parseEntities, rowsOfTable, type EntityGroupSpec } from "../../query/entities";
+import type { EntitySource } from "../../query/entity-source";
+import { getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
+import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./uploads";
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
 import { checkSqlIdentifier, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
@@ -14,7 +18,7 @@ import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
 import type { AppContext, AppEnv } from "../context";
 import { parseCsv, toCsv } from "../csv";
 import { rawJson } from "../render";
-import { authorize } from "../authorize";
+import { authorize, type GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";
 
 /**
@@ -24,14 +28,21 @@ import { bodyGroups, membersOf } from "../resources";
 export const datasetRoutes = new Hono<AppEnv>();
 
 const MAX_DATASET_BODY_BYTES = 16 * 1024 * 1024;
-const MAX_ENTITY_ROWS = 100_000;
+/** Entity rows a synchronous request may join; more go to an asynchronous job ("async": true). */
+export const MAX_ENTITY_ROWS = 100_000;
+/** An uploaded entity object a synchronous request may read whole. */
+const MAX_SYNC_ENTITY_OBJECT_BYTES = 16 * 1024 * 1024;
 /** Entities may arrive as one CSV string as large as the body. */
 const DATASET_JSON_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxStringChars: MAX_DATASET_BODY_BYTES };
 /** The groups a dataset request joins, read under the same limits as the handler reads the body. */
 const datasetGroups = bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"), DATASET_JSON_LIMITS);
 
 const requestSchema = z.strictObject({
-  entities: z.union([z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }), z.strictObject({ csv: z.string().min(1) })]),
+  entities: z.union([
+    z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }),
+    z.strictObject({ csv: z.string().min(1) }),
+    z.strictObject({ object: z.string().regex(UPLOAD_NAME, UPLOAD_NAME_RULE), format: z.enum(["csv", "parquet"]).optional() }),
+  ]),
   timestampColumn: z.string().min(1),
   featureGroups: z
     .array(
@@ -53,23 +64,16 @@ const requestSchema = z.strictObject({
   includeDeleted: z.boolean().default(false),
   includeDuplicates: z.boolean().default(false),
   mostRecent: z.number().int().min(1).max(100).default(1),
-  format: z.enum(["json", "ndjson", "csv", "parquet", "arrow"]).default("json"),
+  format: z.enum(["json", "ndjson", "csv", "parquet", "arrow"]).optional(),
+  async: z.boolean().default(false),
 });
 
 /** The same request, for SQL: entities may be left out when their columns are named. */
-const sqlRequestSchema = requestSchema.omit({ entities: true, format: true, mostRecent: true, includeDuplicates: true, includeDeleted: true }).extend({
+const sqlRequestSchema = requestSchema.omit({ entities: true, format: true, mostRecent: true, includeDuplicates: true, includeDeleted: true, async: true }).extend({
   entityTable: z.string().min(1).max(128).default("entities"),
   entityColumns: z.array(z.string().min(1)).min(1),
   entityTimestamps: z.enum(["iso", "epoch"]).default("iso"),
 });
-
-const TIMESTAMP_RULE = "must be an ISO-8601 UTC time or epoch seconds";
-
-function entityTime(field: string, raw: unknown): Result<EventTime> {
-  const asIso = typeof raw === "string" && /^\d{4}-/.test(raw);
-  const parsed = parseEventTime(field, asIso ? "String" : "Fractional", raw);
-  return parsed.ok ? parsed : invalid(field, TIMESTAMP_RULE);
-}
 
 /** Output columns must be unique: a prefix that maps a feature onto another column would overwrite it. */
 function checkColumnNames(entityColumns: readonly string[], groups: readonly { dataset: DatasetGroup }[], includeDeleted: boolean): void {
@@ -102,41 +106,92 @@ async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>
   return groups;
 }
 
+const entityGroupSpecs = (groups: Awaited<ReturnType<typeof resolveGroups>>): EntityGroupSpec[] =>
+  groups.map((g) => ({
+    featureGroup: g.group.name,
+    entityColumn: g.entityColumn,
+    recordIdentifierFeature: g.group.recordIdentifierFeature,
+    eventTimeFeature: g.group.eventTimeFeature,
+    features: g.group.features,
+  }));
+
+const featureTypesOf = (groups: Awaited<ReturnType<typeof resolveGroups>>) =>
+  groups.flatMap((g) => g.group.features.filter((f) => g.dataset.features.includes(f.name)).map((f) => [`${g.dataset.prefix}${f.name}`, f] as [string, FeatureDefinition]));
+
+const tooManyRows = (rows: number) =>
+  invalid("entities", `holds ${rows} rows; a synchronous request joins at most ${MAX_ENTITY_ROWS}: send "async": true for a dataset job (docs/time-travel.md)`);
+
+/** Entity rows of a synchronous request: inline, or an uploaded object read whole. */
+async function syncEntityRows(c: AppContext, entities: DatasetRequest["entities"]): Promise<Record<string, unknown>[]> {
+  if ("rows" in entities) return entities.rows;
+  if ("csv" in entities) return orThrow(parseCsv(entities.csv, "entities.csv"));
+  const key = uploadKey(entities.object);
+  const object = await c.env.OFFLINE_BUCKET.get(key);
+  if (!object) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: entities.object });
+  if (object.size > MAX_SYNC_ENTITY_OBJECT_BYTES) {
+    await object.body.cancel();
+    orThrow(invalid("entities.object", `is ${object.size} bytes; a synchronous request reads at most ${MAX_SYNC_ENTITY_OBJECT_BYTES}: send "async": true for a dataset job`));
+  }
+  const format = entities.format ?? formatOfName(entities.object);
+  if (format === "csv") return orThrow(parseCsv(await object.text(), "entities.object"));
+  try {
+    return rowsOfTable(decodeEntityParquet(new Uint8Array(await object.arrayBuffer())));
+  } catch (error) {
+    return orThrow(invalid("entities.object", `must be a Parquet file (${error instanceof Error ? error.message : "unreadable"})`));
+  }
+}
+
+type DatasetRequest = z.infer<typeof requestSchema>;
+
+const ASYNC_FORMATS = ["ndjson", "csv", "parquet", "arrow"] as const;
+
+/** Creates an asynchronous job: inline entities are checked now and staged in R2; an object is checked for existence. */
+async function createJob(c: AppContext, req: DatasetRequest, groups: Awaited<ReturnType<typeof resolveGroups>>, options: DatasetOptions): Promise<Response> {
+  const format = req.format ?? "ndjson";
+  if (format === "json") orThrow(invalid("format", `an asynchronous job writes ${ASYNC_FORMATS.join(", ")}; json is for synchronous requests`));
+  const entityGroups = entityGroupSpecs(groups);
+  let source: EntitySource;
+  if ("object" in req.entities) {
+    const key = uploadKey(req.entities.object);
+    if (!(await c.env.OFFLINE_BUCKET.head(key))) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: req.entities.object });
+    source = { format: req.entities.format ?? formatOfName(req.entities.object), key };
+  } else {
+    const rows = "rows" in req.entities ? req.entities.rows : orThrow(parseCsv(req.entities.csv, "entities.csv"));
+    checkColumnNames(Object.keys(rows[0] ?? {}), groups, req.includeDeleted);
+    orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroups));
+    source = { format: "ndjson", key: `${JOBS_PREFIX}/inline/${crypto.randomUUID()}.ndjson` };
+    await c.env.OFFLINE_BUCKET.put(source.key, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  }
+  const job = await c.env.QUERY.createDatasetJob({
+    groups: groups.map((g) => g.dataset),
+    entityGroups,
+    timestampColumn: req.timestampColumn,
+    options,
+    format: format as JobFormat,
+    source,
+    featureTypes: featureTypesOf(groups),
+  });
+  return c.json(renderJob(c, job), 202, { location: `/v1/datasets/jobs/${job.id}` });
+}
+
 datasetRoutes.post("/", authorize("featurestore:BuildDataset", datasetGroups), async (c) => {
   const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
   if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
     orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
   }
-  const rows = "rows" in req.entities ? req.entities.rows : orThrow(parseCsv(req.entities.csv, "entities.csv"));
-  if (rows.length > MAX_ENTITY_ROWS) orThrow(invalid("entities", `must hold at most ${MAX_ENTITY_ROWS} rows`));
   const groups = await resolveGroups(c, req.featureGroups);
+  const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
+  if (req.async) return createJob(c, req, groups, options);
+  const format = req.format ?? "json";
+  const rows = await syncEntityRows(c, req.entities);
+  if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
+  if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
   const entityColumns = Object.keys(rows[0] ?? {});
   checkColumnNames(entityColumns, groups, req.includeDeleted);
-  const entities: DatasetEntity[] = rows.map((row, n) => {
-    const time = orThrow(entityTime(`entities[${n}].${req.timestampColumn}`, row[req.timestampColumn]));
-    const recordIdentifiers = groups.map((g) => {
-      const field = `entities[${n}].${g.entityColumn}`;
-      const raw = row[g.entityColumn];
-      if (typeof raw !== "string" && typeof raw !== "number") throw new FailureError({ reason: "invalid_field", field, rule: "must be an identifier (string or integer)" });
-      return orThrow(parseRecordIdentifier(g.schema, field, raw));
-    });
-    return { columns: JSON.stringify(row), recordIdentifiers, eventKey: time.key, timeMs: time.epochMs };
-  });
-  const result = orThrow(
-    await c.env.QUERY.dataset(
-      {
-        groups: groups.map((g) => g.dataset),
-        entities,
-        options: { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent },
-      },
-      entityColumns,
-    ),
-  );
-  const typed = () => {
-    const featureTypes = new Map(groups.flatMap((g) => g.group.features.filter((f) => g.dataset.features.includes(f.name)).map((f) => [`${g.dataset.prefix}${f.name}`, f] as const)));
-    return datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), featureTypes);
-  };
-  switch (req.format) {
+  const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
+  const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
+  const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
+  switch (format) {
     case "parquet":
       return new Response(datasetParquet(typed()), { headers: { "content-type": "application/vnd.apache.parquet" } });
     case "arrow":
@@ -150,6 +205,38 @@ datasetRoutes.post("/", authorize("featurestore:BuildDataset", datasetGroups), a
   }
 });
 
+/** A job as the API shows it: the result's bucket, key and s3:// URI for S3 clients. */
+function renderJob(c: AppContext, job: JobView) {
+  const bucket = c.env.OFFLINE_BUCKET_NAME ?? "feature-store-offline";
+  return { ...job, ...(job.result ? { result: { ...job.result, bucket, uri: `s3://${bucket}/${job.result.key}` } } : {}) };
+}
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function jobOrThrow(c: AppContext, id: string) {
+  const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
+  if (!row) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
+  return jobView(row);
+}
+
+/** The feature groups a dataset job joins: reading its progress or result needs each. */
+const datasetJobGroups: GroupsOf = async (c) => {
+  const id = c.req.param("id") ?? "";
+  const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
+  return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
+};
+
+/** GET /v1/datasets/jobs/{id}: state, progress, and where the result is. */
+datasetRoutes.get("/jobs/:id", authorize("featurestore:DescribeDatasetJob", datasetJobGroups), async (c) => c.json(renderJob(c, await jobOrThrow(c, c.req.param("id")))));
+
+/** GET /v1/datasets/jobs/{id}/result: the result object, streamed from R2. */
+datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), async (c) => {
+  const job = await jobOrThrow(c, c.req.param("id"));
+  if (!job.result) throw new FailureError({ reason: "conflict", detail: job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded` });
+  const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
+  if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
+  return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
+});
 
 /** Every name the client chooses that the generated SQL carries as an identifier. */
 function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {

@@ -11,6 +11,7 @@ import { datasetRoutes } from "./datasets";
 import { offlineFileRoutes, offlineRoutes } from "./offline";
 import { recordRoutes } from "./records";
 import { timeTravelRoutes } from "./time-travel";
+import { uploadRoutes } from "./uploads";
 
 /**
  * The native JSON API, mounted at /v1. Every route authenticates, and every
@@ -28,6 +29,7 @@ nativeApi.route("/feature-groups", featureGroupRoutes);
 nativeApi.route("/admin", adminKeyRoutes);
 nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);
+nativeApi.route("/uploads", uploadRoutes);
 nativeApi.route("/", timeTravelRoutes);
 nativeApi.route("/", bulkRoutes);
 nativeApi.route("/", jobRoutes);

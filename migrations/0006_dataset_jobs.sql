@@ -1,0 +1,20 @@
+CREATE TABLE `dataset_jobs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`state` text NOT NULL,
+	`format` text NOT NULL,
+	`spec` text NOT NULL,
+	`chunks_total` integer,
+	`chunks_done` integer DEFAULT 0 NOT NULL,
+	`entities_total` integer,
+	`entities_processed` integer DEFAULT 0 NOT NULL,
+	`files_read` integer DEFAULT 0 NOT NULL,
+	`bytes_read` integer DEFAULT 0 NOT NULL,
+	`rows_written` integer DEFAULT 0 NOT NULL,
+	`entity_types` text,
+	`result_key` text,
+	`result_bytes` integer,
+	`error` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	`finished_at` integer
+);

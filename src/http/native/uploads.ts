@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import { authorize } from "../authorize";
+import { FailureError, invalid, orThrow } from "../../failure";
+import type { AppEnv } from "../context";
+
+/**
+ * PUT /v1/uploads/{name}: an entity list (CSV or Parquet) for dataset
+ * requests, streamed into the offline bucket under uploads/ without being
+ * held in memory. Reference it as {"entities": {"object": "<name>"}}.
+ */
+export const uploadRoutes = new Hono<AppEnv>();
+
+export const UPLOAD_PREFIX = "uploads";
+export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|parquet)$/;
+export const UPLOAD_NAME_RULE = "must be 1-200 letters, digits, '.', '_' or '-' ending in .csv or .parquet";
+
+export const uploadKey = (name: string) => `${UPLOAD_PREFIX}/${name}`;
+export const formatOfName = (name: string): "csv" | "parquet" => (name.endsWith(".parquet") ? "parquet" : "csv");
+
+uploadRoutes.put("/:name", authorize("featurestore:PutEntityUpload"), async (c) => {
+  const name = c.req.param("name");
+  if (!UPLOAD_NAME.test(name)) orThrow(invalid("name", UPLOAD_NAME_RULE));
+  const declared = c.req.header("content-length");
+  if (declared === undefined || !/^\d+$/.test(declared)) orThrow(invalid("content-length", "is required: uploads stream to storage with a known size"));
+  const size = Number(declared);
+  if (size > MAX_UPLOAD_BYTES) throw new FailureError({ reason: "payload_too_large", field: "body", limitBytes: MAX_UPLOAD_BYTES });
+  if (size === 0 || !c.req.raw.body) orThrow(invalid("body", "must not be empty"));
+  // A FixedLengthStream gives R2 the size up front and fails the put if the body is shorter or longer.
+  const stream = new FixedLengthStream(size);
+  const piped = c.req.raw.body!.pipeTo(stream.writable);
+  let object: R2Object | null;
+  try {
+    [object] = await Promise.all([c.env.OFFLINE_BUCKET.put(uploadKey(name), stream.readable), piped]);
+  } catch {
+    // The stream refused a body shorter or longer than declared; R2 kept nothing.
+    return orThrow(invalid("content-length", `must equal the body's length (${size} declared)`));
+  }
+  if (!object) throw new Error("R2 put without onlyIf returned null");
+  const bucket = c.env.OFFLINE_BUCKET_NAME ?? "feature-store-offline";
+  return c.json({ name, key: uploadKey(name), bytes: object.size, etag: object.etag, uri: `s3://${bucket}/${uploadKey(name)}` }, 201);
+});

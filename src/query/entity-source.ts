@@ -1,0 +1,122 @@
+import { invalid, ok, type Result } from "../failure";
+import { parseCsv } from "../http/csv";
+import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";
+import { decodeEntityParquet, rowsOfTable } from "./entities";
+
+/**
+ * The entity list of a dataset job, read chunk by chunk from R2 so no
+ * invocation holds more than one chunk: a Parquet object chunks by row
+ * group; CSV and NDJSON chunk by byte range (CHUNK_BYTES), each chunk
+ * taking the lines that start in its range. CSV entity objects for jobs
+ * therefore may not have line breaks inside quoted fields.
+ */
+export type EntitySource = { format: "parquet" | "csv" | "ndjson"; key: string };
+
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Entity rows one chunk may hold: bounds a job invocation's memory (see docs/time-travel.md). */
+export const MAX_CHUNK_ROWS = 150_000;
+const READ_AHEAD = 64 * 1024;
+
+export interface SourceLayout {
+  size: number;
+  chunks: number;
+  /** Known up front for Parquet only. */
+  rows?: number;
+  /** CSV: where the first data line starts, and the header. */
+  dataStart?: number;
+  header?: string;
+}
+
+async function range(bucket: R2Bucket, key: string, offset: number, length: number): Promise<Uint8Array> {
+  const object = await bucket.get(key, { range: { offset, length } });
+  if (!object) throw new SourceMissing(key);
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+export class SourceMissing extends Error {
+  constructor(readonly key: string) {
+    super(`the entity object ${key} does not exist`);
+  }
+}
+
+async function parquetLayout(bucket: R2Bucket, key: string, size: number): Promise<FooterLayout> {
+  const tail = await range(bucket, key, Math.max(0, size - READ_AHEAD), Math.min(size, READ_AHEAD));
+  const length = footerLength(tail);
+  const footer = length + 8 <= tail.length ? tail.subarray(tail.length - 8 - length, tail.length - 8) : (await range(bucket, key, size - 8 - length, length));
+  return parseFooter(footer, size);
+}
+
+/** Bytes up to and including the next LF at or after `from`, reading ahead as needed; the end offset. */
+async function lineEnd(bucket: R2Bucket, key: string, size: number, from: number): Promise<number> {
+  let offset = from;
+  while (offset < size) {
+    const bytes = await range(bucket, key, offset, Math.min(READ_AHEAD, size - offset));
+    const lf = bytes.indexOf(10);
+    if (lf !== -1) return offset + lf + 1;
+    offset += bytes.length;
+  }
+  return size;
+}
+
+export async function sourceLayout(bucket: R2Bucket, source: EntitySource): Promise<Result<SourceLayout>> {
+  const head = await bucket.head(source.key);
+  if (!head) throw new SourceMissing(source.key);
+  const size = head.size;
+  if (source.format === "parquet") {
+    let layout: FooterLayout;
+    try {
+      layout = await parquetLayout(bucket, source.key, size);
+    } catch (error) {
+      return invalid("entities.object", `must be a Parquet file (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const big = layout.rowGroups.find((g) => g.numRows > MAX_CHUNK_ROWS);
+    if (big) return invalid("entities.object", `has a row group of ${big.numRows} rows; entity Parquet for jobs must be written in row groups of at most ${MAX_CHUNK_ROWS} rows`);
+    return ok({ size, chunks: layout.rowGroups.length, rows: layout.numRows });
+  }
+  if (source.format === "csv") {
+    const dataStart = await lineEnd(bucket, source.key, size, 0);
+    const header = new TextDecoder().decode(await range(bucket, source.key, 0, dataStart)).replace(/\r?\n$/, "");
+    if (header.length === 0) return invalid("entities.object", "must have a header row");
+    return ok({ size, dataStart, header, chunks: Math.max(1, Math.ceil((size - dataStart) / CHUNK_BYTES)) });
+  }
+  return ok({ size, dataStart: 0, chunks: Math.max(1, Math.ceil(size / CHUNK_BYTES)) });
+}
+
+/** Lines whose first byte lies in [start, end). */
+async function linesIn(bucket: R2Bucket, key: string, size: number, start: number, end: number): Promise<string> {
+  if (start >= size || start >= end) return "";
+  // A line starts at `start` only if the byte before it ends a line.
+  const first = start === 0 ? 0 : await lineEnd(bucket, key, size, start - 1);
+  if (first >= end) return "";
+  const last = await lineEnd(bucket, key, size, end - 1);
+  return new TextDecoder().decode(await range(bucket, key, first, last - first));
+}
+
+/** Entity rows of chunk n. */
+export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<Record<string, unknown>[]>> {
+  if (source.format === "parquet") {
+    const footer = await parquetLayout(bucket, source.key, layout.size);
+    const group = footer.rowGroups[n]!;
+    const data = await range(bucket, source.key, group.start, group.end - group.start);
+    return ok(rowsOfTable(decodeEntityParquet(rowGroupFile(footer, group, data))));
+  }
+  const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
+  const text = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
+  if (source.format === "csv") {
+    const parsed = parseCsv(`${layout.header}\n${text}`, `entities.object (bytes from ${start})`);
+    if (!parsed.ok) return parsed;
+    return ok(parsed.value);
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    try {
+      const row = JSON.parse(line) as unknown;
+      if (typeof row !== "object" || row === null || Array.isArray(row)) return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
+      rows.push(row as Record<string, unknown>);
+    } catch {
+      return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
+    }
+  }
+  return ok(rows);
+}

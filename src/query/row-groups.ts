@@ -1,0 +1,241 @@
+import { tableFromIPC, type Table, type Vector } from "apache-arrow";
+import { readParquet } from "parquet-wasm/esm";
+import { ensureParquetWasm } from "../offline/parquet";
+import type { GenerationSchema, ManifestFile } from "../offline/manifest";
+import { canonicalFeatureValue } from "../offline/table-rows";
+import type { FeatureValue } from "../records";
+import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
+
+/**
+ * Reads offline Parquet files row group by row group: the footer with one
+ * ranged read, then only the row groups whose statistics may match, each
+ * with its own ranged read, decoded one at a time. Memory holds one row
+ * group, never a whole file. Small files (under WHOLE_FILE_MAX_BYTES) are
+ * fetched whole in one request: a footer read would cost a round trip for
+ * little saved.
+ */
+export interface ReadStats {
+  filesInManifest: number;
+  filesRead: number;
+  bytesRead: number;
+  rowsRead: number;
+  rowGroupsRead: number;
+  rowGroupsSkipped: number;
+}
+
+export const emptyStats = (filesInManifest = 0): ReadStats => ({ filesInManifest, filesRead: 0, bytesRead: 0, rowsRead: 0, rowGroupsRead: 0, rowGroupsSkipped: 0 });
+
+export function addStats(into: ReadStats, from: ReadStats): void {
+  for (const key of Object.keys(into) as (keyof ReadStats)[]) into[key] += from[key];
+}
+
+export const WHOLE_FILE_MAX_BYTES = 256 * 1024;
+/** First guess of the footer's size: one request usually gets all of it. */
+const FOOTER_GUESS_BYTES = 16 * 1024;
+
+/** What a row group must be able to hold to be worth reading. Absent bounds do not prune. */
+export interface RowGroupBounds {
+  eventAtMostMs?: number;
+  eventAtLeastMs?: number;
+  writeAtMostMs?: number;
+  /** Identifiers wanted, as the file stores them (see identifierKeys). */
+  identifiers?: IdentifierKeys;
+}
+
+/** Sorted identifiers in the file's order: UTF-8 bytes for strings, BigInt for int64. */
+export type IdentifierKeys = { kind: "bytes"; sorted: Uint8Array[] } | { kind: "int64"; sorted: bigint[] };
+
+export function identifierKeys(schema: GenerationSchema, ids: Iterable<string>): IdentifierKeys {
+  const def = schema.features.find((f) => f.name === schema.recordIdentifierFeature);
+  if (def?.type === "Integral") {
+    const sorted = [...new Set(ids)].flatMap((id) => (/^-?\d+$/.test(id) ? [BigInt(id)] : [])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { kind: "int64", sorted };
+  }
+  const encoder = new TextEncoder();
+  return { kind: "bytes", sorted: [...new Set(ids)].map((id) => encoder.encode(id)).sort(compareBytes) };
+}
+
+/** Whether any key lies in [min, max]: binary search for the first key ≥ min. */
+function anyWithin<T>(sorted: readonly T[], min: T, max: T, compare: (a: T, b: T) => number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compare(sorted[mid]!, min) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && compare(sorted[lo]!, max) <= 0;
+}
+
+const compareBigints = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whole seconds of an ISO-8601 UTC statistic: its first 19 characters order like time. */
+function isoSecondsMs(bytes: Uint8Array): number | undefined {
+  const text = new TextDecoder().decode(bytes.subarray(0, 19));
+  const ms = Date.parse(`${text}Z`);
+  return text.length === 19 && Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Event-time range [min, max] in ms a row group's statistics guarantee, when they can. */
+function eventRangeMs(group: RowGroupLayout, schema: GenerationSchema): { min?: number; max?: number } {
+  const stats = group.columns.get(schema.eventTimeFeature);
+  if (!stats?.min || !stats.max) return {};
+  if (stats.physicalType === PhysicalType.Double) return { min: doubleOf(stats.min) * 1000 - 1, max: doubleOf(stats.max) * 1000 + 1 };
+  if (stats.physicalType === PhysicalType.ByteArray) {
+    const min = isoSecondsMs(stats.min);
+    const max = isoSecondsMs(stats.max);
+    return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max: max + 1000 } : {}) };
+  }
+  return {};
+}
+
+export function rowGroupMayMatch(group: RowGroupLayout, schema: GenerationSchema, bounds: RowGroupBounds): boolean {
+  if (group.numRows === 0) return false;
+  const write = group.columns.get("write_time");
+  if (bounds.writeAtMostMs !== undefined && write?.min && write.physicalType === PhysicalType.Int64 && Number(int64Of(write.min)) > bounds.writeAtMostMs) return false;
+  if (bounds.eventAtMostMs !== undefined || bounds.eventAtLeastMs !== undefined) {
+    const range = eventRangeMs(group, schema);
+    if (bounds.eventAtMostMs !== undefined && range.min !== undefined && range.min > bounds.eventAtMostMs) return false;
+    if (bounds.eventAtLeastMs !== undefined && range.max !== undefined && range.max < bounds.eventAtLeastMs) return false;
+  }
+  const ids = group.columns.get(schema.recordIdentifierFeature);
+  if (bounds.identifiers && ids?.min && ids.max) {
+    const keys = bounds.identifiers;
+    if (keys.kind === "int64" && ids.physicalType === PhysicalType.Int64) return anyWithin(keys.sorted, int64Of(ids.min), int64Of(ids.max), compareBigints);
+    if (keys.kind === "bytes" && ids.physicalType === PhysicalType.ByteArray) return anyWithin(keys.sorted, ids.min, ids.max, compareBytes);
+  }
+  return true;
+}
+
+async function rangeOf(bucket: R2Bucket, key: string, offset: number, length: number, options: R2GetOptions): Promise<Uint8Array> {
+  const object = await bucket.get(key, { ...options, range: { offset, length } });
+  if (!object) throw new Error(`manifest file ${key} is missing from R2`);
+  return new Uint8Array(await object.arrayBuffer());
+}
+
+function decode(bytes: Uint8Array): Table {
+  ensureParquetWasm();
+  return tableFromIPC(readParquet(bytes).intoIPCStream());
+}
+
+/**
+ * The row groups of one file that may match, decoded one at a time. Counts
+ * what it fetched into stats; a file whose every row group is ruled out by
+ * its footer still counts its footer bytes.
+ */
+export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: (group: RowGroupLayout) => boolean, stats: ReadStats, options: R2GetOptions = {}): AsyncGenerator<Table> {
+  stats.filesRead += 1;
+  if (file.byteSize <= WHOLE_FILE_MAX_BYTES) {
+    const object = await bucket.get(file.key, options);
+    if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    stats.bytesRead += bytes.byteLength;
+    const layout = layoutOf(bytes.subarray(bytes.length - 8 - footerLength(bytes.subarray(bytes.length - 8)), bytes.length - 8), bytes.length);
+    for (const group of layout.rowGroups) {
+      if (!mayMatch(group)) {
+        stats.rowGroupsSkipped += 1;
+        continue;
+      }
+      stats.rowGroupsRead += 1;
+      const table = layout.rowGroups.length === 1 ? decode(bytes) : decode(rowGroupFile(layout, group, bytes.subarray(group.start, group.end)));
+      stats.rowsRead += table.numRows;
+      yield table;
+    }
+    return;
+  }
+  const guess = Math.min(FOOTER_GUESS_BYTES, file.byteSize);
+  let tail = await rangeOf(bucket, file.key, file.byteSize - guess, guess, options);
+  stats.bytesRead += tail.byteLength;
+  const length = footerLength(tail);
+  if (length + 8 > tail.byteLength) {
+    const more = await rangeOf(bucket, file.key, file.byteSize - length - 8, length + 8 - tail.byteLength, options);
+    stats.bytesRead += more.byteLength;
+    const joined = new Uint8Array(length + 8);
+    joined.set(more);
+    joined.set(tail, more.byteLength);
+    tail = joined;
+  }
+  const layout = layoutOf(tail.subarray(tail.length - 8 - length, tail.length - 8), file.byteSize);
+  tail = new Uint8Array(0);
+  for (const group of layout.rowGroups) {
+    if (!mayMatch(group)) {
+      stats.rowGroupsSkipped += 1;
+      continue;
+    }
+    const data = await rangeOf(bucket, file.key, group.start, group.end - group.start, options);
+    stats.bytesRead += data.byteLength;
+    stats.rowGroupsRead += 1;
+    const table = decode(rowGroupFile(layout, group, data));
+    stats.rowsRead += table.numRows;
+    yield table;
+  }
+}
+
+function layoutOf(footerBytes: Uint8Array, fileSize: number): FooterLayout {
+  return parseFooter(footerBytes, fileSize);
+}
+
+/**
+ * Column access to one decoded row group: the cheap columns (identifier,
+ * event time, the two clocks, the deletion flag) row by row, and a row's
+ * feature values only when asked, so rows no query wants cost no objects.
+ */
+export class RowGroupRows {
+  readonly count: number;
+  private readonly id: Vector;
+  private readonly eventTime: Vector;
+  private readonly writeTime: Vector;
+  private readonly invocation: Vector;
+  private readonly deleted: Vector;
+  private readonly features: { name: string; vector: Vector }[];
+
+  constructor(table: Table, schema: GenerationSchema) {
+    const child = (name: string) => {
+      const vector = table.getChild(name);
+      if (!vector) throw new Error(`offline file lacks ${name}`);
+      return vector;
+    };
+    this.count = table.numRows;
+    this.id = child(schema.recordIdentifierFeature);
+    this.eventTime = child(schema.eventTimeFeature);
+    this.writeTime = child("write_time");
+    this.invocation = child("api_invocation_time");
+    this.deleted = child("is_deleted");
+    this.features = schema.features.flatMap((f) => {
+      const vector = table.getChild(f.name);
+      return vector ? [{ name: f.name, vector }] : [];
+    });
+  }
+
+  identifier(i: number): string | undefined {
+    const value = canonicalFeatureValue(this.id.get(i));
+    return value === undefined ? undefined : String(value);
+  }
+
+  rawEventTime(i: number): unknown {
+    return canonicalFeatureValue(this.eventTime.get(i));
+  }
+
+  writeTimeMs(i: number): number {
+    return toMs(this.writeTime.get(i));
+  }
+
+  apiInvocationTimeMs(i: number): number {
+    return toMs(this.invocation.get(i));
+  }
+
+  isDeleted(i: number): boolean {
+    return this.deleted.get(i) === true;
+  }
+
+  values(i: number): Record<string, FeatureValue> {
+    const values: Record<string, FeatureValue> = {};
+    for (const { name, vector } of this.features) {
+      const value = canonicalFeatureValue(vector.get(i));
+      if (value !== undefined) values[name] = value;
+    }
+    return values;
+  }
+}
+
+const toMs = (value: unknown): number => (value instanceof Date ? value.getTime() : typeof value === "bigint" ? Number(value) : Number(value));

@@ -1,0 +1,30 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * D1 tables of the query worker. dataset_jobs: asynchronous point-in-time
+ * dataset jobs (docs/time-travel.md, "Asynchronous jobs"): what was asked,
+ * how far the job got, where its result is, or why it failed.
+ */
+export const datasetJobs = sqliteTable("dataset_jobs", {
+  id: text("id").primaryKey(),
+  /** queued, running, succeeded or failed. */
+  state: text("state").notNull(),
+  format: text("format").notNull(),
+  /** The validated job (groups, options, entity source), JSON. */
+  spec: text("spec").notNull(),
+  chunksTotal: integer("chunks_total"),
+  chunksDone: integer("chunks_done").notNull().default(0),
+  entitiesTotal: integer("entities_total"),
+  entitiesProcessed: integer("entities_processed").notNull().default(0),
+  filesRead: integer("files_read").notNull().default(0),
+  bytesRead: integer("bytes_read").notNull().default(0),
+  rowsWritten: integer("rows_written").notNull().default(0),
+  /** Entity column types fixed by the first chunk (Parquet and Arrow output), JSON. */
+  entityTypes: text("entity_types"),
+  resultKey: text("result_key"),
+  resultBytes: integer("result_bytes"),
+  error: text("error"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  finishedAt: integer("finished_at"),
+});
