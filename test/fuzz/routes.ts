@@ -301,6 +301,88 @@ export const ROUTES: readonly FuzzRoute[] = [
   { name: "Search", api: "control", mutating: false, build: (r) => control("Search", r, r.chance(0.7) ? { Resource: r.pick(["FeatureGroup", "FeatureMetadata", hostileString(r)]), SearchExpression: hostileValue(r), SortBy: hostileValue(r), MaxResults: hostileValue(r), NextToken: hostileValue(r) } : hostileObject(r)) },
   { name: "unknown control operation", api: "control", mutating: false, build: (r) => ({ method: "POST", path: "/", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": r.pick(["", "SageMaker.", "SageMaker.__proto__", "SageMaker.constructor", "SageMaker.hasOwnProperty", `SageMaker.${hostileString(r).replace(/[^\x20-\x7e]/g, "").slice(0, 50)}`, "Other.CreateFeatureGroup"]) }, body: jsonText(r, hostileObject(r)) }) },
 
+  // Scheduled jobs: no job exists in the fixture, so every id is unknown; creations are always invalid somewhere.
+  {
+    name: "POST /v1/jobs",
+    api: "native",
+    mutating: true,
+    build: (r, fx) =>
+      jsonRequest("POST", "/v1/jobs", r, r.pick([
+        { featureGroup: hostileName(r), source: { prefix: "landing/" }, format: "ndjson", mode: "online", schedule: "* * * * *" },
+        { featureGroup: r.pick([fx.online, fx.offline]), source: hostileValue(r), format: r.pick(["ndjson", hostileString(r)]), mode: "online", schedule: "* * * * *" },
+        { featureGroup: fx.offline, source: { prefix: "landing/" }, format: "csv", mode: r.pick(["sideways", hostileString(r)]), schedule: hostileValue(r) },
+        { featureGroup: fx.offline, kind: "ingest", source: { prefix: "landing/" }, format: "parquet", mode: "offline", schedule: r.pick(["61 * * * *", "* * 31 2 *", "every minute", `${hostileString(r)}`]) },
+        hostileObject(r),
+      ])),
+  },
+  { name: "GET /v1/jobs", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/jobs${query(r, ["limit", "after", "featureGroup"])}` }) },
+  { name: "GET /v1/jobs/{id}", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/jobs/${hostileSegment(r)}` }) },
+  { name: "PATCH|PUT /v1/jobs/{id}", api: "native", mutating: true, build: (r) => jsonRequest(r.pick(["PATCH", "PUT"]), `/v1/jobs/${hostileSegment(r)}`, r, r.chance(0.5) ? { description: hostileString(r), schedule: hostileValue(r) } : hostileObject(r)) },
+  { name: "DELETE /v1/jobs/{id}", api: "native", mutating: true, build: (r) => ({ method: "DELETE", path: `/v1/jobs/${hostileSegment(r)}` }) },
+  { name: "POST /v1/jobs/{id}/{run,pause,resume}", api: "native", mutating: true, build: (r) => ({ method: "POST", path: `/v1/jobs/${hostileSegment(r)}/${r.pick(["run", "pause", "resume"])}` }) },
+  { name: "GET /v1/jobs/{id}/runs[/{runId}]", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/jobs/${hostileSegment(r)}/runs${r.chance(0.5) ? `/${hostileSegment(r)}` : query(r, ["limit"])}` }) },
+  { name: "POST /v1/feature-groups/{name}/materialize", api: "native", mutating: true, build: (r) => ({ method: "POST", path: `/v1/feature-groups/${hostileName(r)}/materialize` }) },
+  {
+    name: "POST /v1/feature-groups/{name}/offline-store/files",
+    api: "native",
+    mutating: true,
+    // Nothing is in the bucket under a fixture group's prefix that is not already registered, so no registration can succeed.
+    build: (r, fx) =>
+      jsonRequest("POST", `/v1/feature-groups/${groupSegment(r, fx, true)}/offline-store/files`, r, {
+        key: r.pick([hostileString(r), "../../other/x.parquet", `offline-store/${fx.offline}/x/data/year=2026/month=01/day=01/hour=00/${hostileSegment(r)}.parquet`]),
+        fileId: r.chance(0.7) ? "f" : hostileValue(r),
+        partition: r.chance(0.5) ? "year=2026/month=01/day=01/hour=00" : hostileValue(r),
+        rows: hostileNumber(r),
+        bytes: hostileNumber(r),
+        minEventTime: r.pick(EVENT_TIME_BREAKERS),
+        maxEventTime: hostileValue(r),
+        minWriteTime: hostileValue(r),
+        maxWriteTime: hostileValue(r),
+      }),
+  },
+  // Dataset jobs and uploads: ids never exist; upload names are never valid.
+  { name: "GET /v1/datasets/jobs/{id}[/result]", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/datasets/jobs/${r.chance(0.3) ? crypto.randomUUID() : hostileSegment(r)}${r.chance(0.5) ? "/result" : ""}` }) },
+  { name: "PUT /v1/uploads/{name}", api: "native", mutating: true, build: (r) => ({ method: "PUT", path: `/v1/uploads/${hostileName(r)}`, headers: { "content-type": r.pick(["text/csv", "application/vnd.apache.parquet", "text/plain"]) }, body: r.chance(0.5) ? `id,t\n${hostileString(r)}` : "" }) },
+  // Administration: access keys, audit, data keys.
+  {
+    name: "POST /v1/admin/access-keys",
+    api: "native",
+    mutating: true,
+    build: (r) =>
+      jsonRequest("POST", "/v1/admin/access-keys", r, r.pick([
+        { name: hostileString(r), policy: { Version: r.pick(["2008-10-17", hostileString(r)]), Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } },
+        { name: "k", policy: { Version: "2012-10-17", Statement: [{ Effect: r.pick(["Maybe", hostileString(r)]), Action: hostileValue(r), Resource: hostileValue(r) }] } },
+        { name: "k", policy: { Version: "2012-10-17", Statement: hostileValue(r) } },
+        { name: "k".repeat(300), rateLimit: { perSecond: hostileNumber(r), burst: -1 } },
+        { name: "k", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } },
+        { ...hostileObject(r), name: hostileValue(r), unexpected: 1 },
+      ])),
+  },
+  { name: "GET /v1/admin/access-keys", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/admin/access-keys${query(r, ["limit", "after", "nextToken"])}` }) },
+  { name: "GET /v1/admin/access-keys/{id}", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/admin/access-keys/${r.chance(0.3) ? "AKTESTROOT" : hostileSegment(r)}` }) },
+  {
+    name: "PATCH|DELETE|rotate /v1/admin/access-keys/{id}",
+    api: "native",
+    mutating: true,
+    // Unknown ids (the root key is not a stored key and cannot be changed through the API).
+    build: (r) => {
+      const id = r.chance(0.3) ? "AKTESTROOT" : hostileSegment(r);
+      return r.pick([
+        () => jsonRequest("PATCH", `/v1/admin/access-keys/${id}`, r, { name: hostileValue(r), status: hostileValue(r) }),
+        () => ({ method: "DELETE", path: `/v1/admin/access-keys/${id}` }),
+        () => jsonRequest("POST", `/v1/admin/access-keys/${id}/rotate`, r, { overlapSeconds: hostileNumber(r) }),
+      ])();
+    },
+  },
+  { name: "GET /v1/admin/audit", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/admin/audit${query(r, ["from", "to", "accessKeyId", "action", "featureGroup", "result", "limit", "before"])}` }) },
+  {
+    name: "POST /v1/admin/feature-groups/{name}/keys/rotate",
+    api: "native",
+    mutating: true,
+    // Fixture groups do not encrypt, so naming one is refused too.
+    build: (r, fx) => ({ method: "POST", path: `/v1/admin/feature-groups/${groupSegment(r, fx, true)}/keys/rotate${query(r, ["store"])}` }),
+  },
+
   // Path tricks on any method: never naming a real group, so no method can change one.
   {
     name: "path tricks",

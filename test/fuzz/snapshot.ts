@@ -10,15 +10,22 @@ import { shardName } from "../../src/online";
  */
 export interface StoreSnapshot {
   d1: Record<string, unknown[]>;
+  /**
+   * The audit log grows by design (an audited action records its failures
+   * too), so it is compared by what no rejected request may add: entries of
+   * changes that were allowed and went through.
+   */
+  auditedChanges: number;
   shards: Record<string, { tables: Record<string, unknown[]>; alarm: number | null }>;
   r2: { key: string; size: number; etag: string }[];
 }
 
 /** Internal bookkeeping tables of the platforms, not ours. */
 const PLATFORM_TABLE = /^(_cf_|sqlite_|d1_migrations$)/;
+const AUDIT_TABLE = "audit_log";
 
 async function d1Tables(): Promise<Record<string, unknown[]>> {
-  const tables = (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>()).results.map((t) => t.name).filter((n) => !PLATFORM_TABLE.test(n));
+  const tables = (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>()).results.map((t) => t.name).filter((n) => !PLATFORM_TABLE.test(n) && n !== AUDIT_TABLE);
   const out: Record<string, unknown[]> = {};
   for (const table of tables) {
     const rows = (await env.DB.prepare(`SELECT * FROM "${table.replaceAll('"', '""')}"`).all()).results;
@@ -46,12 +53,14 @@ async function shardState(name: string) {
 
 async function r2Listing(): Promise<StoreSnapshot["r2"]> {
   const out: StoreSnapshot["r2"] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await env.OFFLINE_BUCKET.list({ ...(cursor ? { cursor } : {}) });
-    out.push(...page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.etag })));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  for (const [name, bucket] of [["offline", env.OFFLINE_BUCKET], ["ingest", env.INGEST_BUCKET]] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await bucket.list({ ...(cursor ? { cursor } : {}) });
+      out.push(...page.objects.map((o) => ({ key: `${name}:${o.key}`, size: o.size, etag: o.etag })));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
@@ -60,5 +69,6 @@ export async function snapshotStores(groups: readonly { generation: string; shar
   for (const { generation, shardCount } of groups) {
     for (let i = 0; i < shardCount; i++) shards[shardName(generation, i)] = await shardState(shardName(generation, i));
   }
-  return { d1: await d1Tables(), shards, r2: await r2Listing() };
+  const audited = await env.DB.prepare(`SELECT count(*) AS n FROM ${AUDIT_TABLE} WHERE result = 'allowed'`).first<{ n: number }>();
+  return { d1: await d1Tables(), auditedChanges: audited?.n ?? 0, shards, r2: await r2Listing() };
 }
