@@ -9,9 +9,9 @@ export const ROWS_PER_REQUEST = 20_000;
 
 const encoder = new TextEncoder();
 
-/** @returns {Promise<{ rows: number, written: number, olderEventTimeIgnored: number, offlineQueued: number }>} */
+/** @returns {Promise<{ rows: number, written: number, olderEventTimeIgnored: number, offlineWritten: number }>} */
 export async function sendOnline({ api, group, rows, targets, progress, name, inputBytes }) {
-  const total = { rows: 0, written: 0, olderEventTimeIgnored: 0, offlineQueued: 0 };
+  const total = { rows: 0, written: 0, olderEventTimeIgnored: 0, offlineWritten: 0 };
   const query = new URLSearchParams({ targetStores: targets.join(","), onInvalid: "reject" });
   for (let start = 0; start < rows.length; start += ROWS_PER_REQUEST) {
     const slice = rows.slice(start, start + ROWS_PER_REQUEST);
@@ -20,7 +20,8 @@ export async function sendOnline({ api, group, rows, targets, progress, name, in
     total.rows += report.rows;
     total.written += report.written;
     total.olderEventTimeIgnored += report.online?.olderEventTimeIgnored ?? 0;
-    total.offlineQueued += report.offlineQueued ?? 0;
+    // A retried request the server already took counts as written: its offline rows exist exactly once.
+    total.offlineWritten += (report.offline?.written ?? 0) + (report.offline?.alreadyWritten ?? 0);
     progress.advance({ rows: slice.length, bytes: (inputBytes * slice.length) / rows.length, label: `${name} rows ${Math.min(rows.length, start + ROWS_PER_REQUEST)}/${rows.length}` });
   }
   return total;

@@ -112,7 +112,7 @@ describe("fs ingest", () => {
     const group = await createOfflineGroup("cli-online", FEATURES);
     const res = await cli("ingest", file(`${group}.csv`, csvOf(0, 50)), "--group", group, "--mode", "online");
     expect(res.code, res.stderr).toBe(0);
-    expect(res.json).toMatchObject({ mode: "online", rows: 50, inputs: [{ status: "written", rows: 50, written: 50, offlineQueued: 0 }] });
+    expect(res.json).toMatchObject({ mode: "online", rows: 50, inputs: [{ status: "written", rows: 50, written: 50, offlineWritten: 0 }] });
     const record = await cli("records", "get", group, "u7");
     expect(record.code, record.stderr).toBe(0);
     expect(record.json.record).toEqual({ id: "u7", ts: tsOf(7), age: 7, score: 1.75, city: "city-0" });
@@ -120,12 +120,12 @@ describe("fs ingest", () => {
     expect(store.pending.rows + store.stats.rows).toBe(0);
   });
 
-  it("--mode both writes the online store and, through the outbox, the offline store", async () => {
+  it("--mode both writes the online store and the offline store", async () => {
     const group = await createOfflineGroup("cli-both", FEATURES);
     const ndjson = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `u${i}`, ts: tsOf(i), age: i === 0 ? "9007199254740993" : i, city: "x" })).join("\n");
     const res = await cli("ingest", file(`${group}.ndjson`, ndjson), "--group", group, "--mode", "both");
     expect(res.code, res.stderr).toBe(0);
-    expect(res.json.inputs[0]).toMatchObject({ written: 30, offlineQueued: 30 });
+    expect(res.json.inputs[0]).toMatchObject({ written: 30, offlineWritten: 30 });
     expect((await cli("records", "get", group, "u0")).json.record.age).toBe("9007199254740993");
     const { counts } = await offlineRowsByDuckDb((await drained(group, 30)).featureGroup, 30);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);

@@ -1,0 +1,87 @@
+// The CLI's thin commands over the jobs and access-keys APIs, against the
+// real routes of the bundled workers: what each prints is what the API
+// answered, and the changes are visible through the API afterwards.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOfflineGroup, tempDir } from "../engines/engines";
+import { ENDPOINT } from "../support";
+import { cliEnv, runCli } from "./run-cli";
+
+let work: { path: string; remove: () => void };
+beforeAll(() => {
+  work = tempDir("fs-cli-admin-");
+});
+afterAll(() => work?.remove());
+
+const cli = (...args: string[]) => runCli(args, { cwd: work.path });
+const jsonFile = (name: string, value: unknown) => {
+  const path = join(work.path, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+};
+
+describe("fs jobs", () => {
+  it("creates, lists, pauses, resumes, updates and deletes a job, and shows its runs", async () => {
+    const group = await createOfflineGroup("cli-jobs", [{ name: "age", type: "Integral" }]);
+    const created = await cli("jobs", "create", "--file", jsonFile("job.json", { featureGroup: group, source: { prefix: `landing/${group}/` }, format: "ndjson", mode: "online", schedule: "0 3 * * *" }));
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.json.id as string;
+    expect(created.json).toMatchObject({ featureGroup: group, schedule: "0 3 * * *", enabled: true });
+
+    const listed = await cli("jobs", "list", "--feature-group", group);
+    expect(listed.json.jobs.map((j: { id: string }) => j.id)).toEqual([id]);
+    expect((await cli("jobs", "pause", id)).json.enabled).toBe(false);
+    expect((await cli("jobs", "resume", id)).json.enabled).toBe(true);
+    expect((await cli("jobs", "update", id, "--file", jsonFile("change.json", { schedule: "30 4 * * *" }))).json.schedule).toBe("30 4 * * *");
+
+    const run = await cli("jobs", "run", id);
+    expect(run.code, run.stderr).toBe(0);
+    const runs = await cli("jobs", "runs", id);
+    expect(runs.json.runs.map((r: { id: string }) => r.id)).toContain(run.json.id);
+    const report = await cli("jobs", "run-report", id, run.json.id);
+    expect(report.json).toMatchObject({ id: run.json.id, jobId: id });
+
+    expect((await cli("jobs", "delete", id)).code).toBe(0);
+    const gone = await cli("jobs", "get", id);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain("resource_not_found");
+  });
+
+  it("exits 3 when the API refuses a bad definition, naming the field, and creates nothing", async () => {
+    const group = await createOfflineGroup("cli-jobs-bad", [{ name: "age", type: "Integral" }]);
+    const res = await cli("jobs", "create", "--file", jsonFile("bad.json", { featureGroup: group, source: { prefix: "x/" }, format: "ndjson", mode: "online", schedule: "every minute" }));
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain("schedule");
+    expect((await cli("jobs", "list", "--feature-group", group)).json.jobs).toEqual([]);
+  });
+});
+
+describe("fs access-keys", () => {
+  it("creates a key whose secret works once printed, rotates it, and revokes it", async () => {
+    const group = await createOfflineGroup("cli-keys", [{ name: "age", type: "Integral" }]);
+    const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:DescribeFeatureGroup"], Resource: [`feature-group/${group}`] }] };
+    const created = await cli("access-keys", "create", "--file", jsonFile("key.json", { name: "cli reader", policy }));
+    expect(created.code, created.stderr).toBe(0);
+    const { accessKeyId } = created.json.accessKey as { accessKeyId: string };
+    const secret = created.json.secretAccessKey as string;
+    const asKey = (id: string, s: string, ...args: string[]) => runCli(args, { cwd: work.path, env: cliEnv({ FS_ENDPOINT: ENDPOINT, FS_ACCESS_KEY_ID: id, FS_SECRET_ACCESS_KEY: s }) });
+
+    expect((await asKey(accessKeyId, secret, "feature-groups", "describe", group)).code).toBe(0);
+    // The policy allows nothing but DescribeFeatureGroup.
+    const denied = await asKey(accessKeyId, secret, "jobs", "list");
+    expect(denied.code).toBe(5);
+    expect(denied.stderr).toContain("access_denied");
+    expect((await cli("access-keys", "get", accessKeyId)).json).not.toHaveProperty("secretAccessKey");
+    expect((await cli("access-keys", "list", "--limit", "100")).stdout).not.toContain(secret);
+
+    const rotated = await cli("access-keys", "rotate", accessKeyId, "--file", jsonFile("rotate.json", { overlapSeconds: 0 }));
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const next = rotated.json.accessKey.accessKeyId as string;
+    expect((await asKey(next, rotated.json.secretAccessKey, "feature-groups", "describe", group)).code).toBe(0);
+
+    expect((await cli("access-keys", "revoke", next)).code).toBe(0);
+    const revoked = await asKey(next, rotated.json.secretAccessKey, "feature-groups", "describe", group);
+    expect(revoked.code).toBe(5);
+  });
+});
