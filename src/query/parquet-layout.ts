@@ -1,4 +1,4 @@
-import { decodeStruct, encodeStruct, TType, type TField, type TList, type TStruct, type TValue } from "./thrift-compact";
+import { decodeStruct, encodeStruct, TType, type TField, type TList, type TStruct, type TValue } from "../offline/thrift-compact";
 
 /**
  * The layout of a Parquet file from its footer: where each row group's bytes

@@ -43,8 +43,12 @@ export interface TField {
 /** A struct: fields by id. */
 export type TStruct = Map<number, TField>;
 
+/** Guards against hostile nesting in footers we did not write (registered files, uploads). */
+const MAX_DEPTH = 64;
+
 class Reader {
   pos = 0;
+  private depth = 0;
   constructor(private readonly bytes: Uint8Array) {}
 
   byte(): number {
@@ -88,6 +92,15 @@ class Reader {
   }
 
   value(type: TType): TValue {
+    if (++this.depth > MAX_DEPTH) throw new Error("thrift: nested too deep");
+    try {
+      return this.plainValue(type);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private plainValue(type: TType): TValue {
     switch (type) {
       case TType.True:
         return true;
@@ -103,6 +116,7 @@ class Reader {
       case TType.I64:
         return this.zigzag64();
       case TType.Double: {
+        if (this.pos + 8 > this.bytes.length) throw new Error("thrift: truncated double");
         const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8);
         this.pos += 8;
         return view.getFloat64(0, true);
