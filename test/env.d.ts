@@ -1,10 +1,13 @@
 import type { D1Migration } from "cloudflare:test";
 import type { Env as WorkerEnv } from "../src/env";
+import type { JobMessage } from "../src/query/jobs";
 
 declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** The query worker's producer (vitest.config.ts), for QueryService running in this project. */
+      DATASET_JOBS: Queue<JobMessage>;
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");

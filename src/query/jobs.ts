@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
@@ -133,6 +133,19 @@ function describeFailure(failure: Failure): string {
 async function failJob(deps: JobDeps, id: string, error: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.db.update(datasetJobs).set({ state: "failed", error, updatedAt: now, finishedAt: now }).where(eq(datasetJobs.id, id));
+}
+
+/**
+ * A job whose step the queue gave up on (its retries spent, the message in
+ * the dead-letter queue): failed, so it never stays "running" forever.
+ * A job that finished in the meantime is left as it is.
+ */
+export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  await deps.db
+    .update(datasetJobs)
+    .set({ state: "failed", error: "a step of the job failed on every retry (an internal error; the query worker's logs have it)", updatedAt: now, finishedAt: now })
+    .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, ["queued", "running"])));
 }
 
 /** Encodes one chunk's rows as a part of the result. */

@@ -5,7 +5,7 @@ import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
 import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
 import type { ReadStats } from "./offline-reader";
-import { createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
+import { abandonJob, createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
 
 /**
  * The time-travel query worker: a separate Worker (wrangler.query.toml) so
@@ -46,10 +46,17 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
   }
 }
 
+/** The dataset jobs' dead-letter queue ends so (wrangler.query.toml). */
+const DEAD_LETTER_SUFFIX = "-dlq";
+
 export default {
   fetch: () => new Response("the query worker is reached through the API worker's service binding", { status: 404 }),
   async queue(batch, env) {
     const db = catalogDb(env.DB);
+    if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) {
+      for (const message of batch.messages) await abandonJob({ db }, message.body.jobId);
+      return;
+    }
     const deps = { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: env.DATASET_JOBS };
     for (const message of batch.messages) {
       await runJobStep(deps, message.body.jobId);
