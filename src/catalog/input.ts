@@ -119,6 +119,8 @@ function toDefinition(raw: z.infer<typeof featureSchema>, field: string): Result
   return ok({ ...def, collection: { type } });
 }
 
+const OBJECT_MEMBERS: object = {};
+
 /**
  * Checks new definitions against the reserved names and against each other
  * and the existing ones. Names compare case-insensitively because Hive,
@@ -133,6 +135,9 @@ function checkDefinitions(raw: z.infer<typeof featureSchema>[], existing: readon
     if ((RESERVED_FEATURE_NAMES as readonly string[]).includes(lower)) {
       return invalid(`${itemField}.name`, `must not be a reserved name (${RESERVED_FEATURE_NAMES.join(", ")})`);
     }
+    // Records are plain JavaScript objects keyed by feature name: a feature named like an
+    // Object member (constructor, toString, ...) would read as present when it is absent.
+    if (item.name in OBJECT_MEMBERS) return invalid(`${itemField}.name`, `must not be the name of a JavaScript object member (${item.name})`);
     if (taken.has(lower)) return invalid(`${itemField}.name`, `must be unique (case-insensitively); ${item.name} already exists`);
     taken.add(lower);
     const def = toDefinition(item, itemField);

@@ -69,6 +69,7 @@ describe("feature group lifecycle", () => {
     ["a name longer than 64", (n) => ({ ...base(n), name: "a".repeat(65) }), "name"],
     ["a reserved feature name", (n) => ({ ...base(n), features: [...base(n).features, { name: "write_time", type: "String" }] }), "features[2].name"],
     ["a reserved name in other case", (n) => ({ ...base(n), features: [...base(n).features, { name: "Is_Deleted", type: "String" }] }), "features[2].name"],
+    ["a feature named like a JavaScript object member", (n) => ({ ...base(n), features: [...base(n).features, { name: "constructor", type: "String" }] }), "features[2].name"],
     ["duplicate feature names", (n) => ({ ...base(n), features: [...base(n).features, { name: "ID", type: "String" }] }), "features[2].name"],
     ["an unknown feature type", (n) => ({ ...base(n), features: [...base(n).features, { name: "x", type: "Boolean" }] }), "features[2].type"],
     ["a vector without a dimension", (n) => ({ ...base(n), features: [...base(n).features, { name: "v", type: "Fractional", collection: { type: "Vector" } }] }), "features[2].collection.dimension"],
