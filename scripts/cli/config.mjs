@@ -2,23 +2,12 @@
 // then the local stack's defaults (npm start: http://127.0.0.1:$PORT, the
 // root credential from .dev.vars, the offline bucket's local S3 endpoint and
 // the local_dev S3 credentials of wrangler.toml).
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readDevVars } from "../lib/dev-vars.mjs";
 import { CliError, EXIT } from "./errors.mjs";
 
 /** wrangler.toml's local_dev.experimental_s3_credentials: meaningful only against wrangler dev. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "local-offline-store", secretAccessKey: "local-offline-store-secret" };
-
-function devVars(dir) {
-  const path = join(dir, ".dev.vars");
-  const vars = {};
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line);
-    if (match) vars[match[1]] = match[2];
-  }
-  return vars;
-}
 
 const isLoopback = (url) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
 
@@ -27,7 +16,7 @@ const isLoopback = (url) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?
  * @returns {{ endpoint: string, accessKeyId: string, secretAccessKey: string, offlineS3: { endpoint: string, region: string, accessKeyId: string, secretAccessKey: string } | null, inputS3: { endpoint?: string, region: string, accessKeyId?: string, secretAccessKey?: string } }}
  */
 export function loadConfig(env = process.env, cwd = process.cwd()) {
-  const vars = devVars(cwd);
+  const vars = readDevVars(join(cwd, ".dev.vars"));
   const endpoint = (env.FS_ENDPOINT ?? `http://127.0.0.1:${env.PORT ?? "8787"}`).replace(/\/+$/, "");
   const accessKeyId = env.FS_ACCESS_KEY_ID ?? vars.FS_ROOT_ACCESS_KEY_ID;
   const secretAccessKey = env.FS_SECRET_ACCESS_KEY ?? vars.FS_ROOT_SECRET_ACCESS_KEY;
