@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { authorize } from "../authorize";
-import { FailureError, invalid, orThrow } from "../../failure";
+import { fail, FailureError, invalid, orThrow } from "../../failure";
 import type { AppEnv } from "../context";
 
 /**
  * PUT /v1/uploads/{name}: an entity list (CSV or Parquet) for dataset
  * requests, streamed into the offline bucket under uploads/ without being
  * held in memory. Reference it as {"entities": {"object": "<name>"}}.
+ * Uploads share one namespace, so an upload belongs to the key that made it:
+ * another key (other than root) cannot replace it, which would silently
+ * change the training data of whoever builds datasets from it.
  */
 export const uploadRoutes = new Hono<AppEnv>();
 
@@ -14,6 +17,9 @@ export const UPLOAD_PREFIX = "uploads";
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|parquet)$/;
 export const UPLOAD_NAME_RULE = "must be 1-200 letters, digits, '.', '_' or '-' ending in .csv or .parquet";
+
+/** Object metadata naming the access key that uploaded it. */
+const UPLOADED_BY = "uploaded-by";
 
 export const uploadKey = (name: string) => `${UPLOAD_PREFIX}/${name}`;
 export const formatOfName = (name: string): "csv" | "parquet" => (name.endsWith(".parquet") ? "parquet" : "csv");
@@ -26,12 +32,18 @@ uploadRoutes.put("/:name", authorize("featurestore:PutEntityUpload"), async (c) 
   const size = Number(declared);
   if (size > MAX_UPLOAD_BYTES) throw new FailureError({ reason: "payload_too_large", field: "body", limitBytes: MAX_UPLOAD_BYTES });
   if (size === 0 || !c.req.raw.body) orThrow(invalid("body", "must not be empty"));
+  const principal = c.get("principal");
+  const existing = await c.env.OFFLINE_BUCKET.head(uploadKey(name));
+  const owner = existing?.customMetadata?.[UPLOADED_BY];
+  if (existing && !principal.root && owner !== principal.accessKeyId) {
+    orThrow(fail({ reason: "conflict", detail: `upload ${name} belongs to another access key; choose another name` }));
+  }
   // A FixedLengthStream gives R2 the size up front and fails the put if the body is shorter or longer.
   const stream = new FixedLengthStream(size);
   const piped = c.req.raw.body!.pipeTo(stream.writable);
   let object: R2Object | null;
   try {
-    [object] = await Promise.all([c.env.OFFLINE_BUCKET.put(uploadKey(name), stream.readable), piped]);
+    [object] = await Promise.all([c.env.OFFLINE_BUCKET.put(uploadKey(name), stream.readable, { customMetadata: { [UPLOADED_BY]: principal.accessKeyId } }), piped]);
   } catch {
     // The stream refused a body shorter or longer than declared; R2 kept nothing.
     return orThrow(invalid("content-length", `must equal the body's length (${size} declared)`));
