@@ -13,7 +13,6 @@ export type Failure =
   | { reason: "record_not_found"; featureGroup: string; recordIdentifier: string }
   | { reason: "event_time_not_newer"; featureGroup: string; recordIdentifier: string; eventTime: string }
   | { reason: "update_older_event_time"; featureGroup: string; recordIdentifier: string }
-  | { reason: "query_too_large"; featureGroup: string; bytes: number; limitBytes: number }
   | { reason: "payload_too_large"; field: string; limitBytes: number }
   | { reason: "unauthenticated"; detail: string }
   /** A SigV4 request that does not verify; kind picks the error code SDKs expect. */

@@ -27,7 +27,6 @@ export function nativeStatus(failure: Failure): 400 | 401 | 403 | 404 | 409 | 41
     case "conflict":
       return 409;
     case "payload_too_large":
-    case "query_too_large":
       return 413;
     case "throttled":
       return 429;
@@ -56,8 +55,6 @@ export function failureMessage(failure: Failure): string {
       return `eventTime: a hard delete must be newer than the stored record of ${failure.recordIdentifier}; ${failure.eventTime} is not`;
     case "update_older_event_time":
       return `an update of ${failure.recordIdentifier} must not carry an event time older than the stored record's`;
-    case "query_too_large":
-      return `query: would read ${failure.bytes} bytes of Parquet, more than the ${failure.limitBytes} one query worker may hold; narrow the time range or identifiers, or run the SQL from GET /v1/feature-groups/${failure.featureGroup}/offline-store on DuckDB, Athena or Spark`;
     case "payload_too_large":
       return `${failure.field}: must be at most ${failure.limitBytes} bytes`;
     case "unauthenticated":

@@ -44,8 +44,8 @@ const ingestJob = (group: string) => ({ featureGroup: group, source: { prefix: `
 
 const datasetRequest = (group: string) => ({ entities: { rows: [{ user: "r1", at: at(10) }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "user" }] });
 
-/** Actions on an existing job need one in the scene. */
-const needsJob = (action: Action) => (ACTIONS[action] as { native?: string }).native?.includes("/v1/jobs/{id}") ?? false;
+/** Actions on an existing job, and ListJobs (which must see it), need one in the scene. */
+const needsJob = (action: Action) => action === "featurestore:ListJobs" || ((ACTIONS[action] as { native?: string }).native?.includes("/v1/jobs/{id}") ?? false);
 
 const sageMakerControl = (scene: Scene, operation: string, body: unknown) =>
   as(scene.key, "POST", "/", body, { "x-amz-target": `SageMaker.${operation}`, "content-type": "application/x-amz-json-1.1" });
@@ -173,7 +173,7 @@ describe("policy matrix (native API)", () => {
     const group = await createGroup({ name: uniqueName("pm"), offline: true, shardCount: 1 });
     expect((await putRecord(group, { id: "r1", ts: at(1), age: 1 })).status).toBe(200);
     const scratch = await createKey({ name: "scratch" });
-    const jobId = needsJob(action) || ACTIONS[action].resource === "list" ? ((await api("POST", "/v1/jobs", ingestJob(group))).body.id as string) : "";
+    const jobId = needsJob(action) ? ((await api("POST", "/v1/jobs", ingestJob(group))).body.id as string) : "";
     const document = policyFor(action, effect, match, group);
     const key = await createKey(document ? { policy: document } : {});
     const probe = probes[action];

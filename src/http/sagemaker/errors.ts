@@ -42,7 +42,6 @@ export function wireError(failure: Failure, api: SageMakerApi, operation?: strin
     case "unknown_feature":
     case "event_time_not_newer":
     case "payload_too_large":
-    case "query_too_large":
       return { code: validation, status: 400, message };
     case "feature_group_not_found":
       return api === "runtime" && operation === "PutRecord" ? { code: validation, status: 400, message } : notFound;
