@@ -15,7 +15,7 @@
 // LEFT JOIN over the same files with SET threads = 1.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +33,8 @@ const HELP = `Usage: npm run bench:time-travel -- [options]
   --row-group <n>   rows per row group of the feature files (default 100000)
   --groups <list>   which joins to run: one,three (default both)
   --json <file>     also write the results as JSON
+  --profile <dir>   write a CPU profile of the query worker per join
+                    (<dir>/<join>.cpuprofile, open it in Chrome DevTools)
   --help            this text
 
 The three-group join splits --features evenly over three groups.`;
@@ -45,6 +47,7 @@ const { values: flags } = parseArgs({
     "row-group": { type: "string", default: "100000" },
     groups: { type: "string", default: "one,three" },
     json: { type: "string" },
+    profile: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -103,10 +106,11 @@ const workers = configs.map((config) => {
     modulesRoot: outdir,
     bindings: { ...options.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
     ...(config === "wrangler.toml" ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+    ...(flags.profile && config === "wrangler.query.toml" ? { unsafeInspectorProxy: true } : {}),
   };
 });
 const apiName = workers[0].name;
-const mf = new Miniflare(convertV4MiniflareOptions({ workers, host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.WARN), resourcePersistencePath: mkdtempSync(join(tmp, "state-")) }));
+const mf = new Miniflare(convertV4MiniflareOptions({ workers, host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.WARN), resourcePersistencePath: mkdtempSync(join(tmp, "state-")), ...(flags.profile ? { inspectorPort: 0 } : {}) }));
 const entry = await mf.ready;
 const origin = (await mf.unsafeGetDirectURL(apiName)).origin;
 const db = await mf.getD1Database("DB", apiName);
@@ -138,6 +142,45 @@ async function viaProxy(fn) {
       if (attempt >= 3 || !/UND_ERR_SOCKET|EPIPE|ECONNRESET/.test(String(error?.cause?.code ?? error))) throw error;
     }
   }
+}
+
+// ---------------------------------------------------------------- CPU profile of the query worker
+
+/** A DevTools protocol session with the query worker through Miniflare's inspector proxy. */
+async function queryWorkerProfiler() {
+  const base = await mf.getInspectorURL();
+  const targets = await (await fetch(new URL("/json", String(base).replace(/^ws/, "http")))).json();
+  const target = targets.find((t) => t.webSocketDebuggerUrl?.endsWith(`/${workers[1].name}`)) ?? targets.find((t) => t.title?.includes(workers[1].name));
+  if (!target) throw new Error(`no inspector target for ${workers[1].name}: ${JSON.stringify(targets)}`);
+  const waiting = new Map();
+  // The proxy admits local DevTools origins only.
+  const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
+  // The proxy forwards workerd's frames as binary.
+  socket.binaryType = "arraybuffer";
+  await new Promise((resolve, reject) => (socket.addEventListener("open", resolve, { once: true }), socket.addEventListener("error", reject, { once: true })));
+  socket.addEventListener("close", () => waiting.forEach((settle) => settle({ error: { message: "the inspector closed the connection" } })));
+  let next = 1;
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data));
+    if (message.id !== undefined) waiting.get(message.id)?.(message), waiting.delete(message.id);
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 500 });
+  return {
+    start: () => send("Profiler.start"),
+    stop: async (path) => {
+      const { profile } = await send("Profiler.stop");
+      writeFileSync(path, JSON.stringify(profile));
+      return path;
+    },
+    close: () => socket.close(),
+  };
 }
 
 // ---------------------------------------------------------------- memory of workerd
@@ -270,6 +313,8 @@ function entityParquet(versions) {
 // ---------------------------------------------------------------- runs
 
 async function workerJoin(label, groups, entityName) {
+  const profiler = flags.profile ? await queryWorkerProfiler() : undefined;
+  await profiler?.start();
   const rss = sampleRss();
   const started = performance.now();
   const created = await call("POST", "/datasets", {
@@ -288,6 +333,11 @@ async function workerJoin(label, groups, entityName) {
   }
   const seconds = (performance.now() - started) / 1000;
   const peak = rss.stop();
+  if (profiler) {
+    mkdirSync(flags.profile, { recursive: true });
+    console.log(`[${label}] CPU profile of the query worker: ${await profiler.stop(join(flags.profile, `${label}.cpuprofile`))}`);
+    profiler.close();
+  }
   if (job.state !== "succeeded") throw new Error(`${label}: job failed: ${job.error}`);
   const result = await call("GET", `/datasets/jobs/${created.id}/result`, undefined, { raw: true });
   const path = join(tmp, `${label}-result.parquet`);

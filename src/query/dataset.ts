@@ -5,6 +5,7 @@ import type { QueryDeps } from "./service";
 import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
 import { featureCells, versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "./row-groups";
+import { eventOrderOf, LatestJoin, type EventOrder, type Joined } from "./latest-join";
 import { compareVersions, type RecordVersion } from "./versions";
 
 /**
@@ -65,23 +66,11 @@ function entityIndex(entities: readonly DatasetEntity[], groupIndex: number): Ma
   return index;
 }
 
-/** First position in slots whose entity event key is ≥ key. */
-function firstAtOrAfter(slots: readonly number[], entities: readonly DatasetEntity[], key: string): number {
-  let lo = 0;
-  let hi = slots.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (entities[slots[mid]!]!.eventKey < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
- * One group's join: per entity row, its versions newest first (what
+ * One group's join: per entity row, what it joins newest first (what
  * versionsFor returns over all versions), streaming the group's row groups.
  */
-async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<RecordVersion[][]>> {
+async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<Joined[][]>> {
   const maxMs = entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
   const minMs = entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
   const filter = {
@@ -96,51 +85,48 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
   const index = entityIndex(entities, groupIndex);
   const lowerKeys = group.lookbackMs !== undefined ? entities.map((e) => eventKeyFromEpochMs(e.timeMs - group.lookbackMs!)) : undefined;
   const eventType = eventTypeOf(plan.schema);
-  const single = options.mostRecent === 1 && !options.includeDuplicates;
-  const best: (RecordVersion | undefined)[] = single ? new Array<RecordVersion | undefined>(entities.length) : [];
-  const candidates = new Map<string, RecordVersion[]>();
-
+  // Event times repeat across a row group (one per batch write, per hour): parse each once.
+  const events = new Map<unknown, EventOrder | null>();
+  const eventOf = (raw: unknown): EventOrder | undefined => {
+    let event = events.get(raw);
+    if (event === undefined) {
+      const time = parseEventTime(plan.schema.eventTimeFeature, eventType, raw);
+      event = time.ok ? eventOrderOf(time.value.key) : null;
+      events.set(raw, event);
+    }
+    return event ?? undefined;
+  };
   const bounds = { ...filter, identifiers: identifierKeys(plan.schema, index.keys()) };
-  for await (const rows of scanRowGroups(deps.bucket, plan, bounds, groupStats)) {
-    // Event times repeat across a row group (one per batch write, per hour): parse each once.
-    const keys = new Map<unknown, string | null>();
+  const batches = scanRowGroups(deps.bucket, plan, bounds, groupStats);
+
+  if (options.mostRecent === 1 && !options.includeDuplicates) {
+    const join = new LatestJoin(entities, index, plan.schema.features.map((f) => f.name), { eventTimeOnly: options.eventTimeOnly, ...(lowerKeys ? { lowerKeys } : {}) });
+    for await (const rows of batches) join.addBatch(rows, eventOf);
+    addStats(stats, groupStats);
+    return ok(join.finish().map((v) => (v && (options.includeDeleted || !v.isDeleted) ? [v] : [])));
+  }
+
+  // Several versions per entity row: keep, per identifier, every version that qualifies for one of its rows.
+  const candidates = new Map<string, RecordVersion[]>();
+  for await (const rows of batches) {
     for (let i = 0; i < rows.count; i++) {
       const id = rows.identifier(i);
       const slots = id === undefined ? undefined : index.get(id);
       if (!slots) continue;
-      const raw = rows.rawEventTime(i);
-      let eventKey = keys.get(raw);
-      if (eventKey === undefined) {
-        const time = parseEventTime(plan.schema.eventTimeFeature, eventType, raw);
-        eventKey = time.ok ? time.value.key : null;
-        keys.set(raw, eventKey);
-      }
-      if (eventKey === null) continue;
-      const from = firstAtOrAfter(slots, entities, eventKey);
-      if (from === slots.length) continue;
+      const event = eventOf(rows.rawEventTime(i));
+      if (!event) continue;
       const writeTimeMs = rows.writeTimeMs(i);
-      let version: RecordVersion | undefined;
-      const materialize = () =>
-        (version ??= { recordIdentifier: id!, eventKey, writeTimeMs, apiInvocationTimeMs: rows.apiInvocationTimeMs(i), isDeleted: rows.isDeleted(i), values: rows.values(i) });
-      for (let s = from; s < slots.length; s++) {
-        const n = slots[s]!;
-        if (!options.eventTimeOnly && writeTimeMs > entities[n]!.timeMs) continue;
-        if (lowerKeys && eventKey < lowerKeys[n]!) continue;
-        if (!single) {
-          // Qualifies for some entity row of this identifier: keep it once.
-          const list = candidates.get(id!);
-          if (list) list.push(materialize());
-          else candidates.set(id!, [materialize()]);
-          break;
-        }
-        const current = best[n];
-        if (!current || compareVersions(materialize(), current) > 0) best[n] = materialize();
-      }
+      const qualifies = slots.some(
+        (n) => entities[n]!.eventKey >= event.key && (options.eventTimeOnly || writeTimeMs <= entities[n]!.timeMs) && (!lowerKeys || event.key >= lowerKeys[n]!),
+      );
+      if (!qualifies) continue;
+      const version = { recordIdentifier: id!, eventKey: event.key, writeTimeMs, apiInvocationTimeMs: rows.apiInvocationTimeMs(i), isDeleted: rows.isDeleted(i), values: rows.values(i) };
+      const list = candidates.get(id!);
+      if (list) list.push(version);
+      else candidates.set(id!, [version]);
     }
   }
   addStats(stats, groupStats);
-
-  if (single) return ok(Array.from(best, (v) => (v && (options.includeDeleted || !v.isDeleted) ? [v] : [])));
   for (const list of candidates.values()) list.sort(compareVersions);
   const joinOptions: JoinOptions = { ...options, ...(group.lookbackMs !== undefined ? { lookbackMs: group.lookbackMs } : {}) };
   return ok(entities.map((e) => versionsFor({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs }, candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs)));
@@ -156,7 +142,7 @@ export function datasetColumns(groups: readonly DatasetGroup[], entityColumns: r
 
 /** Joins a batch of entity rows with every group; output rows as JSON text, in entity order. */
 export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<string[]>> {
-  const perGroup: RecordVersion[][][] = [];
+  const perGroup: Joined[][][] = [];
   for (const [i, group] of groups.entries()) {
     const joined = await joinGroup(deps, group, i, entities, options, stats);
     if (!joined.ok) return joined;

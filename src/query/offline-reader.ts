@@ -72,7 +72,7 @@ function keysUnavailable(featureGroup: string, failure: Failure): Failure {
 export async function* scanRowGroups(bucket: R2Bucket, plan: ScanPlan, bounds: RowGroupBounds, stats: ReadStats): AsyncGenerator<RowGroupRows> {
   for (const file of plan.files) {
     for await (const table of scanFile(bucket, file, (group) => rowGroupMayMatch(group, plan.schema, bounds), stats, plan.readOptions.get(file.key))) {
-      yield new RowGroupRows(table, plan.schema);
+      for (const batch of table.batches) yield new RowGroupRows(batch, plan.schema);
     }
   }
 }

@@ -79,7 +79,7 @@ export function featureColumns(prefix: string, features: readonly string[]): str
   return features.map((f) => `${prefix}${f}`);
 }
 
-export function featureCells(prefix: string, features: readonly string[], version: RecordVersion | undefined): Record<string, FeatureValue | null> {
+export function featureCells(prefix: string, features: readonly string[], version: Pick<RecordVersion, "values"> | undefined): Record<string, FeatureValue | null> {
   const cells: Record<string, FeatureValue | null> = {};
   for (const f of features) cells[`${prefix}${f}`] = version?.values[f] ?? null;
   return cells;

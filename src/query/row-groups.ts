@@ -1,9 +1,10 @@
-import { tableFromIPC, type Table, type Vector } from "apache-arrow";
+import { tableFromIPC, Type, type RecordBatch, type Table } from "apache-arrow";
 import { readParquet } from "parquet-wasm/esm";
 import { ensureParquetWasm } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
 import { canonicalFeatureValue } from "../offline/table-rows";
 import type { FeatureValue } from "../records";
+import { cellsOf, ColumnCells } from "./arrow-cells";
 import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
 
 /**
@@ -176,34 +177,37 @@ function layoutOf(footerBytes: Uint8Array, fileSize: number): FooterLayout {
 }
 
 /**
- * Column access to one decoded row group: the cheap columns (identifier,
- * event time, the two clocks, the deletion flag) row by row, and a row's
- * feature values only when asked, so rows no query wants cost no objects.
+ * Column access to one record batch of a decoded row group: the cheap
+ * columns (identifier, event time, the two clocks, the deletion flag) row by
+ * row, and a row's feature values only when asked, so rows no query wants
+ * cost no objects. Offline files are sorted by identifier and event times
+ * repeat (one per write batch), so callers can ask whether a row repeats the
+ * previous row's identifier or event time and skip decoding it again.
  */
 export class RowGroupRows {
   readonly count: number;
-  private readonly id: Vector;
-  private readonly eventTime: Vector;
-  private readonly writeTime: Vector;
-  private readonly invocation: Vector;
-  private readonly deleted: Vector;
-  private readonly features: { name: string; vector: Vector }[];
+  private readonly id: ColumnCells;
+  private readonly eventTime: ColumnCells;
+  private readonly writeTime: ColumnCells;
+  private readonly invocation: ColumnCells;
+  private readonly deleted: ColumnCells;
+  readonly features: readonly { name: string; cells: ColumnCells }[];
 
-  constructor(table: Table, schema: GenerationSchema) {
+  constructor(batch: RecordBatch, schema: GenerationSchema) {
     const child = (name: string) => {
-      const vector = table.getChild(name);
-      if (!vector) throw new Error(`offline file lacks ${name}`);
-      return vector;
+      const cells = cellsOf(batch, name);
+      if (!cells) throw new Error(`offline file lacks ${name}`);
+      return cells;
     };
-    this.count = table.numRows;
+    this.count = batch.numRows;
     this.id = child(schema.recordIdentifierFeature);
     this.eventTime = child(schema.eventTimeFeature);
     this.writeTime = child("write_time");
     this.invocation = child("api_invocation_time");
     this.deleted = child("is_deleted");
     this.features = schema.features.flatMap((f) => {
-      const vector = table.getChild(f.name);
-      return vector ? [{ name: f.name, vector }] : [];
+      const cells = cellsOf(batch, f.name);
+      return cells ? [{ name: f.name, cells }] : [];
     });
   }
 
@@ -212,30 +216,57 @@ export class RowGroupRows {
     return value === undefined ? undefined : String(value);
   }
 
+  /** Whether row i (i > 0) has row i − 1's identifier, without decoding either. */
+  sameIdentifierAsPrevious(i: number): boolean {
+    return sameAsPrevious(this.id, i);
+  }
+
   rawEventTime(i: number): unknown {
     return canonicalFeatureValue(this.eventTime.get(i));
   }
 
+  /** Whether row i (i > 0) has row i − 1's event time, without decoding either. */
+  sameEventTimeAsPrevious(i: number): boolean {
+    return sameAsPrevious(this.eventTime, i);
+  }
+
   writeTimeMs(i: number): number {
-    return toMs(this.writeTime.get(i));
+    return this.writeTime.int64AsNumber(i);
   }
 
   apiInvocationTimeMs(i: number): number {
-    return toMs(this.invocation.get(i));
+    return this.invocation.int64AsNumber(i);
   }
 
   isDeleted(i: number): boolean {
-    return this.deleted.get(i) === true;
+    return !this.deleted.isNull(i) && this.deleted.bool(i);
+  }
+
+  /** Feature f's value in row i (f indexes `features`); undefined for null. */
+  featureValue(f: number, i: number): FeatureValue | undefined {
+    return canonicalFeatureValue(this.features[f]!.cells.get(i));
   }
 
   values(i: number): Record<string, FeatureValue> {
     const values: Record<string, FeatureValue> = {};
-    for (const { name, vector } of this.features) {
-      const value = canonicalFeatureValue(vector.get(i));
-      if (value !== undefined) values[name] = value;
+    for (let f = 0; f < this.features.length; f++) {
+      const value = this.featureValue(f, i);
+      if (value !== undefined) values[this.features[f]!.name] = value;
     }
     return values;
   }
 }
 
-const toMs = (value: unknown): number => (value instanceof Date ? value.getTime() : typeof value === "bigint" ? Number(value) : Number(value));
+function sameAsPrevious(cells: ColumnCells, i: number): boolean {
+  if (i === 0 || cells.isNull(i) || cells.isNull(i - 1)) return false;
+  switch (cells.typeId) {
+    case Type.Utf8:
+      return cells.sameText(i, i - 1);
+    case Type.Int:
+    case Type.Float:
+      return cells.get(i) === cells.get(i - 1);
+    default:
+      return false;
+  }
+}
+

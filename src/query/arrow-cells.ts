@@ -1,0 +1,87 @@
+import { makeVector, Type, type Data, type Vector } from "apache-arrow";
+
+/**
+ * Cell reads straight from one Arrow `Data` chunk (one record batch's
+ * column). `Vector.get` searches the vector's chunks on every call and
+ * allocates for int64 and timestamps; the point-in-time join reads tens of
+ * millions of cells, so it reads the buffers instead. Indices are relative
+ * to the chunk. Bit-packed buffers (validity, booleans) keep the chunk's
+ * bit offset; the others are sliced to it (apache-arrow's slicing rules).
+ */
+export class ColumnCells {
+  private readonly bitOffset: number;
+  private readonly nulls: Uint8Array | null;
+  /** For types without a direct path: a Vector over this one chunk. */
+  private fallback: Vector | undefined;
+
+  constructor(private readonly data: Data) {
+    this.bitOffset = data.offset;
+    this.nulls = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
+  }
+
+  get typeId(): Type {
+    return this.data.typeId;
+  }
+
+  isNull(i: number): boolean {
+    if (this.nulls === null) return false;
+    const bit = this.bitOffset + i;
+    return ((this.nulls[bit >> 3]! >> (bit & 7)) & 1) === 0;
+  }
+
+  /** Whether rows i and j hold the same UTF-8 bytes (both non-null); only for Utf8 columns. */
+  sameText(i: number, j: number): boolean {
+    const offsets = this.data.valueOffsets as Int32Array;
+    const bytes = this.data.values as Uint8Array;
+    const a = offsets[i]!;
+    const b = offsets[j]!;
+    const length = offsets[i + 1]! - a;
+    if (length !== offsets[j + 1]! - b) return false;
+    for (let k = 0; k < length; k++) if (bytes[a + k] !== bytes[b + k]) return false;
+    return true;
+  }
+
+  /** Row i's UTF-8 bytes (a view, not a copy); only for Utf8 columns. */
+  textBytes(i: number): Uint8Array {
+    const offsets = this.data.valueOffsets as Int32Array;
+    return (this.data.values as Uint8Array).subarray(offsets[i]!, offsets[i + 1]!);
+  }
+
+  /** An int64 or timestamp cell as a JS number (exact up to 2^53, as epoch milliseconds are). */
+  int64AsNumber(i: number): number {
+    const values = this.data.values as BigInt64Array | Int32Array;
+    if (values instanceof Int32Array) return values[2 * i + 1]! * 4294967296 + (values[2 * i]! >>> 0);
+    return Number(values[i]!);
+  }
+
+  /** Row i's boolean; only for Bool columns. */
+  bool(i: number): boolean {
+    const bit = this.bitOffset + i;
+    return (((this.data.values as Uint8Array)[bit >> 3]! >> (bit & 7)) & 1) === 1;
+  }
+
+  /** The cell as Vector.get returns it (null for null). */
+  get(i: number): unknown {
+    if (this.isNull(i)) return null;
+    switch (this.data.typeId) {
+      case Type.Utf8:
+        return textDecoder.decode(this.textBytes(i));
+      case Type.Float:
+      case Type.Int:
+        if (this.data.values instanceof Float64Array || this.data.values instanceof BigInt64Array) return this.data.values[i];
+        break;
+      case Type.Bool:
+        return this.bool(i);
+    }
+    this.fallback ??= makeVector(this.data);
+    return this.fallback.get(i);
+  }
+}
+
+const textDecoder = new TextDecoder();
+
+/** A record batch's column as ColumnCells; undefined when the batch lacks it. */
+export function cellsOf(batch: { getChild(name: string): Vector | null }, name: string): ColumnCells | undefined {
+  const vector = batch.getChild(name);
+  return vector ? new ColumnCells(vector.data[0]!) : undefined;
+}

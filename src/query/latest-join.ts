@@ -1,0 +1,219 @@
+import type { FeatureValue } from "../records";
+import type { RowGroupRows } from "./row-groups";
+
+/**
+ * The common point-in-time join (one version per entity row, the latest
+ * write per event time) without materialising versions: per entity row it
+ * keeps the best version's sort key in typed arrays and its values in
+ * per-feature cells, copied once per record batch.
+ *
+ * A feature row qualifies for the entity rows of its identifier whose event
+ * key is ≥ its own and, leak-free, whose time is ≥ its write time. Entity
+ * rows sorted by time are sorted by both, so the qualifying rows are a
+ * suffix: the row is offered only to the first of them, and `finish` sweeps
+ * each identifier's rows in order, carrying the best forward. With a
+ * lookback window the qualifying rows are a range instead, and each gets the
+ * offer. The order is versions.ts's: event time, write time, invocation
+ * time, put before delete, then the values' JSON.
+ */
+export interface JoinEntity {
+  eventKey: string;
+  timeMs: number;
+}
+
+export interface LatestJoinOptions {
+  eventTimeOnly: boolean;
+  /** Per entity row, the smallest event key in its lookback window. */
+  lowerKeys?: readonly string[];
+}
+
+/** An event key split into numbers that order like it: whole seconds since year 0 and nanoseconds. */
+export interface EventOrder {
+  key: string;
+  seconds: number;
+  nanos: number;
+}
+
+export const eventOrderOf = (key: string): EventOrder => ({ key, seconds: Number(key.slice(0, 12)), nanos: Number(key.slice(13)) });
+
+/** What one entity row joined: the best version's values and deletion flag, or nothing. */
+export interface Joined {
+  values: Record<string, FeatureValue>;
+  isDeleted: boolean;
+}
+
+export class LatestJoin {
+  private readonly n: number;
+  private readonly seconds: Float64Array;
+  private readonly nanos: Float64Array;
+  private readonly times: Float64Array;
+  /** Best version so far per entity row; has[n] = 0: none. */
+  private readonly has: Uint8Array;
+  private readonly bestSeconds: Float64Array;
+  private readonly bestNanos: Float64Array;
+  private readonly bestWrite: Float64Array;
+  private readonly bestInvocation: Float64Array;
+  private readonly bestDeleted: Uint8Array;
+  /** Values of the best version per feature name, set when its batch ends. */
+  private readonly cells = new Map<string, (FeatureValue | undefined)[]>();
+  /** Row of the current batch holding an entity row's best, −1 when it is in `cells`. */
+  private readonly pendingRow: Int32Array;
+  private pending: number[] = [];
+
+  constructor(
+    private readonly entities: readonly JoinEntity[],
+    /** Entity positions per identifier, each list in event-key order. */
+    private readonly index: ReadonlyMap<string, readonly number[]>,
+    /** Every feature of the group, in schema order (the tie-break JSON's key order). */
+    private readonly allFeatures: readonly string[],
+    private readonly options: LatestJoinOptions,
+  ) {
+    this.n = entities.length;
+    this.seconds = new Float64Array(this.n);
+    this.nanos = new Float64Array(this.n);
+    this.times = new Float64Array(this.n);
+    entities.forEach((e, i) => {
+      const order = eventOrderOf(e.eventKey);
+      this.seconds[i] = order.seconds;
+      this.nanos[i] = order.nanos;
+      this.times[i] = e.timeMs;
+    });
+    this.has = new Uint8Array(this.n);
+    this.bestSeconds = new Float64Array(this.n);
+    this.bestNanos = new Float64Array(this.n);
+    this.bestWrite = new Float64Array(this.n);
+    this.bestInvocation = new Float64Array(this.n);
+    this.bestDeleted = new Uint8Array(this.n);
+    this.pendingRow = new Int32Array(this.n).fill(-1);
+    for (const name of allFeatures) this.cells.set(name, new Array<FeatureValue | undefined>(this.n));
+  }
+
+  /** Offers every row of one record batch; `eventOf` parses a row's event time (undefined: unusable). */
+  addBatch(rows: RowGroupRows, eventOf: (raw: unknown) => EventOrder | undefined): void {
+    const { lowerKeys, eventTimeOnly } = this.options;
+    let slots: readonly number[] | undefined;
+    let event: EventOrder | undefined;
+    // The row whose event time `event` holds: reused only for the row right after it.
+    let eventRow = -1;
+    for (let i = 0; i < rows.count; i++) {
+      if (!rows.sameIdentifierAsPrevious(i)) {
+        const id = rows.identifier(i);
+        slots = id === undefined ? undefined : this.index.get(id);
+      }
+      if (!slots) continue;
+      if (eventRow !== i - 1 || !rows.sameEventTimeAsPrevious(i)) event = eventOf(rows.rawEventTime(i));
+      eventRow = i;
+      if (!event) continue;
+      let from = this.firstAtOrAfterEvent(slots, event);
+      if (from === slots.length) continue;
+      const write = rows.writeTimeMs(i);
+      if (!eventTimeOnly) {
+        if (this.times[slots[slots.length - 1]!]! < write) continue;
+        if (this.times[slots[from]!]! < write) from = this.firstAtOrAfterTime(slots, write, from);
+      }
+      const invocation = rows.apiInvocationTimeMs(i);
+      const deleted = rows.isDeleted(i);
+      if (!lowerKeys) {
+        this.offer(slots[from]!, rows, i, event, write, invocation, deleted);
+        continue;
+      }
+      for (let s = from; s < slots.length && event.key >= lowerKeys[slots[s]!]!; s++) this.offer(slots[s]!, rows, i, event, write, invocation, deleted);
+    }
+    this.settle(rows);
+  }
+
+  /** Per entity row, what it joined (undefined: nothing qualified), after every batch was added. */
+  finish(): (Joined | undefined)[] {
+    const winner = new Int32Array(this.n).fill(-1);
+    for (const slots of this.index.values()) {
+      let best = -1;
+      for (const n of slots) {
+        if (this.has[n] && (best === -1 || this.compareSlots(n, best) > 0)) best = n;
+        // Each entity row's own offers already cover its window when there is one.
+        winner[n] = this.options.lowerKeys ? (this.has[n] ? n : -1) : best;
+      }
+    }
+    return Array.from(winner, (w) => (w === -1 ? undefined : { values: this.storedValues(w), isDeleted: this.bestDeleted[w] === 1 }));
+  }
+
+  private offer(n: number, rows: RowGroupRows, i: number, event: EventOrder, write: number, invocation: number, deleted: boolean): void {
+    if (this.has[n]) {
+      const order =
+        event.seconds - this.bestSeconds[n]! || event.nanos - this.bestNanos[n]! || write - this.bestWrite[n]! || invocation - this.bestInvocation[n]! || Number(deleted) - this.bestDeleted[n]!;
+      if (order < 0) return;
+      if (order === 0 && compareText(JSON.stringify(rows.values(i)), JSON.stringify(this.valuesOf(n, rows))) <= 0) return;
+    }
+    this.has[n] = 1;
+    this.bestSeconds[n] = event.seconds;
+    this.bestNanos[n] = event.nanos;
+    this.bestWrite[n] = write;
+    this.bestInvocation[n] = invocation;
+    this.bestDeleted[n] = deleted ? 1 : 0;
+    if (this.pendingRow[n] === -1) this.pending.push(n);
+    this.pendingRow[n] = i;
+  }
+
+  /** Copies the values of the bests found in this batch into the cells: the batch is about to go. */
+  private settle(rows: RowGroupRows): void {
+    const columns = rows.features.map((f, index) => ({ index, cells: this.cells.get(f.name) }));
+    const absent = this.allFeatures.filter((name) => !rows.features.some((f) => f.name === name)).map((name) => this.cells.get(name)!);
+    for (const n of this.pending) {
+      const i = this.pendingRow[n]!;
+      for (const { index, cells } of columns) if (cells) cells[n] = rows.featureValue(index, i);
+      for (const cells of absent) cells[n] = undefined;
+      this.pendingRow[n] = -1;
+    }
+    this.pending = [];
+  }
+
+  private valuesOf(n: number, rows: RowGroupRows): Record<string, FeatureValue> {
+    return this.pendingRow[n] === -1 ? this.storedValues(n) : rows.values(this.pendingRow[n]!);
+  }
+
+  /** The stored values as rows.values builds them: schema order, nulls left out. */
+  private storedValues(n: number): Record<string, FeatureValue> {
+    const values: Record<string, FeatureValue> = {};
+    for (const name of this.allFeatures) {
+      const value = this.cells.get(name)![n];
+      if (value !== undefined) values[name] = value;
+    }
+    return values;
+  }
+
+  private compareSlots(a: number, b: number): number {
+    const order =
+      this.bestSeconds[a]! - this.bestSeconds[b]! ||
+      this.bestNanos[a]! - this.bestNanos[b]! ||
+      this.bestWrite[a]! - this.bestWrite[b]! ||
+      this.bestInvocation[a]! - this.bestInvocation[b]! ||
+      this.bestDeleted[a]! - this.bestDeleted[b]!;
+    return order !== 0 ? order : compareText(JSON.stringify(this.storedValues(a)), JSON.stringify(this.storedValues(b)));
+  }
+
+  /** First position in slots whose entity event key is ≥ the event's. */
+  private firstAtOrAfterEvent(slots: readonly number[], event: EventOrder): number {
+    let lo = 0;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const n = slots[mid]!;
+      if (this.seconds[n]! < event.seconds || (this.seconds[n] === event.seconds && this.nanos[n]! < event.nanos)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First position ≥ from whose entity time is ≥ ms. */
+  private firstAtOrAfterTime(slots: readonly number[], ms: number, from: number): number {
+    let lo = from;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.times[slots[mid]!]! < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
