@@ -13,6 +13,8 @@ export class ColumnCells {
   private readonly nulls: Uint8Array | null;
   /** For types without a direct path: a Vector over this one chunk. */
   private fallback: Vector | undefined;
+  /** int64 cells as 32-bit halves: reading a BigInt64Array allocates a BigInt per cell. */
+  private halves: Int32Array | undefined;
 
   constructor(private readonly data: Data) {
     this.bitOffset = data.offset;
@@ -49,9 +51,31 @@ export class ColumnCells {
 
   /** An int64 or timestamp cell as a JS number (exact up to 2^53, as epoch milliseconds are). */
   int64AsNumber(i: number): number {
-    const values = this.data.values as BigInt64Array | Int32Array;
-    if (values instanceof Int32Array) return values[2 * i + 1]! * 4294967296 + (values[2 * i]! >>> 0);
-    return Number(values[i]!);
+    if (this.halves === undefined) {
+      const values = this.data.values as BigInt64Array | Int32Array;
+      this.halves = values instanceof Int32Array ? values : new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    }
+    // Little-endian, as Arrow buffers are on every platform Workers run on.
+    return this.halves[2 * i + 1]! * 4294967296 + (this.halves[2 * i]! >>> 0);
+  }
+
+  /** FNV-1a of row i's UTF-8 bytes; only for Utf8 columns. */
+  textHash(i: number): number {
+    const offsets = this.data.valueOffsets as Int32Array;
+    const values = this.data.values as Uint8Array;
+    let hash = 0x811c9dc5;
+    for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) hash = Math.imul(hash ^ values[k]!, 0x01000193);
+    return hash;
+  }
+
+  /** Whether row i holds exactly these UTF-8 bytes (non-null); only for Utf8 columns. */
+  textEquals(i: number, bytes: Uint8Array): boolean {
+    const offsets = this.data.valueOffsets as Int32Array;
+    const values = this.data.values as Uint8Array;
+    const start = offsets[i]!;
+    if (offsets[i + 1]! - start !== bytes.length) return false;
+    for (let k = 0; k < bytes.length; k++) if (values[start + k] !== bytes[k]) return false;
+    return true;
   }
 
   /** Row i's boolean; only for Bool columns. */
@@ -84,4 +108,35 @@ const textDecoder = new TextDecoder();
 export function cellsOf(batch: { getChild(name: string): Vector | null }, name: string): ColumnCells | undefined {
   const vector = batch.getChild(name);
   return vector ? new ColumnCells(vector.data[0]!) : undefined;
+}
+
+/**
+ * Distinct texts of a column and what they parsed to, found by a hash of
+ * their bytes: event times repeat across a row group (one per write batch),
+ * so most rows are looked up without being decoded. Bounded: it starts over
+ * when full, so a column of all-distinct times costs a hash per row.
+ */
+export class TextMemo<T> {
+  private readonly entries = new Map<number, { bytes: Uint8Array; value: T }[]>();
+  private size = 0;
+
+  constructor(private readonly capacity = 4096) {}
+
+  /** The value for row i's text, computed from the decoded text the first time. */
+  valueOf(cells: ColumnCells, i: number, compute: (text: string) => T): T {
+    const hash = cells.textHash(i);
+    const bucket = this.entries.get(hash);
+    if (bucket) for (const entry of bucket) if (cells.textEquals(i, entry.bytes)) return entry.value;
+    const bytes = cells.textBytes(i);
+    const value = compute(textDecoder.decode(bytes));
+    if (this.size === this.capacity) {
+      this.entries.clear();
+      this.size = 0;
+    }
+    const entry = { bytes: bytes.slice(), value };
+    if (bucket) bucket.push(entry);
+    else this.entries.set(hash, [entry]);
+    this.size += 1;
+    return value;
+  }
 }

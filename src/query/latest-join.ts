@@ -1,4 +1,5 @@
 import type { FeatureValue } from "../records";
+import { TextMemo } from "./arrow-cells";
 import type { RowGroupRows } from "./row-groups";
 
 /**
@@ -59,6 +60,7 @@ export class LatestJoin {
   /** Row of the current batch holding an entity row's best, −1 when it is in `cells`. */
   private readonly pendingRow: Int32Array;
   private pending: number[] = [];
+  private readonly eventMemo = new TextMemo<EventOrder | undefined>();
 
   constructor(
     private readonly entities: readonly JoinEntity[],
@@ -101,7 +103,7 @@ export class LatestJoin {
         slots = id === undefined ? undefined : this.index.get(id);
       }
       if (!slots) continue;
-      if (eventRow !== i - 1 || !rows.sameEventTimeAsPrevious(i)) event = eventOf(rows.rawEventTime(i));
+      if (eventRow !== i - 1 || !rows.sameEventTimeAsPrevious(i)) event = rows.eventTimeOf(i, this.eventMemo, eventOf);
       eventRow = i;
       if (!event) continue;
       let from = this.firstAtOrAfterEvent(slots, event);

@@ -4,7 +4,7 @@ import { ensureParquetWasm } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
 import { canonicalFeatureValue } from "../offline/table-rows";
 import type { FeatureValue } from "../records";
-import { cellsOf, ColumnCells } from "./arrow-cells";
+import { cellsOf, ColumnCells, type TextMemo } from "./arrow-cells";
 import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
 
 /**
@@ -223,6 +223,12 @@ export class RowGroupRows {
 
   rawEventTime(i: number): unknown {
     return canonicalFeatureValue(this.eventTime.get(i));
+  }
+
+  /** Row i's event time through `parse`, text times looked up by their bytes in `memo` first. */
+  eventTimeOf<T>(i: number, memo: TextMemo<T>, parse: (raw: unknown) => T): T {
+    if (this.eventTime.typeId !== Type.Utf8 || this.eventTime.isNull(i)) return parse(this.rawEventTime(i));
+    return memo.valueOf(this.eventTime, i, parse);
   }
 
   /** Whether row i (i > 0) has row i − 1's event time, without decoding either. */
