@@ -28,8 +28,8 @@ export interface DatasetGroup {
 }
 
 export interface DatasetEntity {
-  /** The entity row as given (every column, labels included), as JSON text. */
-  columns: string;
+  /** The entity row as given (every column, labels included). */
+  row: Record<string, unknown>;
   /** Per group, the canonical identifier to join on. */
   recordIdentifiers: string[];
   eventKey: string;
@@ -140,35 +140,77 @@ export function datasetColumns(groups: readonly DatasetGroup[], entityColumns: r
   ];
 }
 
-/** Joins a batch of entity rows with every group; output rows as JSON text, in entity order. */
-export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<string[]>> {
+/** A chunk of entity rows joined with every group, ready to be rendered as rows or as columns. */
+export interface JoinedEntities {
+  entities: readonly DatasetEntity[];
+  groups: readonly DatasetGroup[];
+  options: DatasetOptions;
+  /** Per group, per entity row: what it joined, newest first. */
+  perGroup: Joined[][][];
+}
+
+/** Joins a batch of entity rows with every group. */
+export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<JoinedEntities>> {
   const perGroup: Joined[][][] = [];
   for (const [i, group] of groups.entries()) {
     const joined = await joinGroup(deps, group, i, entities, options, stats);
     if (!joined.ok) return joined;
     perGroup.push(joined.value);
   }
-  const rows: string[] = [];
+  return ok({ entities, groups, options, perGroup });
+}
+
+/**
+ * Output rows per entity row: with one group, several versions make
+ * several rows; with several groups the request is limited to one version
+ * each (see the request's checks).
+ */
+function depthOf(joined: JoinedEntities, n: number): number {
+  let depth = 1;
+  for (const group of joined.perGroup) depth = Math.max(depth, group[n]!.length);
+  return depth;
+}
+
+/** Output rows as objects, in entity order: the entity row's own keys, then each group's features. */
+export function joinedRows(joined: JoinedEntities): Record<string, unknown>[] {
+  const { entities, groups, options, perGroup } = joined;
+  const rows: Record<string, unknown>[] = [];
   entities.forEach((entity, n) => {
-    // With one group, several versions per entity become several rows; with
-    // several groups the request is limited to one version each (see parse).
-    const depth = Math.max(1, ...perGroup.map((g) => g[n]!.length));
+    const depth = depthOf(joined, n);
     for (let k = 0; k < depth; k++) {
-      const row = JSON.parse(entity.columns) as Record<string, unknown>;
+      const row: Record<string, unknown> = { ...entity.row };
       groups.forEach((group, i) => {
         const version = perGroup[i]![n]![k];
         Object.assign(row, featureCells(group.prefix, group.features, version));
         if (options.includeDeleted) row[`${group.prefix}is_deleted`] = version?.isDeleted ?? null;
       });
-      rows.push(JSON.stringify(row));
+      rows.push(row);
     }
   });
-  return ok(rows);
+  return rows;
+}
+
+/** Output values per column (datasetColumns' names), in joinedRows' row order: typed results build from these without row objects. */
+export function joinedColumns(joined: JoinedEntities, entityColumns: readonly string[]): Map<string, unknown[]> {
+  const { entities, groups, options, perGroup } = joined;
+  const at: { n: number; k: number }[] = [];
+  entities.forEach((_, n) => {
+    const depth = depthOf(joined, n);
+    for (let k = 0; k < depth; k++) at.push({ n, k });
+  });
+  const columns = new Map<string, unknown[]>();
+  for (const name of entityColumns) columns.set(name, at.map(({ n }) => entities[n]!.row[name]));
+  groups.forEach((group, i) => {
+    const versions = perGroup[i]!;
+    for (const feature of group.features) columns.set(`${group.prefix}${feature}`, at.map(({ n, k }) => versions[n]![k]?.values[feature] ?? null));
+    if (options.includeDeleted) columns.set(`${group.prefix}is_deleted`, at.map(({ n, k }) => versions[n]![k]?.isDeleted ?? null));
+  });
+  return columns;
 }
 
 export async function buildDataset(deps: Deps, query: DatasetQuery, entityColumns: string[]): Promise<Result<DatasetResult>> {
   const stats = emptyStats();
-  const rows = await joinEntities(deps, query.groups, query.entities, query.options, stats);
-  if (!rows.ok) return rows;
-  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: rows.value, stats });
+  const joined = await joinEntities(deps, query.groups, query.entities, query.options, stats);
+  if (!joined.ok) return joined;
+  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: joinedRows(joined.value).map((r) => JSON.stringify(r)), stats });
 }

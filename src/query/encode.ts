@@ -72,9 +72,19 @@ export function datasetTable(
   featureTypes: ReadonlyMap<string, FeatureDefinition>,
   entityTypes?: Readonly<Record<string, EntityTypeName>>,
 ): Table {
+  return datasetTableOfColumns(columns, (name) => rows.map((r) => r[name]), featureTypes, entityTypes);
+}
+
+/** The same table from values already laid out per column. */
+export function datasetTableOfColumns(
+  columns: readonly string[],
+  valuesOf: (column: string) => readonly unknown[],
+  featureTypes: ReadonlyMap<string, FeatureDefinition>,
+  entityTypes?: Readonly<Record<string, EntityTypeName>>,
+): Table {
   const vectors: Record<string, Vector> = {};
   for (const name of columns) {
-    const values = rows.map((r) => r[name]);
+    const values = valuesOf(name);
     const def = featureTypes.get(name);
     const fixed = entityTypes?.[name];
     const type = def ? arrowType(def) : fixed ? typeOfName(fixed) : inferType(values);

@@ -1,9 +1,10 @@
-import { tableFromIPC, Timestamp, type Table } from "apache-arrow";
+import { tableFromIPC, Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
 import { readParquet } from "parquet-wasm/esm";
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { ensureParquetWasm } from "../offline/parquet";
 import { canonicalFeatureValue } from "../offline/table-rows";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
+import { ColumnCells } from "./arrow-cells";
 import type { DatasetEntity } from "./dataset";
 
 /**
@@ -31,12 +32,20 @@ function entityTime(field: string, raw: unknown): Result<EventTime> {
 /** Join keys of entity rows; `firstRow` numbers them in messages (entities[n]). */
 export function parseEntities(rows: readonly Record<string, unknown>[], firstRow: number, timestampColumn: string, groups: readonly EntityGroupSpec[]): Result<DatasetEntity[]> {
   const schemas = groups.map((g) => ({ featureGroup: g.featureGroup, recordIdentifierFeature: g.recordIdentifierFeature, eventTimeFeature: g.eventTimeFeature, features: new Map(g.features.map((f) => [f.name, f])) }));
+  const times = new Map<unknown, EventTime>();
   try {
     return ok(
       rows.map((row, i) => {
         const n = firstRow + i;
-        const time = entityTime(`entities[${n}].${timestampColumn}`, row[timestampColumn]);
-        if (!time.ok) throw new FailureError(time.failure);
+        const raw = row[timestampColumn];
+        // Training sets often share timestamps (one label date per snapshot): parse each once.
+        let time = times.get(raw);
+        if (!time) {
+          const parsed = entityTime(`entities[${n}].${timestampColumn}`, raw);
+          if (!parsed.ok) throw new FailureError(parsed.failure);
+          time = parsed.value;
+          times.set(raw, time);
+        }
         const recordIdentifiers = groups.map((g, gi) => {
           const field = `entities[${n}].${g.entityColumn}`;
           const raw = row[g.entityColumn];
@@ -45,7 +54,7 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
           if (!id.ok) throw new FailureError(id.failure);
           return id.value;
         });
-        return { columns: JSON.stringify(row), recordIdentifiers, eventKey: time.value.key, timeMs: time.value.epochMs };
+        return { row, recordIdentifiers, eventKey: time.key, timeMs: time.epochMs };
       }),
     );
   } catch (error) {
@@ -56,17 +65,28 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
 
 /** Entity rows of a decoded Parquet table as JSON-like rows: int64 as numbers (or decimal text), timestamps as ISO-8601. */
 export function rowsOfTable(table: Table): Record<string, unknown>[] {
-  const columns = table.schema.fields.map((f) => ({ name: f.name, vector: table.getChild(f.name)!, timestamp: f.type instanceof Timestamp }));
   const rows: Record<string, unknown>[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    const row: Record<string, unknown> = {};
-    for (const { name, vector, timestamp } of columns) {
-      const raw = vector.get(i);
-      if (raw === null || raw === undefined) row[name] = null;
-      else if (timestamp) row[name] = new Date(typeof raw === "bigint" ? Number(raw) : (raw as number)).toISOString();
-      else row[name] = canonicalFeatureValue(raw) ?? null;
-    }
-    rows.push(row);
+  for (const batch of table.batches) {
+    const first = rows.length;
+    for (let i = 0; i < batch.numRows; i++) rows.push({});
+    batch.schema.fields.forEach((field, j) => {
+      const cells = new ColumnCells(batch.getChildAt(j)!.data[0]!);
+      const timestamp = field.type instanceof Timestamp;
+      const milliseconds = timestamp && (field.type as Timestamp).unit === TimeUnit.MILLISECOND;
+      const text = cells.typeId === Type.Utf8;
+      let previous: unknown = null;
+      for (let i = 0; i < batch.numRows; i++) {
+        let value: unknown;
+        if (cells.isNull(i)) value = null;
+        else if (milliseconds) value = new Date(cells.int64AsNumber(i)).toISOString();
+        else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
+        // Sorted entity lists repeat identifiers row after row: decode each run once.
+        else if (text && i > 0 && previous !== null && cells.sameText(i, i - 1)) value = previous;
+        else value = canonicalFeatureValue(cells.get(i)) ?? null;
+        rows[first + i]![field.name] = value;
+        previous = value;
+      }
+    });
   }
   return rows;
 }

@@ -4,8 +4,8 @@ import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
 import { toCsv } from "../http/csv";
 import type { FeatureDefinition } from "../records";
-import { joinEntities, datasetColumns, type DatasetGroup, type DatasetOptions } from "./dataset";
-import { datasetArrowStream, datasetParquet, datasetTable, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
+import { datasetColumns, joinedColumns, joinedRows, joinEntities, type DatasetGroup, type DatasetOptions, type JoinedEntities } from "./dataset";
+import { datasetArrowStream, datasetParquet, datasetTableOfColumns, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities, type EntityGroupSpec } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntitySource } from "./entity-source";
 import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "./parquet-layout";
@@ -148,22 +148,26 @@ export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string):
     .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, ["queued", "running"])));
 }
 
-/** Encodes one chunk's rows as a part of the result. */
-function encodePart(spec: JobSpec, columns: string[], rows: string[], entityTypes: Record<string, EntityTypeName>, first: boolean): { bytes: Uint8Array; schemaBytes?: number } {
+/** Encodes one chunk's joined rows as a part of the result; typed formats are built column by column. */
+function encodePart(spec: JobSpec, columns: string[], entityColumns: readonly string[], joined: JoinedEntities, entityTypes: Record<string, EntityTypeName>, first: boolean): { bytes: Uint8Array; rows: number; schemaBytes?: number } {
   switch (spec.format) {
-    case "ndjson":
-      return { bytes: new TextEncoder().encode(rows.map((r) => `${r}\n`).join("")) };
+    case "ndjson": {
+      const rows = joinedRows(joined);
+      return { bytes: new TextEncoder().encode(rows.map((r) => `${JSON.stringify(r)}\n`).join("")), rows: rows.length };
+    }
     case "csv": {
-      const csv = toCsv(columns, rows.map((r) => JSON.parse(r) as Record<string, unknown>));
-      return { bytes: new TextEncoder().encode(first ? csv : csv.slice(csv.indexOf("\n") + 1)) };
+      const rows = joinedRows(joined);
+      const csv = toCsv(columns, rows);
+      return { bytes: new TextEncoder().encode(first ? csv : csv.slice(csv.indexOf("\n") + 1)), rows: rows.length };
     }
     case "parquet":
     case "arrow": {
-      const table = datasetTable(columns, rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(spec.featureTypes), entityTypes);
-      if (spec.format === "parquet") return { bytes: datasetParquet(table) };
+      const values = joinedColumns(joined, entityColumns);
+      const table = datasetTableOfColumns(columns, (name) => values.get(name)!, new Map(spec.featureTypes), entityTypes);
+      if (spec.format === "parquet") return { bytes: datasetParquet(table), rows: table.numRows };
       const bytes = datasetArrowStream(table);
       // The stream opens with the schema message: continuation marker, metadata length, metadata.
-      return { bytes, schemaBytes: 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getInt32(0, true) };
+      return { bytes, rows: table.numRows, schemaBytes: 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getInt32(0, true) };
     }
   }
 }
@@ -209,9 +213,9 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         const entities = parseEntities(chunk.value, job.entitiesProcessed, spec.timestampColumn, spec.entityGroups);
         if (!entities.ok) return failJob(deps, id, describeFailure(entities.failure));
         const stats = emptyStats();
-        const rows = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
-        if (!rows.ok) return failJob(deps, id, describeFailure(rows.failure));
-        const part = encodePart(spec, outputColumns, rows.value, types, n === 0);
+        const joined = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
+        if (!joined.ok) return failJob(deps, id, describeFailure(joined.failure));
+        const part = encodePart(spec, outputColumns, entityColumns, joined.value, types, n === 0);
         await deps.bucket.put(partKey(id, n), part.bytes, { customMetadata: part.schemaBytes !== undefined ? { schemaBytes: String(part.schemaBytes) } : {} });
         // Guarded by chunks_done: a redelivered message that lost the race changes nothing.
         await deps.db
@@ -222,7 +226,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
             entitiesProcessed: job.entitiesProcessed + chunk.value.length,
             filesRead: job.filesRead + stats.filesRead,
             bytesRead: job.bytesRead + stats.bytesRead,
-            rowsWritten: job.rowsWritten + rows.value.length,
+            rowsWritten: job.rowsWritten + part.rows,
             entityTypes: JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns),
             updatedAt: now(),
           })

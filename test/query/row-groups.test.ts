@@ -164,7 +164,7 @@ describe("row-group streaming", () => {
     const entities = Array.from({ length: ids }, (_, i) => {
       const j = (i * 37) % versions;
       const timeMs = T0 + j * HOUR + HOUR / 2;
-      return { columns: JSON.stringify({ user: idOf(i), n: i }), recordIdentifiers: [idOf(i)], eventKey: eventKeyFromEpochMs(timeMs), timeMs, expected: i * versions + j };
+      return { row: { user: idOf(i), n: i }, recordIdentifiers: [idOf(i)], eventKey: eventKeyFromEpochMs(timeMs), timeMs, expected: i * versions + j };
     });
     const result = await buildDataset(
       { db: catalogDb(env.DB), bucket, keys: dataKeyLookup(catalogDb(env.DB), env) },
@@ -271,7 +271,7 @@ describe("row-group streaming equals the whole-file join", () => {
       const timeMs = hourAt(i < 75 ? rnd.int(12) : rnd.int(60)) + rnd.int(3) * 1000;
       // A few identifiers nobody wrote.
       const id = i % 25 === 0 ? `missing${i}` : ids[rnd.int(ids.length)]!;
-      return { columns: JSON.stringify({ who: id, i }), recordIdentifiers: [id], eventKey: eventKeyFromEpochMs(timeMs), timeMs };
+      return { row: { who: id, i }, recordIdentifiers: [id], eventKey: eventKeyFromEpochMs(timeMs), timeMs };
     });
     const optionSets: { name: string; options: JoinOptions }[] = [
       { name: "leak-free", options: { eventTimeOnly: false, includeDeleted: false, includeDuplicates: false, mostRecent: 1 } },
@@ -297,7 +297,7 @@ describe("row-group streaming equals the whole-file join", () => {
       const expected = entities.flatMap((e) => {
         const versions = versionsFor({ recordIdentifier: e.recordIdentifiers[0]!, eventKey: e.eventKey, timeMs: e.timeMs }, all.get(e.recordIdentifiers[0]!), options, eventKeyFromEpochMs);
         return Array.from({ length: Math.max(1, versions.length) }, (_, k) => ({
-          ...(JSON.parse(e.columns) as object),
+          ...e.row,
           f_v: versions[k]?.values.v ?? null,
           ...(options.includeDeleted ? { f_is_deleted: versions[k]?.isDeleted ?? null } : {}),
         }));
