@@ -31,8 +31,16 @@ export function encodeParquet(features: readonly FeatureDefinition[], rows: read
   return tableToParquet(offlineTable(features, rows));
 }
 
-/** Reads a Parquet file back into an Arrow table. */
+/**
+ * Batch size for decoding: larger than any row group we write or accept, so
+ * each row group becomes one record batch. parquet-wasm's default splits a
+ * row group into batches of 1,024 rows, and every batch costs an IPC message
+ * and a chunk that readers must search.
+ */
+const DECODE_BATCH_ROWS = 1 << 20;
+
+/** Reads a Parquet file back into an Arrow table, one record batch per row group. */
 export function decodeParquet(bytes: Uint8Array): Table {
   ensureParquetWasm();
-  return tableFromIPC(readParquet(bytes).intoIPCStream());
+  return tableFromIPC(readParquet(bytes, { batchSize: DECODE_BATCH_ROWS }).intoIPCStream());
 }

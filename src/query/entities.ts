@@ -1,7 +1,6 @@
-import { tableFromIPC, Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
-import { readParquet } from "parquet-wasm/esm";
+import { Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
 import { FailureError, invalid, ok, type Result } from "../failure";
-import { ensureParquetWasm } from "../offline/parquet";
+import { decodeParquet } from "../offline/parquet";
 import { canonicalFeatureValue } from "../offline/table-rows";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
 import { ColumnCells } from "./arrow-cells";
@@ -91,7 +90,3 @@ export function rowsOfTable(table: Table): Record<string, unknown>[] {
   return rows;
 }
 
-export function decodeEntityParquet(bytes: Uint8Array): Table {
-  ensureParquetWasm();
-  return tableFromIPC(readParquet(bytes).intoIPCStream());
-}

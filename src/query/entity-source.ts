@@ -1,7 +1,8 @@
 import { invalid, ok, type Result } from "../failure";
 import { parseCsv } from "../http/csv";
+import { decodeParquet } from "../offline/parquet";
+import { rowsOfTable } from "./entities";
 import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";
-import { decodeEntityParquet, rowsOfTable } from "./entities";
 
 /**
  * The entity list of a dataset job, read chunk by chunk from R2 so no
@@ -98,7 +99,7 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
     const footer = await parquetLayout(bucket, source.key, layout.size);
     const group = footer.rowGroups[n]!;
     const data = await range(bucket, source.key, group.start, group.end - group.start);
-    return ok(rowsOfTable(decodeEntityParquet(rowGroupFile(footer, group, data))));
+    return ok(rowsOfTable(decodeParquet(rowGroupFile(footer, group, data))));
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
   const text = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));

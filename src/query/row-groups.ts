@@ -1,6 +1,5 @@
-import { tableFromIPC, Type, type RecordBatch, type Table } from "apache-arrow";
-import { readParquet } from "parquet-wasm/esm";
-import { ensureParquetWasm } from "../offline/parquet";
+import { Type, type RecordBatch, type Table } from "apache-arrow";
+import { decodeParquet } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
 import { canonicalFeatureValue } from "../offline/table-rows";
 import type { FeatureValue } from "../records";
@@ -114,10 +113,6 @@ async function rangeOf(bucket: R2Bucket, key: string, offset: number, length: nu
   return new Uint8Array(await object.arrayBuffer());
 }
 
-function decode(bytes: Uint8Array): Table {
-  ensureParquetWasm();
-  return tableFromIPC(readParquet(bytes).intoIPCStream());
-}
 
 /**
  * The row groups of one file that may match, decoded one at a time. Counts
@@ -138,7 +133,7 @@ export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: 
         continue;
       }
       stats.rowGroupsRead += 1;
-      const table = layout.rowGroups.length === 1 ? decode(bytes) : decode(rowGroupFile(layout, group, bytes.subarray(group.start, group.end)));
+      const table = layout.rowGroups.length === 1 ? decodeParquet(bytes) : decodeParquet(rowGroupFile(layout, group, bytes.subarray(group.start, group.end)));
       stats.rowsRead += table.numRows;
       yield table;
     }
@@ -166,7 +161,7 @@ export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: 
     const data = await rangeOf(bucket, file.key, group.start, group.end - group.start, options);
     stats.bytesRead += data.byteLength;
     stats.rowGroupsRead += 1;
-    const table = decode(rowGroupFile(layout, group, data));
+    const table = decodeParquet(rowGroupFile(layout, group, data));
     stats.rowsRead += table.numRows;
     yield table;
   }

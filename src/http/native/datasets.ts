@@ -5,8 +5,9 @@ import { FailureError, invalid, orThrow, type Result } from "../../failure";
 import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
+import { decodeParquet } from "../../offline/parquet";
 import type { DatasetEntity, DatasetGroup, DatasetOptions } from "../../query/dataset";
-import { decodeEntityParquet, parseEntities, rowsOfTable, type EntityGroupSpec } from "../../query/entities";
+import { parseEntities, rowsOfTable, type EntityGroupSpec } from "../../query/entities";
 import type { EntitySource } from "../../query/entity-source";
 import { getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
 import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./uploads";
@@ -135,7 +136,7 @@ async function syncEntityRows(c: AppContext, entities: DatasetRequest["entities"
   const format = entities.format ?? formatOfName(entities.object);
   if (format === "csv") return orThrow(parseCsv(await object.text(), "entities.object"));
   try {
-    return rowsOfTable(decodeEntityParquet(new Uint8Array(await object.arrayBuffer())));
+    return rowsOfTable(decodeParquet(new Uint8Array(await object.arrayBuffer())));
   } catch (error) {
     return orThrow(invalid("entities.object", `must be a Parquet file (${error instanceof Error ? error.message : "unreadable"})`));
   }
