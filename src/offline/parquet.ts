@@ -19,10 +19,14 @@ export function ensureParquetWasm(): void {
   }
 }
 
-/** Writes an Arrow table as one ZSTD-compressed Parquet file. */
-export function tableToParquet(table: Table): Uint8Array {
+/**
+ * Writes an Arrow table as one ZSTD-compressed Parquet file. `dictionary:
+ * false` suits columns of mostly distinct values (dataset results): the
+ * dictionary pass then costs time and makes the file larger.
+ */
+export function tableToParquet(table: Table, { dictionary = true }: { dictionary?: boolean } = {}): Uint8Array {
   ensureParquetWasm();
-  const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
+  const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setDictionaryEnabled(dictionary).build();
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
 }
 

@@ -1,4 +1,6 @@
 import { makeVector, Type, type Data, type Vector } from "apache-arrow";
+import { canonicalFeatureValue } from "../offline/table-rows";
+import type { FeatureValue } from "../records";
 
 /**
  * Cell reads straight from one Arrow `Data` chunk (one record batch's
@@ -66,6 +68,19 @@ export class ColumnCells {
     let hash = 0x811c9dc5;
     for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) hash = Math.imul(hash ^ values[k]!, 0x01000193);
     return hash;
+  }
+
+  /**
+   * The cell as a canonical feature value (undefined for null): int64 as a
+   * number when safe, else decimal text, read without allocating a BigInt
+   * when it fits.
+   */
+  featureValue(i: number): FeatureValue | undefined {
+    if (this.data.typeId === Type.Int && this.data.values instanceof BigInt64Array && !this.isNull(i)) {
+      const n = this.int64AsNumber(i);
+      if (Number.isSafeInteger(n)) return n;
+    }
+    return canonicalFeatureValue(this.get(i));
   }
 
   /** Whether row i holds exactly these UTF-8 bytes (non-null); only for Utf8 columns. */

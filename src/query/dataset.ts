@@ -3,9 +3,9 @@ import { fail, ok, type Result } from "../failure";
 import { eventKeyFromEpochMs, parseEventTime } from "../records";
 import type { QueryDeps } from "./service";
 import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
-import { featureCells, versionsFor, type JoinOptions } from "./pit-join";
+import { versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "./row-groups";
-import { eventOrderOf, LatestJoin, type EventOrder, type Joined } from "./latest-join";
+import { eventOrderOf, LatestJoin, type EventOrder, type GroupResult } from "./latest-join";
 import { compareVersions, type RecordVersion } from "./versions";
 
 /**
@@ -70,7 +70,7 @@ function entityIndex(entities: readonly DatasetEntity[], groupIndex: number): Ma
  * One group's join: per entity row, what it joins newest first (what
  * versionsFor returns over all versions), streaming the group's row groups.
  */
-async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<Joined[][]>> {
+async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<GroupResult>> {
   const maxMs = entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
   const minMs = entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
   const filter = {
@@ -103,7 +103,7 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
     const join = new LatestJoin(entities, index, plan.schema.features.map((f) => f.name), { eventTimeOnly: options.eventTimeOnly, ...(lowerKeys ? { lowerKeys } : {}) });
     for await (const rows of batches) join.addBatch(rows, eventOf);
     addStats(stats, groupStats);
-    return ok(join.finish().map((v) => (v && (options.includeDeleted || !v.isDeleted) ? [v] : [])));
+    return ok(join.finish(options.includeDeleted));
   }
 
   // Several versions per entity row: keep, per identifier, every version that qualifies for one of its rows.
@@ -129,7 +129,12 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
   addStats(stats, groupStats);
   for (const list of candidates.values()) list.sort(compareVersions);
   const joinOptions: JoinOptions = { ...options, ...(group.lookbackMs !== undefined ? { lookbackMs: group.lookbackMs } : {}) };
-  return ok(entities.map((e) => versionsFor({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs }, candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs)));
+  const joined = entities.map((e) => versionsFor({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs }, candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs));
+  return ok({
+    count: (n) => joined[n]!.length,
+    value: (n, k, feature) => joined[n]![k]?.values[feature] ?? null,
+    isDeleted: (n, k) => joined[n]![k]?.isDeleted ?? null,
+  });
 }
 
 export function datasetColumns(groups: readonly DatasetGroup[], entityColumns: readonly string[], options: DatasetOptions): string[] {
@@ -145,13 +150,12 @@ export interface JoinedEntities {
   entities: readonly DatasetEntity[];
   groups: readonly DatasetGroup[];
   options: DatasetOptions;
-  /** Per group, per entity row: what it joined, newest first. */
-  perGroup: Joined[][][];
+  perGroup: GroupResult[];
 }
 
 /** Joins a batch of entity rows with every group. */
 export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<JoinedEntities>> {
-  const perGroup: Joined[][][] = [];
+  const perGroup: GroupResult[] = [];
   for (const [i, group] of groups.entries()) {
     const joined = await joinGroup(deps, group, i, entities, options, stats);
     if (!joined.ok) return joined;
@@ -161,49 +165,51 @@ export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], 
 }
 
 /**
- * Output rows per entity row: with one group, several versions make
- * several rows; with several groups the request is limited to one version
- * each (see the request's checks).
+ * The output rows in order, as (entity row, version) pairs: with one group,
+ * several versions make several rows; with several groups the request is
+ * limited to one version each (see the request's checks).
  */
-function depthOf(joined: JoinedEntities, n: number): number {
-  let depth = 1;
-  for (const group of joined.perGroup) depth = Math.max(depth, group[n]!.length);
-  return depth;
+function outputRows(joined: JoinedEntities): { entity: Int32Array; version: Int32Array } {
+  const depths = joined.entities.map((_, n) => joined.perGroup.reduce((depth, group) => Math.max(depth, group.count(n)), 1));
+  const total = depths.reduce((sum, d) => sum + d, 0);
+  const entity = new Int32Array(total);
+  const version = new Int32Array(total);
+  let r = 0;
+  depths.forEach((depth, n) => {
+    for (let k = 0; k < depth; k++, r++) {
+      entity[r] = n;
+      version[r] = k;
+    }
+  });
+  return { entity, version };
 }
 
 /** Output rows as objects, in entity order: the entity row's own keys, then each group's features. */
 export function joinedRows(joined: JoinedEntities): Record<string, unknown>[] {
   const { entities, groups, options, perGroup } = joined;
-  const rows: Record<string, unknown>[] = [];
-  entities.forEach((entity, n) => {
-    const depth = depthOf(joined, n);
-    for (let k = 0; k < depth; k++) {
-      const row: Record<string, unknown> = { ...entity.row };
-      groups.forEach((group, i) => {
-        const version = perGroup[i]![n]![k];
-        Object.assign(row, featureCells(group.prefix, group.features, version));
-        if (options.includeDeleted) row[`${group.prefix}is_deleted`] = version?.isDeleted ?? null;
-      });
-      rows.push(row);
-    }
+  const at = outputRows(joined);
+  return Array.from(at.entity, (n, r) => {
+    const k = at.version[r]!;
+    const row: Record<string, unknown> = { ...entities[n]!.row };
+    groups.forEach((group, i) => {
+      for (const feature of group.features) row[`${group.prefix}${feature}`] = perGroup[i]!.value(n, k, feature);
+      if (options.includeDeleted) row[`${group.prefix}is_deleted`] = perGroup[i]!.isDeleted(n, k);
+    });
+    return row;
   });
-  return rows;
 }
 
 /** Output values per column (datasetColumns' names), in joinedRows' row order: typed results build from these without row objects. */
 export function joinedColumns(joined: JoinedEntities, entityColumns: readonly string[]): Map<string, unknown[]> {
   const { entities, groups, options, perGroup } = joined;
-  const at: { n: number; k: number }[] = [];
-  entities.forEach((_, n) => {
-    const depth = depthOf(joined, n);
-    for (let k = 0; k < depth; k++) at.push({ n, k });
-  });
+  const at = outputRows(joined);
+  const column = (cell: (n: number, k: number) => unknown) => Array.from(at.entity, (n, r) => cell(n, at.version[r]!));
   const columns = new Map<string, unknown[]>();
-  for (const name of entityColumns) columns.set(name, at.map(({ n }) => entities[n]!.row[name]));
+  for (const name of entityColumns) columns.set(name, column((n) => entities[n]!.row[name]));
   groups.forEach((group, i) => {
-    const versions = perGroup[i]!;
-    for (const feature of group.features) columns.set(`${group.prefix}${feature}`, at.map(({ n, k }) => versions[n]![k]?.values[feature] ?? null));
-    if (options.includeDeleted) columns.set(`${group.prefix}is_deleted`, at.map(({ n, k }) => versions[n]![k]?.isDeleted ?? null));
+    const result = perGroup[i]!;
+    for (const feature of group.features) columns.set(`${group.prefix}${feature}`, column((n, k) => result.value(n, k, feature)));
+    if (options.includeDeleted) columns.set(`${group.prefix}is_deleted`, column((n, k) => result.isDeleted(n, k)));
   });
   return columns;
 }

@@ -1,7 +1,6 @@
 import { Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { decodeParquet } from "../offline/parquet";
-import { canonicalFeatureValue } from "../offline/table-rows";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
 import { ColumnCells } from "./arrow-cells";
 import type { DatasetEntity } from "./dataset";
@@ -81,7 +80,7 @@ export function rowsOfTable(table: Table): Record<string, unknown>[] {
         else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
         // Sorted entity lists repeat identifiers row after row: decode each run once.
         else if (text && i > 0 && previous !== null && cells.sameText(i, i - 1)) value = previous;
-        else value = canonicalFeatureValue(cells.get(i)) ?? null;
+        else value = cells.featureValue(i) ?? null;
         rows[first + i]![field.name] = value;
         previous = value;
       }

@@ -37,10 +37,13 @@ export interface EventOrder {
 
 export const eventOrderOf = (key: string): EventOrder => ({ key, seconds: Number(key.slice(0, 12)), nanos: Number(key.slice(13)) });
 
-/** What one entity row joined: the best version's values and deletion flag, or nothing. */
-export interface Joined {
-  values: Record<string, FeatureValue>;
-  isDeleted: boolean;
+/** What a group's join gave each entity row: up to a few versions, newest first. */
+export interface GroupResult {
+  /** How many versions entity row n joined (each makes an output row). */
+  count(n: number): number;
+  /** Feature f of entity row n's k-th version; null when absent. */
+  value(n: number, k: number, feature: string): FeatureValue | null;
+  isDeleted(n: number, k: number): boolean | null;
 }
 
 export class LatestJoin {
@@ -124,8 +127,11 @@ export class LatestJoin {
     this.settle(rows);
   }
 
-  /** Per entity row, what it joined (undefined: nothing qualified), after every batch was added. */
-  finish(): (Joined | undefined)[] {
+  /**
+   * Per entity row, what it joined, after every batch was added. A deletion
+   * as the best version joins nothing unless deletions are included.
+   */
+  finish(includeDeleted: boolean): GroupResult {
     const winner = new Int32Array(this.n).fill(-1);
     for (const slots of this.index.values()) {
       let best = -1;
@@ -135,7 +141,13 @@ export class LatestJoin {
         winner[n] = this.options.lowerKeys ? (this.has[n] ? n : -1) : best;
       }
     }
-    return Array.from(winner, (w) => (w === -1 ? undefined : { values: this.storedValues(w), isDeleted: this.bestDeleted[w] === 1 }));
+    if (!includeDeleted) for (let n = 0; n < this.n; n++) if (winner[n] !== -1 && this.bestDeleted[winner[n]!]) winner[n] = -1;
+    const { cells, bestDeleted } = this;
+    return {
+      count: (n) => (winner[n] === -1 ? 0 : 1),
+      value: (n, _k, feature) => (winner[n] === -1 ? null : (cells.get(feature)?.[winner[n]!] ?? null)),
+      isDeleted: (n) => (winner[n] === -1 ? null : bestDeleted[winner[n]!] === 1),
+    };
   }
 
   private offer(n: number, rows: RowGroupRows, i: number, event: EventOrder, write: number, invocation: number, deleted: boolean): void {

@@ -1,4 +1,3 @@
-import type { FeatureValue } from "../records";
 import { compareVersions, type RecordVersion } from "./versions";
 
 /**
@@ -72,15 +71,4 @@ export function versionsFor(entity: EntityRow, versions: readonly RecordVersion[
   const firstDelete = newestFirst.findIndex((v) => v.isDeleted);
   const live = firstDelete === -1 ? newestFirst : newestFirst.slice(0, firstDelete);
   return live.slice(0, options.mostRecent);
-}
-
-/** The output columns of one group's features, with its prefix. */
-export function featureColumns(prefix: string, features: readonly string[]): string[] {
-  return features.map((f) => `${prefix}${f}`);
-}
-
-export function featureCells(prefix: string, features: readonly string[], version: Pick<RecordVersion, "values"> | undefined): Record<string, FeatureValue | null> {
-  const cells: Record<string, FeatureValue | null> = {};
-  for (const f of features) cells[`${prefix}${f}`] = version?.values[f] ?? null;
-  return cells;
 }

@@ -1,7 +1,6 @@
 import { Type, type RecordBatch, type Table } from "apache-arrow";
 import { decodeParquet } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
-import { canonicalFeatureValue } from "../offline/table-rows";
 import type { FeatureValue } from "../records";
 import { cellsOf, ColumnCells, type TextMemo } from "./arrow-cells";
 import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
@@ -207,7 +206,7 @@ export class RowGroupRows {
   }
 
   identifier(i: number): string | undefined {
-    const value = canonicalFeatureValue(this.id.get(i));
+    const value = this.id.featureValue(i);
     return value === undefined ? undefined : String(value);
   }
 
@@ -217,7 +216,7 @@ export class RowGroupRows {
   }
 
   rawEventTime(i: number): unknown {
-    return canonicalFeatureValue(this.eventTime.get(i));
+    return this.eventTime.featureValue(i);
   }
 
   /** Row i's event time through `parse`, text times looked up by their bytes in `memo` first. */
@@ -245,7 +244,7 @@ export class RowGroupRows {
 
   /** Feature f's value in row i (f indexes `features`); undefined for null. */
   featureValue(f: number, i: number): FeatureValue | undefined {
-    return canonicalFeatureValue(this.features[f]!.cells.get(i));
+    return this.features[f]!.cells.featureValue(i);
   }
 
   values(i: number): Record<string, FeatureValue> {
