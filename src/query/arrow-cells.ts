@@ -11,20 +11,24 @@ import type { FeatureValue } from "../records";
  * bit offset; the others are sliced to it (apache-arrow's slicing rules).
  */
 export class ColumnCells {
+  readonly typeId: Type;
   private readonly bitOffset: number;
   private readonly nulls: Uint8Array | null;
+  /** Utf8 columns: offsets into `bytes` (hot loops read these fields, not Data's getters). */
+  private readonly offsets: Int32Array;
+  private readonly bytes: Uint8Array;
   /** For types without a direct path: a Vector over this one chunk. */
   private fallback: Vector | undefined;
   /** int64 cells as 32-bit halves: reading a BigInt64Array allocates a BigInt per cell. */
   private halves: Int32Array | undefined;
 
   constructor(private readonly data: Data) {
+    this.typeId = data.typeId;
+    const utf8 = this.typeId === Type.Utf8;
+    this.offsets = utf8 ? (data.valueOffsets as Int32Array) : new Int32Array(0);
+    this.bytes = utf8 ? (data.values as Uint8Array) : new Uint8Array(0);
     this.bitOffset = data.offset;
     this.nulls = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap : null;
-  }
-
-  get typeId(): Type {
-    return this.data.typeId;
   }
 
   isNull(i: number): boolean {
@@ -35,8 +39,7 @@ export class ColumnCells {
 
   /** Whether rows i and j hold the same UTF-8 bytes (both non-null); only for Utf8 columns. */
   sameText(i: number, j: number): boolean {
-    const offsets = this.data.valueOffsets as Int32Array;
-    const bytes = this.data.values as Uint8Array;
+    const { offsets, bytes } = this;
     const a = offsets[i]!;
     const b = offsets[j]!;
     const length = offsets[i + 1]! - a;
@@ -47,8 +50,7 @@ export class ColumnCells {
 
   /** Row i's UTF-8 bytes (a view, not a copy); only for Utf8 columns. */
   textBytes(i: number): Uint8Array {
-    const offsets = this.data.valueOffsets as Int32Array;
-    return (this.data.values as Uint8Array).subarray(offsets[i]!, offsets[i + 1]!);
+    return this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!);
   }
 
   /** An int64 or timestamp cell as a JS number (exact up to 2^53, as epoch milliseconds are). */
@@ -63,8 +65,7 @@ export class ColumnCells {
 
   /** FNV-1a of row i's UTF-8 bytes; only for Utf8 columns. */
   textHash(i: number): number {
-    const offsets = this.data.valueOffsets as Int32Array;
-    const values = this.data.values as Uint8Array;
+    const { offsets, bytes: values } = this;
     let hash = 0x811c9dc5;
     for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) hash = Math.imul(hash ^ values[k]!, 0x01000193);
     return hash;
@@ -76,7 +77,7 @@ export class ColumnCells {
    * when it fits.
    */
   featureValue(i: number): FeatureValue | undefined {
-    if (this.data.typeId === Type.Int && this.data.values instanceof BigInt64Array && !this.isNull(i)) {
+    if (this.typeId === Type.Int && this.data.values instanceof BigInt64Array && !this.isNull(i)) {
       const n = this.int64AsNumber(i);
       if (Number.isSafeInteger(n)) return n;
     }
@@ -85,8 +86,7 @@ export class ColumnCells {
 
   /** Whether row i holds exactly these UTF-8 bytes (non-null); only for Utf8 columns. */
   textEquals(i: number, bytes: Uint8Array): boolean {
-    const offsets = this.data.valueOffsets as Int32Array;
-    const values = this.data.values as Uint8Array;
+    const { offsets, bytes: values } = this;
     const start = offsets[i]!;
     if (offsets[i + 1]! - start !== bytes.length) return false;
     for (let k = 0; k < bytes.length; k++) if (values[start + k] !== bytes[k]) return false;
@@ -102,7 +102,7 @@ export class ColumnCells {
   /** The cell as Vector.get returns it (null for null). */
   get(i: number): unknown {
     if (this.isNull(i)) return null;
-    switch (this.data.typeId) {
+    switch (this.typeId) {
       case Type.Utf8:
         return textDecoder.decode(this.textBytes(i));
       case Type.Float:

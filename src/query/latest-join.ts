@@ -97,17 +97,13 @@ export class LatestJoin {
   addBatch(rows: RowGroupRows, eventOf: (raw: unknown) => EventOrder | undefined): void {
     const { lowerKeys, eventTimeOnly } = this.options;
     let slots: readonly number[] | undefined;
-    let event: EventOrder | undefined;
-    // The row whose event time `event` holds: reused only for the row right after it.
-    let eventRow = -1;
     for (let i = 0; i < rows.count; i++) {
       if (!rows.sameIdentifierAsPrevious(i)) {
         const id = rows.identifier(i);
         slots = id === undefined ? undefined : this.index.get(id);
       }
       if (!slots) continue;
-      if (eventRow !== i - 1 || !rows.sameEventTimeAsPrevious(i)) event = rows.eventTimeOf(i, this.eventMemo, eventOf);
-      eventRow = i;
+      const event = rows.eventTimeOf(i, this.eventMemo, eventOf);
       if (!event) continue;
       let from = this.firstAtOrAfterEvent(slots, event);
       if (from === slots.length) continue;

@@ -174,9 +174,10 @@ function layoutOf(footerBytes: Uint8Array, fileSize: number): FooterLayout {
  * Column access to one record batch of a decoded row group: the cheap
  * columns (identifier, event time, the two clocks, the deletion flag) row by
  * row, and a row's feature values only when asked, so rows no query wants
- * cost no objects. Offline files are sorted by identifier and event times
- * repeat (one per write batch), so callers can ask whether a row repeats the
- * previous row's identifier or event time and skip decoding it again.
+ * cost no objects. Offline files are sorted by identifier, so callers can
+ * ask whether a row repeats the previous row's identifier and skip decoding
+ * it; event times repeat across the file (one per write batch) and are
+ * found by their bytes in a memo.
  */
 export class RowGroupRows {
   readonly count: number;
@@ -223,11 +224,6 @@ export class RowGroupRows {
   eventTimeOf<T>(i: number, memo: TextMemo<T>, parse: (raw: unknown) => T): T {
     if (this.eventTime.typeId !== Type.Utf8 || this.eventTime.isNull(i)) return parse(this.rawEventTime(i));
     return memo.valueOf(this.eventTime, i, parse);
-  }
-
-  /** Whether row i (i > 0) has row i − 1's event time, without decoding either. */
-  sameEventTimeAsPrevious(i: number): boolean {
-    return sameAsPrevious(this.eventTime, i);
   }
 
   writeTimeMs(i: number): number {
