@@ -1,11 +1,11 @@
-import type { CatalogDb } from "../catalog";
-import { fail, ok, type Result } from "../failure";
-import { eventKeyFromEpochMs, parseEventTime } from "../records";
-import type { QueryDeps } from "./service";
+import { ok, type Result } from "../failure";
+import type { GenerationSchema } from "../offline/manifest";
+import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
+import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
 import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
 import { versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "./row-groups";
-import { eventOrderOf, LatestJoin, type EventOrder, type GroupResult } from "./latest-join";
+import type { QueryDeps } from "./service";
 import { compareVersions, type RecordVersion } from "./versions";
 
 /**
@@ -66,6 +66,17 @@ function entityIndex(entities: readonly DatasetEntity[], groupIndex: number): Ma
   return index;
 }
 
+function groupFeatures(schema: GenerationSchema): GroupFeatures {
+  const integral = schema.features.find((f) => f.name === schema.recordIdentifierFeature)?.type === "Integral";
+  return {
+    all: schema.features.map((f) => f.name),
+    identifier: schema.recordIdentifierFeature,
+    eventTime: schema.eventTimeFeature,
+    // The canonical form of an int64 cell: a number when safe, else its decimal text.
+    identifierValue: integral ? (id) => (Number.isSafeInteger(Number(id)) ? Number(id) : id) : (id) => id,
+  };
+}
+
 /**
  * One group's join: per entity row, what it joins newest first (what
  * versionsFor returns over all versions), streaming the group's row groups.
@@ -86,12 +97,12 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
   const lowerKeys = group.lookbackMs !== undefined ? entities.map((e) => eventKeyFromEpochMs(e.timeMs - group.lookbackMs!)) : undefined;
   const eventType = eventTypeOf(plan.schema);
   // Event times repeat across a row group (one per batch write, per hour): parse each once.
-  const events = new Map<unknown, EventOrder | null>();
-  const eventOf = (raw: unknown): EventOrder | undefined => {
+  const events = new Map<unknown, RowEvent | null>();
+  const eventOf = (raw: unknown): RowEvent | undefined => {
     let event = events.get(raw);
     if (event === undefined) {
       const time = parseEventTime(plan.schema.eventTimeFeature, eventType, raw);
-      event = time.ok ? eventOrderOf(time.value.key) : null;
+      event = time.ok ? { ...eventOrderOf(time.value.key), raw: raw as FeatureValue } : null;
       events.set(raw, event);
     }
     return event ?? undefined;
@@ -100,7 +111,7 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
   const batches = scanRowGroups(deps.bucket, plan, bounds, groupStats);
 
   if (options.mostRecent === 1 && !options.includeDuplicates) {
-    const join = new LatestJoin(entities, index, plan.schema.features.map((f) => f.name), { eventTimeOnly: options.eventTimeOnly, ...(lowerKeys ? { lowerKeys } : {}) });
+    const join = new LatestJoin(entities, index, groupFeatures(plan.schema), { eventTimeOnly: options.eventTimeOnly, ...(lowerKeys ? { lowerKeys } : {}) });
     for await (const rows of batches) join.addBatch(rows, eventOf);
     addStats(stats, groupStats);
     return ok(join.finish(options.includeDeleted));

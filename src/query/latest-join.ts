@@ -37,6 +37,21 @@ export interface EventOrder {
 
 export const eventOrderOf = (key: string): EventOrder => ({ key, seconds: Number(key.slice(0, 12)), nanos: Number(key.slice(13)) });
 
+/** A feature row's event time: its order and the value the row holds. */
+export interface RowEvent extends EventOrder {
+  raw: FeatureValue;
+}
+
+/** The group's features, and how to give back the two key features without storing them per row. */
+export interface GroupFeatures {
+  /** Every feature, in schema order (the tie-break JSON's key order). */
+  all: readonly string[];
+  identifier: string;
+  eventTime: string;
+  /** The identifier feature's value for an identifier as the index holds it. */
+  identifierValue: (id: string) => FeatureValue;
+}
+
 /** What a group's join gave each entity row: up to a few versions, newest first. */
 export interface GroupResult {
   /** How many versions entity row n joined (each makes an output row). */
@@ -58,19 +73,24 @@ export class LatestJoin {
   private readonly bestWrite: Float64Array;
   private readonly bestInvocation: Float64Array;
   private readonly bestDeleted: Uint8Array;
-  /** Values of the best version per feature name, set when its batch ends. */
+  /**
+   * Values of the best version per feature name, set when its batch ends;
+   * the identifier's is the entity row's own and the event time's is kept
+   * from the row's event, so neither is decoded per winner.
+   */
   private readonly cells = new Map<string, (FeatureValue | undefined)[]>();
+  private readonly bestEventRaw: (FeatureValue | undefined)[];
+  private readonly identifierOf: string[];
   /** Row of the current batch holding an entity row's best, −1 when it is in `cells`. */
   private readonly pendingRow: Int32Array;
   private pending: number[] = [];
-  private readonly eventMemo = new TextMemo<EventOrder | undefined>();
+  private readonly eventMemo = new TextMemo<RowEvent | undefined>();
 
   constructor(
     private readonly entities: readonly JoinEntity[],
     /** Entity positions per identifier, each list in event-key order. */
     private readonly index: ReadonlyMap<string, readonly number[]>,
-    /** Every feature of the group, in schema order (the tie-break JSON's key order). */
-    private readonly allFeatures: readonly string[],
+    private readonly features: GroupFeatures,
     private readonly options: LatestJoinOptions,
   ) {
     this.n = entities.length;
@@ -90,11 +110,14 @@ export class LatestJoin {
     this.bestInvocation = new Float64Array(this.n);
     this.bestDeleted = new Uint8Array(this.n);
     this.pendingRow = new Int32Array(this.n).fill(-1);
-    for (const name of allFeatures) this.cells.set(name, new Array<FeatureValue | undefined>(this.n));
+    for (const name of features.all) if (name !== features.identifier && name !== features.eventTime) this.cells.set(name, new Array<FeatureValue | undefined>(this.n));
+    this.bestEventRaw = new Array<FeatureValue | undefined>(this.n);
+    this.identifierOf = new Array<string>(this.n);
+    for (const [id, slots] of index) for (const n of slots) this.identifierOf[n] = id;
   }
 
   /** Offers every row of one record batch; `eventOf` parses a row's event time (undefined: unusable). */
-  addBatch(rows: RowGroupRows, eventOf: (raw: unknown) => EventOrder | undefined): void {
+  addBatch(rows: RowGroupRows, eventOf: (raw: unknown) => RowEvent | undefined): void {
     const { lowerKeys, eventTimeOnly } = this.options;
     let slots: readonly number[] | undefined;
     for (let i = 0; i < rows.count; i++) {
@@ -138,15 +161,15 @@ export class LatestJoin {
       }
     }
     if (!includeDeleted) for (let n = 0; n < this.n; n++) if (winner[n] !== -1 && this.bestDeleted[winner[n]!]) winner[n] = -1;
-    const { cells, bestDeleted } = this;
+    const { bestDeleted } = this;
     return {
       count: (n) => (winner[n] === -1 ? 0 : 1),
-      value: (n, _k, feature) => (winner[n] === -1 ? null : (cells.get(feature)?.[winner[n]!] ?? null)),
+      value: (n, _k, feature) => (winner[n] === -1 ? null : (this.storedValue(winner[n]!, feature) ?? null)),
       isDeleted: (n) => (winner[n] === -1 ? null : bestDeleted[winner[n]!] === 1),
     };
   }
 
-  private offer(n: number, rows: RowGroupRows, i: number, event: EventOrder, write: number, invocation: number, deleted: boolean): void {
+  private offer(n: number, rows: RowGroupRows, i: number, event: RowEvent, write: number, invocation: number, deleted: boolean): void {
     if (this.has[n]) {
       const order =
         event.seconds - this.bestSeconds[n]! || event.nanos - this.bestNanos[n]! || write - this.bestWrite[n]! || invocation - this.bestInvocation[n]! || Number(deleted) - this.bestDeleted[n]!;
@@ -159,6 +182,7 @@ export class LatestJoin {
     this.bestWrite[n] = write;
     this.bestInvocation[n] = invocation;
     this.bestDeleted[n] = deleted ? 1 : 0;
+    this.bestEventRaw[n] = event.raw;
     if (this.pendingRow[n] === -1) this.pending.push(n);
     this.pendingRow[n] = i;
   }
@@ -166,7 +190,7 @@ export class LatestJoin {
   /** Copies the values of the bests found in this batch into the cells: the batch is about to go. */
   private settle(rows: RowGroupRows): void {
     const columns = rows.features.map((f, index) => ({ index, cells: this.cells.get(f.name) }));
-    const absent = this.allFeatures.filter((name) => !rows.features.some((f) => f.name === name)).map((name) => this.cells.get(name)!);
+    const absent = [...this.cells].filter(([name]) => !rows.features.some((f) => f.name === name)).map(([, cells]) => cells);
     for (const n of this.pending) {
       const i = this.pendingRow[n]!;
       for (const { index, cells } of columns) if (cells) cells[n] = rows.featureValue(index, i);
@@ -183,11 +207,17 @@ export class LatestJoin {
   /** The stored values as rows.values builds them: schema order, nulls left out. */
   private storedValues(n: number): Record<string, FeatureValue> {
     const values: Record<string, FeatureValue> = {};
-    for (const name of this.allFeatures) {
-      const value = this.cells.get(name)![n];
+    for (const name of this.features.all) {
+      const value = this.storedValue(n, name);
       if (value !== undefined) values[name] = value;
     }
     return values;
+  }
+
+  private storedValue(n: number, feature: string): FeatureValue | undefined {
+    if (feature === this.features.identifier) return this.features.identifierValue(this.identifierOf[n]!);
+    if (feature === this.features.eventTime) return this.bestEventRaw[n];
+    return this.cells.get(feature)?.[n];
   }
 
   private compareSlots(a: number, b: number): number {
