@@ -128,20 +128,34 @@ export function cellsOf(batch: { getChild(name: string): Vector | null }, name: 
 /**
  * Distinct texts of a column and what they parsed to, found by a hash of
  * their bytes: event times repeat across a row group (one per write batch),
- * so most rows are looked up without being decoded. Bounded: it starts over
- * when full, so a column of all-distinct times costs a hash per row.
+ * identifiers repeat in sorted lists, so most rows are looked up without
+ * being decoded. Bounded: it starts over when full. When most lookups miss
+ * (a column of distinct texts) it stops looking and only decodes.
  */
 export class TextMemo<T> {
   private readonly entries = new Map<number, { bytes: Uint8Array; value: T }[]>();
   private size = 0;
+  private lookups = 0;
+  private hits = 0;
+  private bypass = false;
 
   constructor(private readonly capacity = 4096) {}
 
   /** The value for row i's text, computed from the decoded text the first time. */
   valueOf(cells: ColumnCells, i: number, compute: (text: string) => T): T {
+    if (this.bypass) return compute(textDecoder.decode(cells.textBytes(i)));
     const hash = cells.textHash(i);
     const bucket = this.entries.get(hash);
-    if (bucket) for (const entry of bucket) if (cells.textEquals(i, entry.bytes)) return entry.value;
+    if (bucket) {
+      for (const entry of bucket) {
+        if (cells.textEquals(i, entry.bytes)) {
+          this.hits += 1;
+          return entry.value;
+        }
+      }
+    }
+    this.lookups += 1;
+    if (this.lookups === MEMO_TRIAL_LOOKUPS && this.hits < MEMO_TRIAL_LOOKUPS) this.bypass = true;
     const bytes = cells.textBytes(i);
     const value = compute(textDecoder.decode(bytes));
     if (this.size === this.capacity) {
@@ -155,3 +169,6 @@ export class TextMemo<T> {
     return value;
   }
 }
+
+/** Misses after which a memo that hit less often than it missed gives up. */
+const MEMO_TRIAL_LOOKUPS = 1024;

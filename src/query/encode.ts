@@ -88,7 +88,9 @@ export function datasetTableOfColumns(
     const def = featureTypes.get(name);
     const fixed = entityTypes?.[name];
     const type = def ? arrowType(def) : fixed ? typeOfName(fixed) : inferType(values);
-    vectors[name] = columnVector(type, values.map((v) => cell(type, v)));
+    // Only lists and text convert their cells; other values go in as they are (undefined is missing).
+    const converts = type instanceof List || type instanceof Utf8 || values.includes(undefined);
+    vectors[name] = columnVector(type, converts ? values.map((v) => cell(type, v)) : (values as readonly (Scalar | null)[]));
   }
   return new Table(vectors);
 }

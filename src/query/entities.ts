@@ -2,7 +2,7 @@ import { Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { decodeParquet } from "../offline/parquet";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
-import { ColumnCells } from "./arrow-cells";
+import { ColumnCells, TextMemo } from "./arrow-cells";
 import type { DatasetEntity } from "./dataset";
 
 /**
@@ -31,6 +31,7 @@ function entityTime(field: string, raw: unknown): Result<EventTime> {
 export function parseEntities(rows: readonly Record<string, unknown>[], firstRow: number, timestampColumn: string, groups: readonly EntityGroupSpec[]): Result<DatasetEntity[]> {
   const schemas = groups.map((g) => ({ featureGroup: g.featureGroup, recordIdentifierFeature: g.recordIdentifierFeature, eventTimeFeature: g.eventTimeFeature, features: new Map(g.features.map((f) => [f.name, f])) }));
   const times = new Map<unknown, EventTime>();
+  const previous: { raw: unknown; id: string }[] = groups.map(() => ({ raw: undefined, id: "" }));
   try {
     return ok(
       rows.map((row, i) => {
@@ -45,11 +46,15 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
           times.set(raw, time);
         }
         const recordIdentifiers = groups.map((g, gi) => {
-          const field = `entities[${n}].${g.entityColumn}`;
           const raw = row[g.entityColumn];
+          // Entity lists are usually sorted by identifier: a repeat of the previous row's is already checked.
+          const last = previous[gi]!;
+          if (last.raw === raw && raw !== undefined) return last.id;
+          const field = `entities[${n}].${g.entityColumn}`;
           if (typeof raw !== "string" && typeof raw !== "number") throw new FailureError({ reason: "invalid_field", field, rule: "must be an identifier (string or integer)" });
           const id = parseRecordIdentifier(schemas[gi]!, field, raw);
           if (!id.ok) throw new FailureError(id.failure);
+          previous[gi] = { raw, id: id.value };
           return id.value;
         });
         return { row, recordIdentifiers, eventKey: time.key, timeMs: time.epochMs };
@@ -61,6 +66,8 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
   }
 }
 
+const identity = (text: string): string => text;
+
 /** Entity rows of a decoded Parquet table as JSON-like rows: int64 as numbers (or decimal text), timestamps as ISO-8601. */
 export function rowsOfTable(table: Table): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
@@ -71,18 +78,16 @@ export function rowsOfTable(table: Table): Record<string, unknown>[] {
       const cells = new ColumnCells(batch.getChildAt(j)!.data[0]!);
       const timestamp = field.type instanceof Timestamp;
       const milliseconds = timestamp && (field.type as Timestamp).unit === TimeUnit.MILLISECOND;
-      const text = cells.typeId === Type.Utf8;
-      let previous: unknown = null;
+      // Identifiers repeat row after row in sorted lists, timestamps across the list: decode each text once.
+      const texts = cells.typeId === Type.Utf8 ? new TextMemo<string>() : undefined;
       for (let i = 0; i < batch.numRows; i++) {
         let value: unknown;
         if (cells.isNull(i)) value = null;
         else if (milliseconds) value = new Date(cells.int64AsNumber(i)).toISOString();
         else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
-        // Sorted entity lists repeat identifiers row after row: decode each run once.
-        else if (text && i > 0 && previous !== null && cells.sameText(i, i - 1)) value = previous;
+        else if (texts) value = texts.valueOf(cells, i, identity);
         else value = cells.featureValue(i) ?? null;
         rows[first + i]![field.name] = value;
-        previous = value;
       }
     });
   }
