@@ -1,7 +1,10 @@
 // The ingest and backfill commands' work. Every input is validated whole
 // first, with the service's rules; a file with invalid rows is rejected with
-// a row/field report and nothing of it is written.
+// a row/field report and nothing of it is written. The offline backfill
+// validates and encodes column-wise in chunk workers (offline.mjs); online
+// ingest validates row by row and sends the rows through the bulk API.
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { seg } from "../api.mjs";
 import { CliError, EXIT, usage } from "../errors.mjs";
@@ -29,6 +32,14 @@ function cpuSecondsSince(before) {
   return Number(((used.user + used.system) / 1e6).toFixed(3));
 }
 
+/** --workers: threads that validate and encode chunks; by default one per CPU (the main thread mostly waits on the network). */
+function workersOf(o) {
+  if (o.workers === undefined) return availableParallelism();
+  const n = Number(o.workers);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw usage("--workers must be an integer from 0 to 64");
+  return n;
+}
+
 function stopAfterChunks(env) {
   if (env.FS_CLI_STOP_AFTER_CHUNKS === undefined) return null;
   const n = Number(env.FS_CLI_STOP_AFTER_CHUNKS);
@@ -36,11 +47,22 @@ function stopAfterChunks(env) {
   return n;
 }
 
+/** Records a rejected input (true) when it has invalid rows. */
+function rejected(report, progress, input, rows, invalid) {
+  if (invalid.length === 0) return false;
+  progress.note(describeProblems(input.name, invalid));
+  progress.advance({ bytes: input.size });
+  report.inputs.push({ name: input.name, status: "rejected", rows, invalidRows: invalid.length, invalid });
+  report.rejectedFiles += 1;
+  return true;
+}
+
 export async function ingest(ctx, o, paths, mode) {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const chunkRows = o["chunk-rows"] === undefined ? DEFAULT_CHUNK_ROWS : Number(o["chunk-rows"]);
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw usage("--chunk-rows must be a positive integer");
+  const workers = workersOf(o);
   const group = await ctx.api.request("GET", `/feature-groups/${seg(o.group)}`);
   const wantsOffline = mode !== "online";
   if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
@@ -63,9 +85,16 @@ export async function ingest(ctx, o, paths, mode) {
         process.exit(EXIT.INTERRUPTED);
       });
     }
-    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env) });
+    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers });
   }
+  try {
+    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, schema, progress, writer, checkpoint });
+  } finally {
+    await writer?.close();
+  }
+}
 
+async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, schema, progress, writer, checkpoint }) {
   const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
   for (const input of inputs) {
     const bytes = await input.read();
@@ -76,23 +105,20 @@ export async function ingest(ctx, o, paths, mode) {
       continue;
     }
     progress.advance({ label: `${input.name} validating` });
-    const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
-    if (invalid.length > 0) {
-      progress.note(describeProblems(input.name, invalid));
-      progress.advance({ bytes: input.size });
-      report.inputs.push({ name: input.name, status: "rejected", rows: valid.length + invalid.length, invalidRows: invalid.length, invalid });
-      report.rejectedFiles += 1;
-      continue;
-    }
     if (writer) {
+      const processed = await writer.process(input, bytes, identity);
+      if (rejected(report, progress, input, processed.rows, processed.invalid)) continue;
       const before = { written: writer.filesWritten, skipped: writer.filesSkipped };
-      await writer.write(identity, input.name, valid, input.size);
-      report.inputs.push({ name: input.name, status: "written", rows: valid.length, filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped });
+      await writer.write(identity, input.name, processed);
+      report.inputs.push({ name: input.name, status: "written", rows: processed.rows, filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped });
+      report.rows += processed.rows;
     } else {
+      const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
+      if (rejected(report, progress, input, valid.length + invalid.length, invalid)) continue;
       const result = await sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
       report.inputs.push({ name: input.name, status: "written", ...result });
+      report.rows += valid.length;
     }
-    report.rows += valid.length;
   }
   progress.finish();
   const seconds = (performance.now() - started) / 1000;

@@ -2,7 +2,6 @@
 // required identifier and event time, int64 range, sizes), so a file the CLI
 // accepts is one the API would accept, and a rejected file gets the same
 // field/rule messages the API gives.
-import { partitionOf } from "../../../src/offline/layout.ts";
 import { encodeRecordBody, MAX_RECORD_BYTES, validateRecordValues } from "../../../src/records/index.ts";
 
 /** The validator's view of a group as GET /v1/feature-groups/{name} describes it. */
@@ -15,7 +14,7 @@ export function recordSchemaOfView(group) {
   };
 }
 
-function ruleOf(failure) {
+export function ruleOf(failure) {
   switch (failure.reason) {
     case "invalid_field":
       return { field: failure.field, rule: failure.rule };
@@ -33,7 +32,7 @@ function ruleOf(failure) {
  * the size limit (UTF-8 takes at most 3 bytes per UTF-16 unit, plus JSON
  * framing), so only large records pay for the exact encoding.
  */
-function withinSizeLimit(values) {
+export function withinSizeLimit(values) {
   let units = 2;
   for (const name in values) {
     const v = values[name];
@@ -73,18 +72,4 @@ export function validateRows(schema, input) {
     valid.push({ values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
   });
   return { valid, invalid };
-}
-
-/** Partition of each row, memoised per hour (rows of one input usually share few hours). */
-export function partitioner() {
-  const cache = new Map();
-  return (row) => {
-    const hour = Math.floor(row.eventMs / 3_600_000);
-    let partition = cache.get(hour);
-    if (partition === undefined) {
-      partition = partitionOf(row.eventKey);
-      cache.set(hour, partition);
-    }
-    return partition;
-  };
 }
