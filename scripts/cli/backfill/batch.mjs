@@ -6,7 +6,7 @@
 // never make a JS value per cell; every other cell is the raw value the
 // row-wise decoder (decode.mjs) gives, so the row validator's rules apply
 // unchanged.
-import { DataType, Float64, Int64, makeVector, tableFromIPC, Utf8 } from "apache-arrow";
+import { DataType, makeVector, Precision, tableFromIPC } from "apache-arrow";
 import { csvRecords, listCell, typedScalar } from "./decode.mjs";
 
 /**
@@ -142,11 +142,12 @@ export function parquetBatch(parts, firstRow) {
         base += data.length;
       }
     }
+    // Types read from IPC are the generic classes (Int_, Float): told apart by their parameters.
     const type = field.type;
     const plain = pieces.every(({ data }) => data.offset === 0);
-    if (plain && type instanceof Utf8) return utf8Column(field.name, pieces, length);
-    if (plain && type instanceof Int64) return wordsColumn(field.name, pieces, length);
-    if (plain && type instanceof Float64) return float64Column(field.name, pieces, length);
+    if (plain && DataType.isUtf8(type)) return utf8Column(field.name, pieces, length);
+    if (plain && DataType.isInt(type) && type.bitWidth === 64 && type.isSigned) return wordsColumn(field.name, pieces, length);
+    if (plain && DataType.isFloat(type) && type.precision === Precision.DOUBLE) return float64Column(field.name, pieces, length);
     return valuesColumn(field.name, pieces, length);
   });
   const rowNumbers = new Int32Array(length);

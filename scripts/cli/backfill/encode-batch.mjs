@@ -66,6 +66,7 @@ function gatherValidity(column, rows) {
   return { nullBitmap, nullCount };
 }
 
+/** Copies the UTF-8 bytes of the gathered rows, a run of consecutive rows at a time (rows often arrive in runs). */
 function gatherUtf8(type, column, rows) {
   const { offsets, bytes } = column;
   let size = 0;
@@ -73,13 +74,15 @@ function gatherUtf8(type, column, rows) {
   const data = new Uint8Array(size);
   const valueOffsets = new Int32Array(rows.length + 1);
   let at = 0;
-  for (let j = 0; j < rows.length; j++) {
+  for (let j = 0; j < rows.length; ) {
+    let k = j + 1;
+    while (k < rows.length && rows[k] === rows[k - 1] + 1) k += 1;
     const start = offsets[rows[j]];
-    const end = offsets[rows[j] + 1];
-    if (end - start > 32) data.set(bytes.subarray(start, end), at);
-    else for (let k = start; k < end; k++) data[at + k - start] = bytes[k];
+    const end = offsets[rows[k - 1] + 1];
+    data.set(bytes.subarray(start, end), at);
+    for (let m = j; m < k; m++) valueOffsets[m + 1] = at + offsets[rows[m] + 1] - start;
     at += end - start;
-    valueOffsets[j + 1] = at;
+    j = k;
   }
   return makeData({ type, length: rows.length, ...gatherValidity(column, rows), valueOffsets, data });
 }
@@ -101,6 +104,19 @@ function gatherFloat64(type, column, rows) {
   const data = new Float64Array(rows.length);
   for (let j = 0; j < rows.length; j++) data[j] = column.values[rows[j]];
   return makeData({ type, length: rows.length, ...gatherValidity(column, rows), data });
+}
+
+/** A validity bitmap of n present values, as arrow-columns.ts writes it (bits past n clear). */
+function allValid(n) {
+  const bitmap = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+  if (n % 8 !== 0) bitmap[bitmap.length - 1] = (1 << (n % 8)) - 1;
+  return bitmap;
+}
+
+/** write_time / api_invocation_time: one instant in every row. */
+function constantTimestamps(n, ms) {
+  const data = new BigInt64Array(n).fill(BigInt(ms));
+  return makeVector(makeData({ type: new TimestampMillisecond("UTC"), length: n, nullCount: 0, nullBitmap: allValid(n), data }));
 }
 
 function featureVector(def, column, rows) {
@@ -137,9 +153,9 @@ export function encodeBatch(target, valid, length) {
     const columns = {};
     for (const def of target.features) columns[def.name] = featureVector(def, valid.columns.get(def.name), part.rows);
     const n = part.rows.length;
-    columns.write_time = columnVector(new TimestampMillisecond("UTC"), new Array(n).fill(target.writeTimeMs));
-    columns.api_invocation_time = columnVector(new TimestampMillisecond("UTC"), new Array(n).fill(target.writeTimeMs));
-    columns.is_deleted = columnVector(new Bool(), new Array(n).fill(false));
+    columns.write_time = constantTimestamps(n, target.writeTimeMs);
+    columns.api_invocation_time = constantTimestamps(n, target.writeTimeMs);
+    columns.is_deleted = makeVector(makeData({ type: new Bool(), length: n, nullCount: 0, nullBitmap: allValid(n), data: new Uint8Array(Math.ceil(n / 8)) }));
     const bytes = writeOfflineTable(new Table(columns));
     files.push({ key, fileId, partition: part.partition, rows: n, bytes, minEventTime: part.minEvent, maxEventTime: part.maxEvent });
   }
