@@ -209,6 +209,30 @@ describe("fs backfill, interrupted and resumed", () => {
   }, 60_000);
 });
 
+describe("fs backfill on worker threads", () => {
+  it("--workers 2 writes every row exactly once, in the same files (names, partitions, rows) as --workers 0 on the main thread", async () => {
+    const threaded = await createOfflineGroup("cli-threads", FEATURES);
+    const inline = await createOfflineGroup("cli-inline", FEATURES);
+    const input = await parquetOf(`${threaded}.parquet`, 0, 3000);
+    const backfill = (group: string, workers: string) => cli("backfill", input, "--group", group, "--chunk-rows", "450", "--workers", workers, "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    const files = (store: Awaited<ReturnType<typeof offlineStore>>) => store.files.map((f) => [f.key.slice(store.prefix.length), f.rowCount, f.minEventTime, f.maxEventTime]).sort();
+    const seen = [];
+    for (const [group, workers] of [[threaded, "2"], [inline, "0"]] as const) {
+      const res = await backfill(group, workers);
+      expect(res.code, res.stderr).toBe(0);
+      // 3,000 rows in chunks of 450: 7 chunks over 6 hourly partitions.
+      expect(res.json).toMatchObject({ rows: 3000, rejectedFiles: 0, inputs: [{ status: "written", rows: 3000, filesAlreadyRegistered: 0 }] });
+      const { store, counts, rows } = await offlineRowsByDuckDb(group, 3000);
+      expect(counts.size).toBe(3000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(rows.map((r) => [r.id, r.ts, r.age, r.score, r.city, r.is_deleted])).toEqual(Array.from({ length: 3000 }, (_, i) => [`u${i}`, tsOf(i), BigInt(i), i / 4, `city-${i % 7}`, false]));
+      expect(store.stats.partitions).toBe(6);
+      seen.push(files(store));
+    }
+    expect(seen[0]).toEqual(seen[1]);
+  }, 60_000);
+});
+
 describe("fs backfill, invalid input", () => {
   it("rejects a malformed file with a row/field report, writes nothing of it, and still writes the good file", async () => {
     const group = await createOfflineGroup("cli-bad", FEATURES);
