@@ -1,13 +1,15 @@
 // Entry of a chunk worker thread (pool.mjs): runs chunk tasks and answers
-// with their results, the Parquet bytes transferred, not copied. Module
-// hooks of the main thread do not reach worker threads, so this one
-// registers the resolver the project's TypeScript sources need itself.
+// with their results, the Parquet bytes transferred, not copied. The work is
+// the bundle worker-bundle.mjs built, when there is one; otherwise the
+// sources, through the resolver the project's TypeScript needs (module
+// hooks of the main thread do not reach worker threads).
 import { register } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 
-register("../ts-resolve.mjs", import.meta.url);
-const { chunkWork } = await import("./chunk-work.mjs");
-const work = chunkWork(workerData);
+const { bundle, setup } = workerData;
+if (!bundle) register("../ts-resolve.mjs", import.meta.url);
+const { chunkWork } = await import(bundle ?? "./chunk-work.mjs");
+const work = chunkWork(setup);
 
 parentPort.on("message", ({ id, task }) => {
   try {

@@ -34,12 +34,14 @@ export class OfflineWriter {
     this.s3 = s3Client(deps.offlineS3);
     this.registered = new Set(deps.store.files.map((f) => f.key));
     const { name, recordIdentifierFeature, eventTimeFeature, features } = deps.group;
-    this.pool = new ChunkPool(deps.workers, {
+    // Started now, so the threads load while the first input is read (awaited by process and close).
+    this.pool = ChunkPool.start(deps.workers, {
       group: { name, recordIdentifierFeature, eventTimeFeature, features },
       prefix: deps.store.prefix,
       writeTimeMs: deps.checkpoint.writeTimeMs,
       registered: [...this.registered].filter((key) => key.startsWith(deps.store.prefix)),
     });
+    this.pool.catch(() => {});
     this.chunksThisRun = 0;
     this.filesWritten = 0;
     this.filesSkipped = 0;
@@ -51,6 +53,7 @@ export class OfflineWriter {
    * @returns {Promise<{ rows: number, invalid: { row: number, field: string, rule: string }[], results: import("./chunk-work.mjs").ChunkResult[] }>}
    */
   async process(input, bytes, identity) {
+    const pool = await this.pool;
     const done = new Set(this.checkpoint.state.inputs[identity]?.done ?? []);
     const results = [];
     let invalidSeen = false;
@@ -61,7 +64,7 @@ export class OfflineWriter {
         return { rows: 1, invalid: [{ row: task.fatal.row, field: "row", rule: task.fatal.rule }], results: [] };
       }
       const { share, ...work } = task;
-      const job = this.pool.run({ ...work, identity, encode: !done.has(task.chunk) && !invalidSeen }).then((result) => {
+      const job = pool.run({ ...work, identity, encode: !done.has(task.chunk) && !invalidSeen }).then((result) => {
         results[result.chunk] = result;
         if (result.invalid.length > 0) invalidSeen = true;
         this.progress.advance({ rows: result.rows, bytes: share * input.size, label: `${input.name} chunk ${result.chunk + 1} ${done.has(result.chunk) ? "(done before)" : "encoded"}` });
@@ -69,7 +72,7 @@ export class OfflineWriter {
       const settle = () => inFlight.delete(job);
       job.then(settle, settle);
       inFlight.add(job);
-      if (inFlight.size >= this.pool.capacity) await Promise.race(inFlight);
+      if (inFlight.size >= pool.capacity) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
     return { rows: results.reduce((n, r) => n + r.rows, 0), invalid: results.flatMap((r) => r.invalid), results };
@@ -130,7 +133,7 @@ export class OfflineWriter {
     this.filesWritten += 1;
   }
 
-  close() {
-    return this.pool.close();
+  async close() {
+    await (await this.pool).close();
   }
 }

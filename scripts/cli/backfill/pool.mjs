@@ -2,20 +2,25 @@
 // time per thread, in submission order; or, with no threads, on the main
 // thread. The main thread meanwhile reads inputs, uploads and registers.
 import { Worker } from "node:worker_threads";
-import { chunkWork } from "./chunk-work.mjs";
+import { bundledChunkWork } from "./worker-bundle.mjs";
 
 export class ChunkPool {
   /** @param {number} threads 0 = on the main thread @param {import("./chunk-work.mjs").ChunkSetup} setup */
-  constructor(threads, setup) {
+  static async start(threads, setup) {
+    if (threads === 0) return new ChunkPool(0, setup, null, (await import("./chunk-work.mjs")).chunkWork(setup));
+    return new ChunkPool(threads, setup, await bundledChunkWork(), null);
+  }
+
+  constructor(threads, setup, bundle, local) {
     this.threads = threads;
-    this.local = threads === 0 ? chunkWork(setup) : null;
+    this.local = local;
     this.idle = [];
     this.queue = [];
     this.pending = new Map();
     this.nextId = 0;
     this.failure = null;
     this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL("./chunk-worker.mjs", import.meta.url), { workerData: setup });
+      const worker = new Worker(new URL("./chunk-worker.mjs", import.meta.url), { workerData: { bundle, setup } });
       worker.on("message", (message) => this.settle(worker, message));
       // A thread that dies fails everything it was given and everything after.
       worker.on("error", (error) => this.fail(error));
