@@ -96,6 +96,7 @@ export async function ingest(ctx, o, paths, mode) {
 
 async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, schema, progress, writer, checkpoint }) {
   const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
+  let uploading = Promise.resolve();
   for (const input of inputs) {
     const bytes = await input.read();
     const identity = identityOf(bytes);
@@ -106,12 +107,17 @@ async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, s
     }
     progress.advance({ label: `${input.name} validating` });
     if (writer) {
+      // Validated and encoded while the previous input's files are still uploading.
       const processed = await writer.process(input, bytes, identity);
       if (rejected(report, progress, input, processed.rows, processed.invalid)) continue;
-      const before = { written: writer.filesWritten, skipped: writer.filesSkipped };
-      await writer.write(identity, input.name, processed);
-      report.inputs.push({ name: input.name, status: "written", rows: processed.rows, filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped });
+      await uploading;
+      const entry = { name: input.name, status: "written", rows: processed.rows };
+      report.inputs.push(entry);
       report.rows += processed.rows;
+      const before = { written: writer.filesWritten, skipped: writer.filesSkipped };
+      uploading = writer.write(identity, input.name, processed).then(() => Object.assign(entry, { filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped }));
+      // Awaited before the next upload and at the end; until then a failure must not count as unhandled.
+      uploading.catch(() => {});
     } else {
       const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
       if (rejected(report, progress, input, valid.length + invalid.length, invalid)) continue;
@@ -120,6 +126,7 @@ async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, s
       report.rows += valid.length;
     }
   }
+  await uploading;
   progress.finish();
   const seconds = (performance.now() - started) / 1000;
   const summary = { ...report, inputs: report.inputs.map(({ invalid: _invalid, ...i }) => i), seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(report.rows / seconds), cpuSeconds: cpuSecondsSince(cpuBefore), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
