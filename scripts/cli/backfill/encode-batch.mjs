@@ -29,13 +29,19 @@ function splitByPartition(eventMs, length) {
   const byHour = new Map();
   const partOf = new Int32Array(length);
   const parts = [];
+  // Rows mostly come in runs of one hour: the last hour is checked before the map.
+  let lastHour = NaN;
+  let p = -1;
   for (let i = 0; i < length; i++) {
     const hour = Math.floor(eventMs[i] / HOUR_MS);
-    let p = byHour.get(hour);
-    if (p === undefined) {
-      p = parts.length;
-      byHour.set(hour, p);
-      parts.push({ partition: partitionOf(eventKeyFromEpochMs(eventMs[i])), count: 0, rows: null, minEvent: Infinity, maxEvent: -Infinity });
+    if (hour !== lastHour) {
+      lastHour = hour;
+      p = byHour.get(hour) ?? -1;
+      if (p === -1) {
+        p = parts.length;
+        byHour.set(hour, p);
+        parts.push({ partition: partitionOf(eventKeyFromEpochMs(eventMs[i])), count: 0, rows: null, minEvent: Infinity, maxEvent: -Infinity });
+      }
     }
     partOf[i] = p;
     const part = parts[p];

@@ -19,8 +19,6 @@ import { chunkTasks } from "./chunk-source.mjs";
 import { ChunkPool } from "./pool.mjs";
 import { putObjectBytes, s3Client } from "./s3.mjs";
 
-export { fileNaming } from "./encode-batch.mjs";
-
 /** Chunks uploading or registering at once. */
 const MAX_IN_FLIGHT = 4;
 

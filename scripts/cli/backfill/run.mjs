@@ -9,13 +9,20 @@ import { join } from "node:path";
 import { seg } from "../api.mjs";
 import { CliError, EXIT, usage } from "../errors.mjs";
 import { Checkpoint } from "./checkpoint.mjs";
-import { decodeInput } from "./decode.mjs";
 import { identityOf, resolveInputs } from "./inputs.mjs";
 import { OfflineWriter } from "./offline.mjs";
-import { sendOnline } from "./online.mjs";
 import { Progress } from "./progress.mjs";
-import { recordSchemaOfView, validateRows } from "./validate.mjs";
 import { DEFAULT_CHUNK_ROWS } from "../commands/ingest.mjs";
+
+/**
+ * The row path of online ingest, loaded only for it: it imports the
+ * service's TypeScript (src/records), which costs the main thread a
+ * TypeScript transformer the offline backfill leaves to its workers' bundle.
+ */
+async function rowPath() {
+  const [{ decodeInput }, { sendOnline }, { recordSchemaOfView, validateRows }] = await Promise.all([import("./decode.mjs"), import("./online.mjs"), import("./validate.mjs")]);
+  return { decodeInput, sendOnline, recordSchemaOfView, validateRows };
+}
 
 /** Invalid rows shown on stderr per rejected file; --report keeps them all. */
 const SHOWN_PROBLEMS = 20;
@@ -68,7 +75,7 @@ export async function ingest(ctx, o, paths, mode) {
   if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
   if (mode !== "offline" && !group.onlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no online store`);
   const inputs = await resolveInputs(paths, o.format, ctx.config.inputS3);
-  const schema = recordSchemaOfView(group);
+  const online = mode === "offline" ? null : await rowPath();
   const progress = new Progress(ctx.stderr, { totalBytes: inputs.reduce((n, i) => n + i.size, 0), quiet: o.quiet });
 
   let writer = null;
@@ -88,13 +95,13 @@ export async function ingest(ctx, o, paths, mode) {
     writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers });
   }
   try {
-    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, schema, progress, writer, checkpoint });
+    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint });
   } finally {
     await writer?.close();
   }
 }
 
-async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, schema, progress, writer, checkpoint }) {
+async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint }) {
   const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
   let uploading = Promise.resolve();
   for (const input of inputs) {
@@ -119,9 +126,9 @@ async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, s
       // Awaited before the next upload and at the end; until then a failure must not count as unhandled.
       uploading.catch(() => {});
     } else {
-      const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
+      const { valid, invalid } = online.validateRows(online.recordSchemaOfView(group), online.decodeInput(bytes, input.format));
       if (rejected(report, progress, input, valid.length + invalid.length, invalid)) continue;
-      const result = await sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
+      const result = await online.sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
       report.inputs.push({ name: input.name, status: "written", ...result });
       report.rows += valid.length;
     }

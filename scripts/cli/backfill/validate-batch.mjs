@@ -97,50 +97,70 @@ function checkIdentifier(column, bad, length) {
 const FOUR_HUNDRED_YEARS_MS = 146_097 * 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The decimal digit of a byte, or 10 for anything else (so sums of weighted digits tell a non-digit apart). */
+const digitAt = (bytes, k) => {
+  const d = bytes[k] - 48;
+  return d >= 0 && d <= 9 ? d : 10;
+};
+
 /**
  * Epoch milliseconds of ISO-8601 UTC text in bytes
  * (yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z), or NaN when the text is anything else or
  * not a calendar time: those rows take the service's parser, which decides.
- * The start of each hour is computed once (rows of a chunk share few hours).
+ * The start of each hour is computed once (rows of a chunk share few hours,
+ * mostly in runs: the last one is kept at hand).
+ * @param {{ key: number, ms: number, byKey: Map<number, number> }} hours
  */
 function isoMs(bytes, at, end, hours) {
   const size = end - at;
   if (size !== 20 && (size < 22 || size > 30)) return NaN;
   if (bytes[at + 4] !== 45 || bytes[at + 7] !== 45 || bytes[at + 10] !== 84 || bytes[at + 13] !== 58 || bytes[at + 16] !== 58 || bytes[end - 1] !== 90) return NaN;
-  const digit = (k) => {
-    const d = bytes[at + k] - 48;
-    return d >= 0 && d <= 9 ? d : NaN;
-  };
-  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  const month = digit(5) * 10 + digit(6);
-  const day = digit(8) * 10 + digit(9);
-  const hour = digit(11) * 10 + digit(12);
-  const minute = digit(14) * 10 + digit(15);
-  const second = digit(17) * 10 + digit(18);
+  const y0 = digitAt(bytes, at);
+  const y1 = digitAt(bytes, at + 1);
+  const y2 = digitAt(bytes, at + 2);
+  const y3 = digitAt(bytes, at + 3);
+  const mo0 = digitAt(bytes, at + 5);
+  const mo1 = digitAt(bytes, at + 6);
+  const d0 = digitAt(bytes, at + 8);
+  const d1 = digitAt(bytes, at + 9);
+  const h0 = digitAt(bytes, at + 11);
+  const h1 = digitAt(bytes, at + 12);
+  const mi0 = digitAt(bytes, at + 14);
+  const mi1 = digitAt(bytes, at + 15);
+  const s0 = digitAt(bytes, at + 17);
+  const s1 = digitAt(bytes, at + 18);
+  if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9) return NaN;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  if (minute > 59 || second > 59) return NaN;
   let fractionMs = 0;
   if (size > 20) {
     if (bytes[at + 19] !== 46) return NaN;
-    let scale = 100;
     for (let k = 20; k < size - 1; k++) {
-      const d = digit(k);
-      if (Number.isNaN(d)) return NaN;
-      fractionMs += d * scale;
-      scale /= 10;
+      const d = digitAt(bytes, at + k);
+      if (d > 9) return NaN;
+      if (k < 23) fractionMs += d * (k === 20 ? 100 : k === 21 ? 10 : 1);
     }
-    fractionMs = Math.floor(fractionMs);
   }
-  if (Number.isNaN(year + month + day + hour + minute + second) || minute > 59 || second > 59) return NaN;
-  const hourKey = ((year * 100 + month) * 100 + day) * 100 + hour;
-  let hourMs = hours.get(hourKey);
-  if (hourMs === undefined) {
-    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-    if (month < 1 || month > 12 || day < 1 || day > days || hour > 23) hourMs = NaN;
-    // Date.UTC maps years 0-99 to 1900-1999: those are computed 400 years later and shifted back (as src/records does).
-    else hourMs = year < 100 ? Date.UTC(year + 400, month - 1, day, hour) - FOUR_HUNDRED_YEARS_MS : Date.UTC(year, month - 1, day, hour);
-    hours.set(hourKey, hourMs);
+  const hourKey = ((((y0 * 10 + y1) * 10 + y2) * 10 + y3) * 100 + mo0 * 10 + mo1) * 10_000 + (d0 * 10 + d1) * 100 + h0 * 10 + h1;
+  if (hourKey !== hours.key) {
+    let ms = hours.byKey.get(hourKey);
+    if (ms === undefined) {
+      const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+      const month = mo0 * 10 + mo1;
+      const day = d0 * 10 + d1;
+      const hour = h0 * 10 + h1;
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+      if (month < 1 || month > 12 || day < 1 || day > days || hour > 23) ms = NaN;
+      // Date.UTC maps years 0-99 to 1900-1999: those are computed 400 years later and shifted back (as src/records does).
+      else ms = year < 100 ? Date.UTC(year + 400, month - 1, day, hour) - FOUR_HUNDRED_YEARS_MS : Date.UTC(year, month - 1, day, hour);
+      hours.byKey.set(hourKey, ms);
+    }
+    hours.key = hourKey;
+    hours.ms = ms;
   }
-  return hourMs + minute * 60_000 + second * 1000 + fractionMs;
+  return hours.ms + minute * 60_000 + second * 1000 + fractionMs;
 }
 
 function eventTimes(def, column, bad, length) {
@@ -155,7 +175,7 @@ function eventTimes(def, column, bad, length) {
     else bad[i] = BAD;
   };
   if (column.kind === "utf8" && def.type === "String") {
-    const hours = new Map();
+    const hours = { key: -1, ms: NaN, byKey: new Map() };
     const { offsets, bytes } = column;
     for (let i = 0; i < length; i++) {
       if (!present(column, i)) {

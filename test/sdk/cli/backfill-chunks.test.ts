@@ -196,6 +196,13 @@ describe("backfill chunks, column-wise", () => {
     await expectSameAsRowPath(csv(""), "csv", 1);
   });
 
+  it("rejects a .parquet input that is not Parquet as one problem on row 1, instead of failing", async () => {
+    const got = await columnWise(new TextEncoder().encode("id,ts\nu1,2026-01-01T00:00:00Z\n"), "parquet", 10);
+    expect(got.rows).toBe(1);
+    expect(got.invalid).toEqual([{ row: 1, field: "row", rule: expect.stringMatching(/^must be a readable Parquet file \(.+\)$/) }]);
+    expect(got.files.size).toBe(0);
+  });
+
   it("handles NDJSON rows, which name their own fields, as the row path does", async () => {
     const rows = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: `u${i}`, ts: new Date(Date.UTC(2026, 0, 1) + i * 600_000).toISOString(), age: i === 3 ? "9007199254740993" : i, tags: i % 2 ? ["p", `q${i}`] : null }));
     writeFileSync(join(dir.path, "rows.ndjson"), `${rows.join("\n")}\n\n`);
