@@ -31,8 +31,12 @@ async function* parquetTasks(bytes, chunkRows) {
   let inChunk = 0;
   let firstRow = 1;
   const task = () => ({ chunk, format: "parquet", parts, firstRow, share: inChunk / total });
-  for (let g = 0; g < rowGroups.length; g++) {
-    const table = readParquet(bytes, { rowGroups: [g], batchSize: chunkRows });
+  // parquet-wasm decodes a whole selection before returning any of it: a large row group is read in
+  // two parts, its first two chunks' rows first, so two workers have work while the rest is decoded.
+  const lead = 2 * chunkRows;
+  const reads = rowGroups.flatMap((n, g) => (n > lead ? [{ rowGroups: [g], limit: lead }, { rowGroups: [g], offset: lead }] : [{ rowGroups: [g] }]));
+  for (const read of reads) {
+    const table = readParquet(bytes, { ...read, batchSize: chunkRows });
     const batches = table.numBatches;
     for (let b = 0; b < batches; b++) {
       const batch = table.recordBatch(b);

@@ -130,7 +130,7 @@ const VALID_COLUMNS = `'ü-' || i AS id,
   (i % 1000 - 500)::INTEGER AS small`;
 
 describe("backfill chunks, column-wise", () => {
-  it("writes the same files, byte for byte, as the row path for a Parquet input of several row groups, with chunks straddling them", async () => {
+  it("writes the same files, byte for byte, as the row path for a Parquet input of several row groups, with chunks straddling them and row groups read in parts", async () => {
     const bytes = await parquetInput("valid.parquet", 2500, VALID_COLUMNS);
     const got = await expectSameAsRowPath(bytes, "parquet", 700);
     expect(got.rows).toBe(2500);
@@ -138,6 +138,8 @@ describe("backfill chunks, column-wise", () => {
     // 2,499 rows 7 s apart span five hours (the last row is in year 48); chunks of 700 rows cut across them.
     expect(new Set([...got.files.values()].map((f) => f.partition))).toEqual(new Set(["year=2026/month=01/day=01/hour=00", "year=2026/month=01/day=01/hour=01", "year=2026/month=01/day=01/hour=02", "year=2026/month=01/day=01/hour=03", "year=2026/month=01/day=01/hour=04", "year=0048/month=02/day=29/hour=12"]));
     expect(got.files.size).toBeGreaterThan(5);
+    // Chunks of 300 rows: each 1,000-row group is read in two parts (its first 600 rows, then the rest).
+    await expectSameAsRowPath(bytes, "parquet", 300);
   });
 
   it("rejects exactly the rows the row validator rejects, with its report, for a Parquet input", async () => {
