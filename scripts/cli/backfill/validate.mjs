@@ -1,7 +1,9 @@
 // Row validation with the service's own rules (src/records: types,
 // required identifier and event time, int64 range, sizes), so a file the CLI
 // accepts is one the API would accept, and a rejected file gets the same
-// field/rule messages the API gives.
+// field/rule messages the API gives. Online ingest validates row by row
+// here; the offline backfill validates column-wise (validate-batch.mjs) and
+// comes here for the report of each row it rejects.
 import { encodeRecordBody, MAX_RECORD_BYTES, validateRecordValues } from "../../../src/records/index.ts";
 
 /** The validator's view of a group as GET /v1/feature-groups/{name} describes it. */
@@ -42,8 +44,8 @@ export function withinSizeLimit(values) {
 }
 
 /**
- * Validates every row. Returns the valid rows (canonical values, event time,
- * hourly partition) and a report entry per invalid row.
+ * Validates every row. Returns the valid rows (canonical values, event time
+ * and its key) and a report entry per invalid row.
  * @param {ReturnType<typeof recordSchemaOfView>} schema
  * @param {import("./decode.mjs").DecodedInput} input
  */
