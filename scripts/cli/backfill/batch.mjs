@@ -17,7 +17,7 @@ import { csvRecords, listCell, typedScalar } from "./decode.mjs";
  * @typedef {{ kind: "float64", name: string, valid: Uint8Array | null, values: Float64Array }} Float64Column
  * @typedef {{ kind: "values", name: string, values: unknown[] }} ValuesColumn  null marks a missing cell
  * @typedef {Utf8Column | Int64Column | Float64Column | ValuesColumn} Column
- * @typedef {{ length: number, rowNumbers: Int32Array, encoding: "strings" | "typed", columns: Column[] | null, rows: [string, unknown][][] | null, unreadable: { row: number, rule: string }[] }} Batch
+ * @typedef {{ length: number, rowNumbers: Float64Array, encoding: "strings" | "typed", columns: Column[] | null, rows: [string, unknown][][] | null, unreadable: { row: number, rule: string }[] }} Batch
  *   columns for CSV and Parquet; rows (entries per row) for NDJSON, whose rows each name their own fields.
  */
 
@@ -150,7 +150,8 @@ export function parquetBatch(parts, firstRow) {
     if (plain && DataType.isFloat(type) && type.precision === Precision.DOUBLE) return float64Column(field.name, pieces, length);
     return valuesColumn(field.name, pieces, length);
   });
-  const rowNumbers = new Int32Array(length);
+  // Row numbers of a file can pass 2^31: doubles count exactly to 2^53.
+  const rowNumbers = new Float64Array(length);
   for (let i = 0; i < length; i++) rowNumbers[i] = firstRow + i;
   return { length, rowNumbers, encoding: "typed", columns, rows: null, unreadable: [] };
 }
@@ -178,7 +179,7 @@ export function csvBatch(text, header, firstRecord) {
     }
     return { kind: "values", name, values };
   });
-  return { length: kept.length, rowNumbers: Int32Array.from(numbers), encoding: "strings", columns, rows: null, unreadable };
+  return { length: kept.length, rowNumbers: Float64Array.from(numbers), encoding: "strings", columns, rows: null, unreadable };
 }
 
 /** NDJSON lines (numbered from firstLine; blank lines are no rows). */
@@ -203,5 +204,5 @@ export function ndjsonBatch(text, firstLine) {
       numbers.push(line);
     } else unreadable.push({ row: line, rule: "must be a JSON object of feature name to value" });
   }
-  return { length: rows.length, rowNumbers: Int32Array.from(numbers), encoding: "typed", columns: null, rows, unreadable };
+  return { length: rows.length, rowNumbers: Float64Array.from(numbers), encoding: "typed", columns: null, rows, unreadable };
 }
