@@ -5,9 +5,10 @@
 // An input goes through two phases. First every chunk is validated and
 // encoded by the chunk pool (worker threads) while the main thread reads
 // the next chunks; the encoded files (ZSTD Parquet, a few bytes a row) wait
-// in memory, because nothing of an input with an invalid row may be
-// written. Then the files are uploaded and registered, a few chunks at a
-// time, and each finished chunk is recorded in the checkpoint.
+// in memory, up to a budget, because nothing of an input with an invalid
+// row may be written. Then the files are uploaded and registered, a few
+// chunks at a time (chunks past the budget encoded again on the way), and
+// each finished chunk is recorded in the checkpoint.
 //
 // Idempotence: a file's key and fileId derive from (input identity, chunk,
 // partition), and its bytes from the rows and the checkpoint's write time,
@@ -22,9 +23,16 @@ import { putObjectBytes, s3Client } from "./s3.mjs";
 /** Chunks uploading or registering at once. */
 const MAX_IN_FLIGHT = 4;
 
+/**
+ * Encoded files kept per input while it is validated. An input whose files
+ * need more is validated whole first and its remaining chunks encoded again
+ * afterwards, so memory stays bounded whatever the input's size.
+ */
+export const ENCODED_BUDGET_BYTES = 256 * 1024 * 1024;
+
 export class OfflineWriter {
   /**
-   * @param {{ api: import("../api.mjs").Api, group: any, store: any, offlineS3: any, checkpoint: import("./checkpoint.mjs").Checkpoint, progress: import("./progress.mjs").Progress, stopAfterChunks: number | null, workers: number }} deps
+   * @param {{ api: import("../api.mjs").Api, group: any, store: any, offlineS3: any, checkpoint: import("./checkpoint.mjs").Checkpoint, progress: import("./progress.mjs").Progress, stopAfterChunks: number | null, workers: number, encodedBudget: number }} deps
    */
   constructor(deps) {
     Object.assign(this, deps);
@@ -47,25 +55,30 @@ export class OfflineWriter {
 
   /**
    * Validates every chunk of an input and encodes those the checkpoint does
-   * not hold yet (none once a row is found invalid).
-   * @returns {Promise<{ rows: number, invalid: { row: number, field: string, rule: string }[], results: import("./chunk-work.mjs").ChunkResult[] }>}
+   * not hold yet (none once a row is found invalid), keeping at most
+   * encodedBudget bytes of encoded files: chunks past it are only validated
+   * now, and encoded again by write.
+   * @returns {Promise<{ rows: number, invalid: { row: number, field: string, rule: string }[], results: (import("./chunk-work.mjs").ChunkResult & { encoded: boolean })[], input: import("./inputs.mjs").Input, bytes: Uint8Array }>}
    */
   async process(input, bytes, identity) {
     const pool = await this.pool;
     const done = new Set(this.checkpoint.state.inputs[identity]?.done ?? []);
     const results = [];
     let invalidSeen = false;
+    let held = 0;
     const inFlight = new Set();
     for await (const task of chunkTasks(bytes, input.format, this.checkpoint.chunkRows)) {
       if (task.fatal) {
         await Promise.allSettled(inFlight);
-        return { rows: 1, invalid: [{ row: task.fatal.row, field: "row", rule: task.fatal.rule }], results: [] };
+        return { rows: 1, invalid: [{ row: task.fatal.row, field: "row", rule: task.fatal.rule }], results: [], input, bytes };
       }
       const { share, ...work } = task;
-      const job = pool.run({ ...work, identity, encode: !done.has(task.chunk) && !invalidSeen }).then((result) => {
-        results[result.chunk] = result;
+      const encoded = !done.has(task.chunk) && !invalidSeen && held < this.encodedBudget;
+      const job = pool.run({ ...work, identity, encode: encoded }).then((result) => {
+        results[result.chunk] = { ...result, encoded };
+        for (const file of result.files) held += file.bytes.byteLength;
         if (result.invalid.length > 0) invalidSeen = true;
-        this.progress.advance({ rows: result.rows, bytes: share * input.size, label: `${input.name} chunk ${result.chunk + 1} ${done.has(result.chunk) ? "(done before)" : "encoded"}` });
+        this.progress.advance({ rows: result.rows, bytes: share * input.size, label: `${input.name} chunk ${result.chunk + 1} ${done.has(result.chunk) ? "(done before)" : encoded ? "encoded" : "validated"}` });
       });
       const settle = () => inFlight.delete(job);
       job.then(settle, settle);
@@ -73,23 +86,26 @@ export class OfflineWriter {
       if (inFlight.size >= pool.capacity) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    return { rows: results.reduce((n, r) => n + r.rows, 0), invalid: results.flatMap((r) => r.invalid), results };
+    return { rows: results.reduce((n, r) => n + r.rows, 0), invalid: results.flatMap((r) => r.invalid), results, input, bytes };
   }
 
-  /** Uploads and registers the encoded chunks of a valid input that the checkpoint does not hold yet. */
+  /**
+   * Uploads and registers the chunks of a valid input that the checkpoint
+   * does not hold yet: the encoded ones first, then those process only
+   * validated, encoded again chunk by chunk as they upload.
+   */
   async write(identity, name, processed) {
     // An input without rows is one empty chunk, so it too is recorded as done.
     const chunks = Math.max(1, processed.results.length);
     const entry = this.checkpoint.input(identity, name, processed.rows, chunks);
     const done = new Set(entry.done);
     const inFlight = [];
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      if (done.has(chunk)) continue;
-      const result = processed.results[chunk];
-      const files = result?.files ?? [];
-      this.filesSkipped += result?.skipped ?? 0;
-      processed.results[chunk] = null;
-      const work = Promise.all(files.map((file) => this.store1(file))).then(() => {
+    const upload = async (chunk, result) => {
+      const work = result.then((r) => {
+        this.filesSkipped += r?.skipped ?? 0;
+        return Promise.all((r?.files ?? []).map((file) => this.store1(file)));
+      });
+      const finished = work.then(() => {
         this.checkpoint.markDone(identity, chunk);
         this.progress.advance({ label: `${name} chunk ${chunk + 1}/${chunks} registered` });
         this.chunksThisRun += 1;
@@ -100,9 +116,29 @@ export class OfflineWriter {
         }
       });
       // Awaited below in order; until then a failure must not count as unhandled (Node would exit 1 before the CLI can map it).
-      work.catch(() => {});
-      inFlight.push(work);
+      finished.catch(() => {});
+      inFlight.push(finished);
       if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
+    };
+    const again = new Set();
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      if (done.has(chunk)) continue;
+      const result = processed.results[chunk];
+      processed.results[chunk] = null;
+      if (result && !result.encoded) again.add(chunk);
+      else await upload(chunk, Promise.resolve(result));
+    }
+    if (again.size > 0) {
+      const pool = await this.pool;
+      for await (const task of chunkTasks(processed.bytes, processed.input.format, this.checkpoint.chunkRows)) {
+        if (!again.has(task.chunk)) continue;
+        const { share: _share, ...work } = task;
+        const result = pool.run({ ...work, identity, encode: true }).then((r) => {
+          if (r.invalid.length > 0) throw new Error(`chunk ${r.chunk} of ${name} was valid when first read and is not now`);
+          return r;
+        });
+        await upload(task.chunk, result);
+      }
     }
     await Promise.all(inFlight);
   }

@@ -10,7 +10,7 @@ import { seg } from "../api.mjs";
 import { CliError, EXIT, usage } from "../errors.mjs";
 import { Checkpoint } from "./checkpoint.mjs";
 import { identityOf, resolveInputs } from "./inputs.mjs";
-import { OfflineWriter } from "./offline.mjs";
+import { ENCODED_BUDGET_BYTES, OfflineWriter } from "./offline.mjs";
 import { Progress } from "./progress.mjs";
 import { DEFAULT_CHUNK_ROWS } from "../commands/ingest.mjs";
 
@@ -44,6 +44,14 @@ function workersOf(o) {
   if (o.workers === undefined) return availableParallelism();
   const n = Number(o.workers);
   if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw usage("--workers must be an integer from 0 to 64");
+  return n;
+}
+
+/** Test hook FS_CLI_ENCODED_BUDGET_BYTES: a small budget makes a test input take the re-encoding path. */
+function encodedBudget(env) {
+  if (env.FS_CLI_ENCODED_BUDGET_BYTES === undefined) return ENCODED_BUDGET_BYTES;
+  const n = Number(env.FS_CLI_ENCODED_BUDGET_BYTES);
+  if (!Number.isSafeInteger(n) || n < 0) throw usage("FS_CLI_ENCODED_BUDGET_BYTES must be a non-negative integer");
   return n;
 }
 
@@ -92,7 +100,7 @@ export async function ingest(ctx, o, paths, mode) {
         process.exit(EXIT.INTERRUPTED);
       });
     }
-    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers });
+    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers, encodedBudget: encodedBudget(ctx.env) });
   }
   try {
     return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint });

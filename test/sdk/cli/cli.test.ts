@@ -210,15 +210,18 @@ describe("fs backfill, interrupted and resumed", () => {
 });
 
 describe("fs backfill on worker threads", () => {
-  it("--workers 2 writes every row exactly once, in the same files (names, partitions, rows) as --workers 0 on the main thread", async () => {
+  it("--workers 2 writes every row exactly once, in the same files (names, partitions, rows) as --workers 0 on the main thread, also when encoded files outgrow their memory budget", async () => {
     const threaded = await createOfflineGroup("cli-threads", FEATURES);
     const inline = await createOfflineGroup("cli-inline", FEATURES);
+    const budgeted = await createOfflineGroup("cli-budget", FEATURES);
     const input = await parquetOf(`${threaded}.parquet`, 0, 3000);
-    const backfill = (group: string, workers: string) => cli("backfill", input, "--group", group, "--chunk-rows", "450", "--workers", workers, "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    const backfill = (group: string, workers: string, budget?: string) =>
+      runCli(["backfill", input, "--group", group, "--chunk-rows", "450", "--workers", workers, "--checkpoint", join(work.path, `${group}.ckpt.json`)], { cwd: work.path, env: cliEnv(budget ? { FS_CLI_ENCODED_BUDGET_BYTES: budget } : {}) });
     const files = (store: Awaited<ReturnType<typeof offlineStore>>) => store.files.map((f) => [f.key.slice(store.prefix.length), f.rowCount, f.minEventTime, f.maxEventTime]).sort();
     const seen = [];
-    for (const [group, workers] of [[threaded, "2"], [inline, "0"]] as const) {
-      const res = await backfill(group, workers);
+    // A 1-byte budget keeps the first chunk's files only: the other six chunks are validated, then encoded again while uploading.
+    for (const [group, workers, budget] of [[threaded, "2"], [inline, "0"], [budgeted, "2", "1"]] as const) {
+      const res = await backfill(group, workers, budget);
       expect(res.code, res.stderr).toBe(0);
       // 3,000 rows in chunks of 450: 7 chunks over 6 hourly partitions.
       expect(res.json).toMatchObject({ rows: 3000, rejectedFiles: 0, inputs: [{ status: "written", rows: 3000, filesAlreadyRegistered: 0 }] });
@@ -229,7 +232,8 @@ describe("fs backfill on worker threads", () => {
       expect(store.stats.partitions).toBe(6);
       seen.push(files(store));
     }
-    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
   }, 60_000);
 });
 
