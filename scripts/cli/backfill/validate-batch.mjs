@@ -222,7 +222,7 @@ function boundSizes(columns, bad, length) {
     else fixed += NUMBER_JSON_BYTES;
   }
   if (variable.length === 0) {
-    if (fixed >= MAX_RECORD_BYTES) bad.fill(SIZE_UNSURE);
+    if (fixed >= MAX_RECORD_BYTES) for (let i = 0; i < length; i++) if (!bad[i]) bad[i] = SIZE_UNSURE;
     return;
   }
   for (let i = 0; i < length; i++) {
