@@ -72,17 +72,26 @@ function gatherValidity(column, rows) {
   return { nullBitmap, nullCount };
 }
 
-/** Copies the UTF-8 bytes of the gathered rows, a run of consecutive rows at a time (rows often arrive in runs). */
+/**
+ * Copies the UTF-8 bytes of the gathered rows, a run of consecutive present
+ * rows at a time (rows often arrive in runs). A missing value is empty, as
+ * arrow-columns.ts writes it, whatever bytes the input held for it.
+ */
 function gatherUtf8(type, column, rows) {
-  const { offsets, bytes } = column;
+  const { offsets, bytes, valid } = column;
+  const present = (r) => !valid || valid[r] === 1;
   let size = 0;
-  for (let j = 0; j < rows.length; j++) size += offsets[rows[j] + 1] - offsets[rows[j]];
+  for (let j = 0; j < rows.length; j++) if (present(rows[j])) size += offsets[rows[j] + 1] - offsets[rows[j]];
   const data = new Uint8Array(size);
   const valueOffsets = new Int32Array(rows.length + 1);
   let at = 0;
   for (let j = 0; j < rows.length; ) {
+    if (!present(rows[j])) {
+      valueOffsets[++j] = at;
+      continue;
+    }
     let k = j + 1;
-    while (k < rows.length && rows[k] === rows[k - 1] + 1) k += 1;
+    while (k < rows.length && rows[k] === rows[k - 1] + 1 && present(rows[k])) k += 1;
     const start = offsets[rows[j]];
     const end = offsets[rows[k - 1] + 1];
     data.set(bytes.subarray(start, end), at);

@@ -32,7 +32,7 @@ function checkColumn(def, column, encoding, bad, length) {
       // Decoded UTF-8 has no lone surrogates, and n bytes are at most n UTF-16 units: only longer values need decoding.
       const { offsets, bytes } = column;
       for (let i = 0; i < length; i++) {
-        if (offsets[i + 1] - offsets[i] > MAX_STRING_VALUE_CHARS && utf8Decoder.decode(bytes.subarray(offsets[i], offsets[i + 1])).length > MAX_STRING_VALUE_CHARS) bad[i] = BAD;
+        if (offsets[i + 1] - offsets[i] > MAX_STRING_VALUE_CHARS && present(column, i) && utf8Decoder.decode(bytes.subarray(offsets[i], offsets[i + 1])).length > MAX_STRING_VALUE_CHARS) bad[i] = BAD;
       }
       return column;
     }
@@ -228,7 +228,10 @@ function boundSizes(columns, bad, length) {
   for (let i = 0; i < length; i++) {
     if (bad[i]) continue;
     let size = fixed;
-    for (const column of variable) size += column.kind === "utf8" ? 6 * (column.offsets[i + 1] - column.offsets[i]) + 2 : column.values[i] === null ? 0 : jsonBound(column.values[i]);
+    for (const column of variable) {
+      if (column.kind === "values") size += column.values[i] === null ? 0 : jsonBound(column.values[i]);
+      else if (present(column, i)) size += 6 * (column.offsets[i + 1] - column.offsets[i]) + 2;
+    }
     if (size >= MAX_RECORD_BYTES) bad[i] = SIZE_UNSURE;
   }
 }
