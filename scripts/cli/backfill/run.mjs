@@ -39,9 +39,12 @@ function cpuSecondsSince(before) {
   return Number(((used.user + used.system) / 1e6).toFixed(3));
 }
 
+/** Default threads at most: past a few, the main thread's reading and uploading is what the workers wait for. */
+const MAX_DEFAULT_WORKERS = 8;
+
 /** --workers: threads that validate and encode chunks; by default one per CPU (the main thread mostly waits on the network). */
 function workersOf(o) {
-  if (o.workers === undefined) return availableParallelism();
+  if (o.workers === undefined) return Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
   const n = Number(o.workers);
   if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw usage("--workers must be an integer from 0 to 64");
   return n;

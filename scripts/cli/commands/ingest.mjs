@@ -15,7 +15,7 @@ const sharedOptions = {
 const backfillOptions = {
   checkpoint: { type: "string", help: "checkpoint file (default .fs-checkpoints/backfill-<group>.json)" },
   "chunk-rows": { type: "string", help: `input rows per chunk (default ${DEFAULT_CHUNK_ROWS}); pinned by an existing checkpoint` },
-  workers: { type: "string", help: "threads that validate and encode chunks (default: one per CPU; 0 = the main thread)" },
+  workers: { type: "string", help: "threads that validate and encode chunks (default: one per CPU, at most 8; 0 = the main thread)" },
 };
 
 const INPUTS_HELP = `Inputs: local files, folders (their .csv/.ndjson/.parquet files) or s3://bucket/prefix
