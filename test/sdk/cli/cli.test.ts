@@ -95,6 +95,9 @@ describe("fs feature-groups", () => {
     expect((await cli("feature-groups", "create")).code).toBe(2);
     expect((await cli("nonsense")).code).toBe(2);
     expect((await cli("ingest", "x.csv", "--group", "g", "--mode", "sideways")).code).toBe(2);
+    const badWorkers = await cli("backfill", "x.csv", "--group", "g", "--workers", "two");
+    expect(badWorkers.code).toBe(2);
+    expect(badWorkers.stderr).toContain("--workers must be an integer from 0 to 64");
   });
 
   it("exits 5 on wrong credentials and 7 when the service cannot be reached, never printing the secret", async () => {
