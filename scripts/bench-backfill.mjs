@@ -24,13 +24,14 @@ const HELP = `Usage: npm run bench:backfill -- [options]
 
   --rows <n>        input rows (default 1000000)
   --chunk-rows <n>  the CLI's --chunk-rows (default: the CLI's default)
+  --workers <n>     the CLI's --workers (default: the CLI's default, one per CPU)
   --json <file>     also write the results as JSON
   --help            this text
 
 Prints rows/s of the CLI backfill (whole process, and the CLI's own figure
 without Node start-up) next to the floor (Parquet read + write of the same rows).`;
 
-const { values: flags } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, json: { type: "string" }, help: { type: "boolean", default: false } } });
+const { values: flags } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, workers: { type: "string" }, json: { type: "string" }, help: { type: "boolean", default: false } } });
 if (flags.help) {
   console.log(HELP);
   process.exit(0);
@@ -139,11 +140,12 @@ try {
     FS_OFFLINE_S3_SECRET_ACCESS_KEY: LOCAL_S3.secretAccessKey,
   };
   console.error("fs backfill ...");
-  const cli = await runCli(["backfill", input, "--group", group, "--quiet", "--checkpoint", join(work, "ckpt.json"), ...(flags["chunk-rows"] ? ["--chunk-rows", flags["chunk-rows"]] : [])], env);
+  const cli = await runCli(["backfill", input, "--group", group, "--quiet", "--checkpoint", join(work, "ckpt.json"), ...(flags["chunk-rows"] ? ["--chunk-rows", flags["chunk-rows"]] : []), ...(flags.workers ? ["--workers", flags.workers] : [])], env);
   const store = await (await fetch(`${worker.origin}/v1/feature-groups/${group}/offline-store`, { headers: { authorization: worker.authorization } })).json();
   if (store.stats.rows !== ROWS) throw new Error(`the manifest holds ${store.stats.rows} rows, expected ${ROWS}`);
   const results = {
     rows: ROWS,
+    workers: flags.workers ?? "default",
     inputBytes,
     source: worker.source,
     floor: floorRun,

@@ -55,7 +55,7 @@ function ndjsonRows(text) {
 }
 
 /** RFC 4180 records; lines without quotes take a split fast path. */
-function csvRecords(text) {
+export function csvRecords(text) {
   const records = [];
   let i = 0;
   const n = text.length;
@@ -99,7 +99,45 @@ function csvRecords(text) {
   return records;
 }
 
-function listCell(text) {
+/**
+ * Where the CSV record starting at i ends (the index after its line break)
+ * and whether it is blank, by exactly csvRecords' rules, without building
+ * its cells: the main thread cuts CSV text into chunks of whole records
+ * with it. Throws on an unterminated quoted field.
+ */
+export function csvRecordEnd(text, i) {
+  const n = text.length;
+  let end = text.indexOf("\n", i);
+  if (end < 0) end = n;
+  const lineEnd = end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  const quote = text.indexOf('"', i);
+  if (quote < 0 || quote >= lineEnd) return { next: end + 1, blank: lineEnd === i };
+  let cellLength = 0;
+  let cells = 1;
+  let quoted = false;
+  let j = i;
+  for (; j < n; j++) {
+    const ch = text.charCodeAt(j);
+    if (quoted) {
+      if (ch === 34 && text.charCodeAt(j + 1) === 34) {
+        cellLength += 1;
+        j += 1;
+      } else if (ch === 34) quoted = false;
+      else cellLength += 1;
+    } else if (ch === 34 && cellLength === 0) quoted = true;
+    else if (ch === 44) {
+      cells += 1;
+      cellLength = 0;
+    } else if (ch === 10 || ch === 13) {
+      if (ch === 13 && text.charCodeAt(j + 1) === 10) j += 1;
+      break;
+    } else cellLength += 1;
+  }
+  if (quoted) throw new Error("has an unterminated quoted field");
+  return { next: j + 1, blank: cells === 1 && cellLength === 0 };
+}
+
+export function listCell(text) {
   try {
     const value = JSON.parse(text);
     return Array.isArray(value) ? value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))) : text;
@@ -144,7 +182,7 @@ function csvRows(text) {
   };
 }
 
-function typedScalar(value) {
+export function typedScalar(value) {
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   return value;

@@ -2,61 +2,112 @@
 // store's layout straight to the offline bucket (S3 API), each file then
 // registered through POST /v1/feature-groups/{name}/offline-store/files.
 //
+// An input goes through two phases. First every chunk is validated and
+// encoded by the chunk pool (worker threads) while the main thread reads
+// the next chunks; the encoded files (ZSTD Parquet, a few bytes a row) wait
+// in memory, up to a budget, because nothing of an input with an invalid
+// row may be written. Then the files are uploaded and registered, a few
+// chunks at a time (chunks past the budget encoded again on the way), and
+// each finished chunk is recorded in the checkpoint.
+//
 // Idempotence: a file's key and fileId derive from (input identity, chunk,
 // partition), and its bytes from the rows and the checkpoint's write time,
 // so a re-run rewrites the same objects and re-registers the same files (a
-// no-op); keys already in the manifest are not even uploaded again.
-import { createHash } from "node:crypto";
+// no-op); keys already in the manifest are not even encoded again.
 import { CliError, EXIT } from "../errors.mjs";
 import { seg } from "../api.mjs";
-import { encodeOfflineFile } from "./parquet.mjs";
+import { chunkTasks } from "./chunk-source.mjs";
+import { ChunkPool } from "./pool.mjs";
 import { putObjectBytes, s3Client } from "./s3.mjs";
-import { partitioner } from "./validate.mjs";
 
-/** Chunks in flight (encoded, uploading or registering) at once. */
-const MAX_IN_FLIGHT = 3;
+/** Chunks uploading or registering at once. */
+const MAX_IN_FLIGHT = 4;
 
-const sha = (text) => createHash("sha256").update(text).digest("hex");
-
-/** Key name and fileId of one (input, chunk, partition). */
-export function fileNaming(identity, chunk, partition) {
-  const compactHour = partition.replace(/\D/g, "");
-  return { name: `bf-${sha(`${identity}\n${chunk}\n${partition}`).slice(0, 32)}`, fileId: `bf-${identity.slice(0, 24)}:${chunk}:${compactHour}` };
-}
+/**
+ * Encoded files kept per input while it is validated. An input whose files
+ * need more is validated whole first and its remaining chunks encoded again
+ * afterwards, so memory stays bounded whatever the input's size.
+ */
+export const ENCODED_BUDGET_BYTES = 256 * 1024 * 1024;
 
 export class OfflineWriter {
   /**
-   * @param {{ api: import("../api.mjs").Api, group: any, store: any, offlineS3: any, checkpoint: import("./checkpoint.mjs").Checkpoint, progress: import("./progress.mjs").Progress, stopAfterChunks: number | null }} deps
+   * @param {{ api: import("../api.mjs").Api, group: any, store: any, offlineS3: any, checkpoint: import("./checkpoint.mjs").Checkpoint, progress: import("./progress.mjs").Progress, stopAfterChunks: number | null, workers: number, encodedBudget: number }} deps
    */
   constructor(deps) {
     Object.assign(this, deps);
     if (!deps.offlineS3) throw new CliError(EXIT.USAGE, "offline backfill needs the offline bucket's S3 endpoint and credentials: set FS_OFFLINE_S3_ENDPOINT, FS_OFFLINE_S3_ACCESS_KEY_ID and FS_OFFLINE_S3_SECRET_ACCESS_KEY");
     this.s3 = s3Client(deps.offlineS3);
     this.registered = new Set(deps.store.files.map((f) => f.key));
-    this.partitionOf = partitioner();
+    const { name, recordIdentifierFeature, eventTimeFeature, features } = deps.group;
+    // Started now, so the threads load while the first input is read (awaited by process and close).
+    this.pool = ChunkPool.start(deps.workers, {
+      group: { name, recordIdentifierFeature, eventTimeFeature, features },
+      prefix: deps.store.prefix,
+      writeTimeMs: deps.checkpoint.writeTimeMs,
+      registered: [...this.registered].filter((key) => key.startsWith(deps.store.prefix)),
+    });
+    this.pool.catch(() => {});
     this.chunksThisRun = 0;
     this.filesWritten = 0;
     this.filesSkipped = 0;
   }
 
-  /** Writes the chunks of one validated input that the checkpoint does not hold yet. */
-  async write(identity, name, rows, inputBytes) {
-    const chunkRows = this.checkpoint.chunkRows;
-    const chunks = Math.max(1, Math.ceil(rows.length / chunkRows));
-    const entry = this.checkpoint.input(identity, name, rows.length, chunks);
+  /**
+   * Validates every chunk of an input and encodes those the checkpoint does
+   * not hold yet (none once a row is found invalid), keeping at most
+   * encodedBudget bytes of encoded files: chunks past it are only validated
+   * now, and encoded again by write.
+   * @returns {Promise<{ rows: number, invalid: { row: number, field: string, rule: string }[], results: (import("./chunk-work.mjs").ChunkResult & { encoded: boolean })[], input: import("./inputs.mjs").Input, bytes: Uint8Array }>}
+   */
+  async process(input, bytes, identity) {
+    const pool = await this.pool;
+    const done = new Set(this.checkpoint.state.inputs[identity]?.done ?? []);
+    const results = [];
+    let invalidSeen = false;
+    let held = 0;
+    const inFlight = new Set();
+    for await (const task of chunkTasks(bytes, input.format, this.checkpoint.chunkRows)) {
+      if (task.fatal) {
+        await Promise.allSettled(inFlight);
+        return { rows: 1, invalid: [{ row: task.fatal.row, field: "row", rule: task.fatal.rule }], results: [], input, bytes };
+      }
+      const { share, ...work } = task;
+      const encoded = !done.has(task.chunk) && !invalidSeen && held < this.encodedBudget;
+      const job = pool.run({ ...work, identity, encode: encoded }).then((result) => {
+        results[result.chunk] = { ...result, encoded };
+        for (const file of result.files) held += file.bytes.byteLength;
+        if (result.invalid.length > 0) invalidSeen = true;
+        this.progress.advance({ rows: result.rows, bytes: share * input.size, label: `${input.name} chunk ${result.chunk + 1} ${done.has(result.chunk) ? "(done before)" : encoded ? "encoded" : "validated"}` });
+      });
+      const settle = () => inFlight.delete(job);
+      job.then(settle, settle);
+      inFlight.add(job);
+      if (inFlight.size >= pool.capacity) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return { rows: results.reduce((n, r) => n + r.rows, 0), invalid: results.flatMap((r) => r.invalid), results, input, bytes };
+  }
+
+  /**
+   * Uploads and registers the chunks of a valid input that the checkpoint
+   * does not hold yet: the encoded ones first, then those process only
+   * validated, encoded again chunk by chunk as they upload.
+   */
+  async write(identity, name, processed) {
+    // An input without rows is one empty chunk, so it too is recorded as done.
+    const chunks = Math.max(1, processed.results.length);
+    const entry = this.checkpoint.input(identity, name, processed.rows, chunks);
     const done = new Set(entry.done);
     const inFlight = [];
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      const slice = rows.slice(chunk * chunkRows, (chunk + 1) * chunkRows);
-      const share = (inputBytes * slice.length) / Math.max(1, rows.length);
-      if (done.has(chunk)) {
-        this.progress.advance({ rows: 0, bytes: share, label: `${name} chunk ${chunk + 1}/${chunks} (done before)` });
-        continue;
-      }
-      const files = this.encodeChunk(identity, chunk, slice);
-      const work = Promise.all(files.map((file) => this.store1(file))).then(() => {
+    const upload = async (chunk, result) => {
+      const work = result.then((r) => {
+        this.filesSkipped += r?.skipped ?? 0;
+        return Promise.all((r?.files ?? []).map((file) => this.store1(file)));
+      });
+      const finished = work.then(() => {
         this.checkpoint.markDone(identity, chunk);
-        this.progress.advance({ rows: slice.length, bytes: share, label: `${name} chunk ${chunk + 1}/${chunks}` });
+        this.progress.advance({ label: `${name} chunk ${chunk + 1}/${chunks} registered` });
         this.chunksThisRun += 1;
         if (this.stopAfterChunks !== null && this.chunksThisRun >= this.stopAfterChunks) {
           // Test hook (FS_CLI_STOP_AFTER_CHUNKS): stop abruptly, as a crash would, with other chunks in flight.
@@ -65,43 +116,38 @@ export class OfflineWriter {
         }
       });
       // Awaited below in order; until then a failure must not count as unhandled (Node would exit 1 before the CLI can map it).
-      work.catch(() => {});
-      inFlight.push(work);
+      finished.catch(() => {});
+      inFlight.push(finished);
       if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
+    };
+    const again = new Set();
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      if (done.has(chunk)) continue;
+      const result = processed.results[chunk];
+      processed.results[chunk] = null;
+      if (result && !result.encoded) again.add(chunk);
+      else await upload(chunk, Promise.resolve(result));
+    }
+    if (again.size > 0) {
+      const pool = await this.pool;
+      for await (const task of chunkTasks(processed.bytes, processed.input.format, this.checkpoint.chunkRows)) {
+        if (!again.has(task.chunk)) continue;
+        const { share: _share, ...work } = task;
+        const result = pool.run({ ...work, identity, encode: true }).then((r) => {
+          if (r.invalid.length > 0) throw new Error(`chunk ${r.chunk} of ${name} was valid when first read and is not now`);
+          return r;
+        });
+        await upload(task.chunk, result);
+      }
     }
     await Promise.all(inFlight);
   }
 
-  /** The chunk's rows split by hourly partition, each encoded as one offline file. */
-  encodeChunk(identity, chunk, rows) {
-    const byPartition = new Map();
-    for (const row of rows) {
-      const partition = this.partitionOf(row);
-      let list = byPartition.get(partition);
-      if (!list) byPartition.set(partition, (list = []));
-      list.push(row);
-    }
-    const files = [];
-    for (const [partition, partRows] of byPartition) {
-      const { name, fileId } = fileNaming(identity, chunk, partition);
-      const key = `${this.store.prefix}${partition}/${name}.parquet`;
-      if (this.registered.has(key)) {
-        this.filesSkipped += 1;
-        continue;
-      }
-      let minEvent = Infinity;
-      let maxEvent = -Infinity;
-      for (const r of partRows) {
-        if (r.eventMs < minEvent) minEvent = r.eventMs;
-        if (r.eventMs > maxEvent) maxEvent = r.eventMs;
-      }
-      const bytes = encodeOfflineFile(this.group.features, partRows, this.checkpoint.writeTimeMs);
-      files.push({ key, fileId, partition, rows: partRows.length, bytes, minEventTime: minEvent, maxEventTime: maxEvent });
-    }
-    return files;
-  }
-
   async store1(file) {
+    if (this.registered.has(file.key)) {
+      this.filesSkipped += 1;
+      return;
+    }
     await putObjectBytes(this.s3, this.store.bucket, file.key, file.bytes);
     await this.api.request("POST", `/feature-groups/${seg(this.group.name)}/offline-store/files`, {
       idempotent: true,
@@ -119,5 +165,9 @@ export class OfflineWriter {
     });
     this.registered.add(file.key);
     this.filesWritten += 1;
+  }
+
+  async close() {
+    await (await this.pool).close();
   }
 }

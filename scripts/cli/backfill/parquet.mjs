@@ -4,15 +4,9 @@
 // consumer's.
 import { tableToIPC } from "apache-arrow";
 import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm";
-import { offlineTable } from "../../../src/offline/offline-table.ts";
 
-/**
- * @param {{ name: string, type: string, collection?: unknown }[]} features
- * @param {{ values: Record<string, unknown> }[]} rows
- * @param {number} writeTimeMs write_time and api_invocation_time of every row
- */
-export function encodeOfflineFile(features, rows, writeTimeMs) {
-  const offlineRows = rows.map((row) => ({ values: row.values, writeTimeMs, apiInvocationTimeMs: writeTimeMs, isDeleted: false }));
+/** An Arrow table of the offline layout as one ZSTD Parquet file. */
+export function writeOfflineTable(table) {
   const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(offlineTable(features, offlineRows), "stream")), properties);
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
 }

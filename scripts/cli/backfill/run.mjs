@@ -1,18 +1,28 @@
 // The ingest and backfill commands' work. Every input is validated whole
 // first, with the service's rules; a file with invalid rows is rejected with
-// a row/field report and nothing of it is written.
+// a row/field report and nothing of it is written. The offline backfill
+// validates and encodes column-wise in chunk workers (offline.mjs); online
+// ingest validates row by row and sends the rows through the bulk API.
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { seg } from "../api.mjs";
 import { CliError, EXIT, usage } from "../errors.mjs";
 import { Checkpoint } from "./checkpoint.mjs";
-import { decodeInput } from "./decode.mjs";
 import { identityOf, resolveInputs } from "./inputs.mjs";
-import { OfflineWriter } from "./offline.mjs";
-import { sendOnline } from "./online.mjs";
+import { ENCODED_BUDGET_BYTES, OfflineWriter } from "./offline.mjs";
 import { Progress } from "./progress.mjs";
-import { recordSchemaOfView, validateRows } from "./validate.mjs";
 import { DEFAULT_CHUNK_ROWS } from "../commands/ingest.mjs";
+
+/**
+ * The row path of online ingest, loaded only for it: it imports the
+ * service's TypeScript (src/records), which costs the main thread a
+ * TypeScript transformer the offline backfill leaves to its workers' bundle.
+ */
+async function rowPath() {
+  const [{ decodeInput }, { sendOnline }, { recordSchemaOfView, validateRows }] = await Promise.all([import("./decode.mjs"), import("./online.mjs"), import("./validate.mjs")]);
+  return { decodeInput, sendOnline, recordSchemaOfView, validateRows };
+}
 
 /** Invalid rows shown on stderr per rejected file; --report keeps them all. */
 const SHOWN_PROBLEMS = 20;
@@ -29,6 +39,25 @@ function cpuSecondsSince(before) {
   return Number(((used.user + used.system) / 1e6).toFixed(3));
 }
 
+/** Default threads at most: past a few, the main thread's reading and uploading is what the workers wait for. */
+const MAX_DEFAULT_WORKERS = 8;
+
+/** --workers: threads that validate and encode chunks; by default one per CPU (the main thread mostly waits on the network). */
+function workersOf(o) {
+  if (o.workers === undefined) return Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
+  const n = Number(o.workers);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 64) throw usage("--workers must be an integer from 0 to 64");
+  return n;
+}
+
+/** Test hook FS_CLI_ENCODED_BUDGET_BYTES: a small budget makes a test input take the re-encoding path. */
+function encodedBudget(env) {
+  if (env.FS_CLI_ENCODED_BUDGET_BYTES === undefined) return ENCODED_BUDGET_BYTES;
+  const n = Number(env.FS_CLI_ENCODED_BUDGET_BYTES);
+  if (!Number.isSafeInteger(n) || n < 0) throw usage("FS_CLI_ENCODED_BUDGET_BYTES must be a non-negative integer");
+  return n;
+}
+
 function stopAfterChunks(env) {
   if (env.FS_CLI_STOP_AFTER_CHUNKS === undefined) return null;
   const n = Number(env.FS_CLI_STOP_AFTER_CHUNKS);
@@ -36,17 +65,28 @@ function stopAfterChunks(env) {
   return n;
 }
 
+/** Records a rejected input (true) when it has invalid rows. */
+function rejected(report, progress, input, rows, invalid) {
+  if (invalid.length === 0) return false;
+  progress.note(describeProblems(input.name, invalid));
+  progress.advance({ bytes: input.size });
+  report.inputs.push({ name: input.name, status: "rejected", rows, invalidRows: invalid.length, invalid });
+  report.rejectedFiles += 1;
+  return true;
+}
+
 export async function ingest(ctx, o, paths, mode) {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const chunkRows = o["chunk-rows"] === undefined ? DEFAULT_CHUNK_ROWS : Number(o["chunk-rows"]);
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw usage("--chunk-rows must be a positive integer");
+  const workers = workersOf(o);
   const group = await ctx.api.request("GET", `/feature-groups/${seg(o.group)}`);
   const wantsOffline = mode !== "online";
   if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
   if (mode !== "offline" && !group.onlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no online store`);
   const inputs = await resolveInputs(paths, o.format, ctx.config.inputS3);
-  const schema = recordSchemaOfView(group);
+  const online = mode === "offline" ? null : await rowPath();
   const progress = new Progress(ctx.stderr, { totalBytes: inputs.reduce((n, i) => n + i.size, 0), quiet: o.quiet });
 
   let writer = null;
@@ -63,10 +103,18 @@ export async function ingest(ctx, o, paths, mode) {
         process.exit(EXIT.INTERRUPTED);
       });
     }
-    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env) });
+    writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers, encodedBudget: encodedBudget(ctx.env) });
   }
+  try {
+    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint });
+  } finally {
+    await writer?.close();
+  }
+}
 
+async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint }) {
   const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
+  let uploading = Promise.resolve();
   for (const input of inputs) {
     const bytes = await input.read();
     const identity = identityOf(bytes);
@@ -76,24 +124,27 @@ export async function ingest(ctx, o, paths, mode) {
       continue;
     }
     progress.advance({ label: `${input.name} validating` });
-    const { valid, invalid } = validateRows(schema, decodeInput(bytes, input.format));
-    if (invalid.length > 0) {
-      progress.note(describeProblems(input.name, invalid));
-      progress.advance({ bytes: input.size });
-      report.inputs.push({ name: input.name, status: "rejected", rows: valid.length + invalid.length, invalidRows: invalid.length, invalid });
-      report.rejectedFiles += 1;
-      continue;
-    }
     if (writer) {
+      // Validated and encoded while the previous input's files are still uploading.
+      const processed = await writer.process(input, bytes, identity);
+      if (rejected(report, progress, input, processed.rows, processed.invalid)) continue;
+      await uploading;
+      const entry = { name: input.name, status: "written", rows: processed.rows };
+      report.inputs.push(entry);
+      report.rows += processed.rows;
       const before = { written: writer.filesWritten, skipped: writer.filesSkipped };
-      await writer.write(identity, input.name, valid, input.size);
-      report.inputs.push({ name: input.name, status: "written", rows: valid.length, filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped });
+      uploading = writer.write(identity, input.name, processed).then(() => Object.assign(entry, { filesWritten: writer.filesWritten - before.written, filesAlreadyRegistered: writer.filesSkipped - before.skipped }));
+      // Awaited before the next upload and at the end; until then a failure must not count as unhandled.
+      uploading.catch(() => {});
     } else {
-      const result = await sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
+      const { valid, invalid } = online.validateRows(online.recordSchemaOfView(group), online.decodeInput(bytes, input.format));
+      if (rejected(report, progress, input, valid.length + invalid.length, invalid)) continue;
+      const result = await online.sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
       report.inputs.push({ name: input.name, status: "written", ...result });
+      report.rows += valid.length;
     }
-    report.rows += valid.length;
   }
+  await uploading;
   progress.finish();
   const seconds = (performance.now() - started) / 1000;
   const summary = { ...report, inputs: report.inputs.map(({ invalid: _invalid, ...i }) => i), seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(report.rows / seconds), cpuSeconds: cpuSecondsSince(cpuBefore), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };

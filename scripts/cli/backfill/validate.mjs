@@ -1,8 +1,9 @@
 // Row validation with the service's own rules (src/records: types,
 // required identifier and event time, int64 range, sizes), so a file the CLI
 // accepts is one the API would accept, and a rejected file gets the same
-// field/rule messages the API gives.
-import { partitionOf } from "../../../src/offline/layout.ts";
+// field/rule messages the API gives. Online ingest validates row by row
+// here; the offline backfill validates column-wise (validate-batch.mjs) and
+// comes here for the report of each row it rejects.
 import { encodeRecordBody, MAX_RECORD_BYTES, validateRecordValues } from "../../../src/records/index.ts";
 
 /** The validator's view of a group as GET /v1/feature-groups/{name} describes it. */
@@ -15,7 +16,7 @@ export function recordSchemaOfView(group) {
   };
 }
 
-function ruleOf(failure) {
+export function ruleOf(failure) {
   switch (failure.reason) {
     case "invalid_field":
       return { field: failure.field, rule: failure.rule };
@@ -33,7 +34,7 @@ function ruleOf(failure) {
  * the size limit (UTF-8 takes at most 3 bytes per UTF-16 unit, plus JSON
  * framing), so only large records pay for the exact encoding.
  */
-function withinSizeLimit(values) {
+export function withinSizeLimit(values) {
   let units = 2;
   for (const name in values) {
     const v = values[name];
@@ -43,8 +44,8 @@ function withinSizeLimit(values) {
 }
 
 /**
- * Validates every row. Returns the valid rows (canonical values, event time,
- * hourly partition) and a report entry per invalid row.
+ * Validates every row. Returns the valid rows (canonical values, event time
+ * and its key) and a report entry per invalid row.
  * @param {ReturnType<typeof recordSchemaOfView>} schema
  * @param {import("./decode.mjs").DecodedInput} input
  */
@@ -73,18 +74,4 @@ export function validateRows(schema, input) {
     valid.push({ values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
   });
   return { valid, invalid };
-}
-
-/** Partition of each row, memoised per hour (rows of one input usually share few hours). */
-export function partitioner() {
-  const cache = new Map();
-  return (row) => {
-    const hour = Math.floor(row.eventMs / 3_600_000);
-    let partition = cache.get(hour);
-    if (partition === undefined) {
-      partition = partitionOf(row.eventKey);
-      cache.set(hour, partition);
-    }
-    return partition;
-  };
 }

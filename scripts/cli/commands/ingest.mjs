@@ -15,6 +15,7 @@ const sharedOptions = {
 const backfillOptions = {
   checkpoint: { type: "string", help: "checkpoint file (default .fs-checkpoints/backfill-<group>.json)" },
   "chunk-rows": { type: "string", help: `input rows per chunk (default ${DEFAULT_CHUNK_ROWS}); pinned by an existing checkpoint` },
+  workers: { type: "string", help: "threads that validate and encode chunks (default: one per CPU, at most 8; 0 = the main thread)" },
 };
 
 const INPUTS_HELP = `Inputs: local files, folders (their .csv/.ndjson/.parquet files) or s3://bucket/prefix
@@ -35,13 +36,14 @@ ${INPUTS_HELP}`,
 
 export const backfillCommand = {
   summary: "offline-only backfill: write Parquet to the offline bucket and register it (resumable)",
-  usage: "backfill <files...> --group G [--checkpoint file] [--chunk-rows n]",
+  usage: "backfill <files...> --group G [--checkpoint file] [--chunk-rows n] [--workers n]",
   description: `Same as "ingest --mode offline". Rows are validated against the group's schema, split
 into chunks of --chunk-rows input rows and hourly partitions, written as Parquet in the
 offline store's layout through the S3 API (FS_OFFLINE_S3_ENDPOINT, ..._ACCESS_KEY_ID,
 ..._SECRET_ACCESS_KEY; local stack defaults), and registered. Keys derive from the
 input's content and the chunk, and the checkpoint records finished chunks, so an
-interrupted run resumes and a re-run never duplicates a file.
+interrupted run resumes and a re-run never duplicates a file. Chunks are validated and
+encoded column-wise by --workers threads while the main thread reads, uploads, registers.
 ${INPUTS_HELP}`,
   positionals: [1, Infinity],
   options: { ...sharedOptions, ...backfillOptions },

@@ -95,6 +95,9 @@ describe("fs feature-groups", () => {
     expect((await cli("feature-groups", "create")).code).toBe(2);
     expect((await cli("nonsense")).code).toBe(2);
     expect((await cli("ingest", "x.csv", "--group", "g", "--mode", "sideways")).code).toBe(2);
+    const badWorkers = await cli("backfill", "x.csv", "--group", "g", "--workers", "two");
+    expect(badWorkers.code).toBe(2);
+    expect(badWorkers.stderr).toContain("--workers must be an integer from 0 to 64");
   });
 
   it("exits 5 on wrong credentials and 7 when the service cannot be reached, never printing the secret", async () => {
@@ -206,6 +209,34 @@ describe("fs backfill, interrupted and resumed", () => {
     expect(fresh.json.inputs[0]).toMatchObject({ filesWritten: 0, filesAlreadyRegistered: files.length });
     seen = await offlineRowsByDuckDb(group, 5000);
     expect(seen.store.files.map((f) => f.key).sort()).toEqual(files);
+  }, 60_000);
+});
+
+describe("fs backfill on worker threads", () => {
+  it("--workers 2 writes every row exactly once, in the same files (names, partitions, rows) as --workers 0 on the main thread, also when encoded files outgrow their memory budget", async () => {
+    const threaded = await createOfflineGroup("cli-threads", FEATURES);
+    const inline = await createOfflineGroup("cli-inline", FEATURES);
+    const budgeted = await createOfflineGroup("cli-budget", FEATURES);
+    const input = await parquetOf(`${threaded}.parquet`, 0, 3000);
+    const backfill = (group: string, workers: string, budget?: string) =>
+      runCli(["backfill", input, "--group", group, "--chunk-rows", "450", "--workers", workers, "--checkpoint", join(work.path, `${group}.ckpt.json`)], { cwd: work.path, env: cliEnv(budget ? { FS_CLI_ENCODED_BUDGET_BYTES: budget } : {}) });
+    const files = (store: Awaited<ReturnType<typeof offlineStore>>) => store.files.map((f) => [f.key.slice(store.prefix.length), f.rowCount, f.minEventTime, f.maxEventTime]).sort();
+    const seen = [];
+    // A 1-byte budget keeps the first chunk's files only: the other six chunks are validated, then encoded again while uploading.
+    for (const [group, workers, budget] of [[threaded, "2"], [inline, "0"], [budgeted, "2", "1"]] as const) {
+      const res = await backfill(group, workers, budget);
+      expect(res.code, res.stderr).toBe(0);
+      // 3,000 rows in chunks of 450: 7 chunks over 6 hourly partitions.
+      expect(res.json).toMatchObject({ rows: 3000, rejectedFiles: 0, inputs: [{ status: "written", rows: 3000, filesAlreadyRegistered: 0 }] });
+      const { store, counts, rows } = await offlineRowsByDuckDb(group, 3000);
+      expect(counts.size).toBe(3000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(rows.map((r) => [r.id, r.ts, r.age, r.score, r.city, r.is_deleted])).toEqual(Array.from({ length: 3000 }, (_, i) => [`u${i}`, tsOf(i), BigInt(i), i / 4, `city-${i % 7}`, false]));
+      expect(store.stats.partitions).toBe(6);
+      seen.push(files(store));
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
   }, 60_000);
 });
 

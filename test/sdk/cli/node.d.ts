@@ -4,6 +4,7 @@ declare module "node:fs" {
   export function writeFileSync(path: string, data: string): void;
   export function existsSync(path: string): boolean;
   export function unlinkSync(path: string): void;
+  export function readFileSync(path: string): Uint8Array;
 }
 declare module "node:http" {
   interface IncomingMessage {

@@ -1,0 +1,208 @@
+// One chunk of input rows as columns (a "batch"), built inside a chunk
+// worker from what the main thread sends (chunk-source.mjs): Arrow IPC
+// record batches of a Parquet input, or the text of whole CSV records or
+// NDJSON lines. Parquet's common scalar types keep their Arrow buffers
+// (UTF-8 bytes, int64, float64) so that validation and the output columns
+// never make a JS value per cell; every other cell is the raw value the
+// row-wise decoder (decode.mjs) gives, so the row validator's rules apply
+// unchanged.
+import { DataType, makeVector, Precision, tableFromIPC } from "apache-arrow";
+import { csvRecords, listCell, typedScalar } from "./decode.mjs";
+
+/**
+ * @typedef {{ kind: "utf8", name: string, valid: Uint8Array | null, offsets: Int32Array, bytes: Uint8Array }} Utf8Column
+ *   valid: 1 per present row (null when every row is present); a missing row has zero bytes.
+ * @typedef {{ kind: "int64", name: string, valid: Uint8Array | null, words: Uint32Array }} Int64Column
+ *   words: two little-endian 32-bit halves per row (copied as words: reading a BigInt64Array allocates a BigInt per value).
+ * @typedef {{ kind: "float64", name: string, valid: Uint8Array | null, values: Float64Array }} Float64Column
+ * @typedef {{ kind: "values", name: string, values: unknown[] }} ValuesColumn  null marks a missing cell
+ * @typedef {Utf8Column | Int64Column | Float64Column | ValuesColumn} Column
+ * @typedef {{ length: number, rowNumbers: Float64Array, encoding: "strings" | "typed", columns: Column[] | null, rows: [string, unknown][][] | null, unreadable: { row: number, rule: string }[] }} Batch
+ *   columns for CSV and Parquet; rows (entries per row) for NDJSON, whose rows each name their own fields.
+ */
+
+const utf8 = new TextDecoder();
+
+const isPresent = (data, i) => data.nullCount === 0 || (data.nullBitmap[(data.offset + i) >> 3] & (1 << ((data.offset + i) & 7))) !== 0;
+
+/** The row-wise decoder's value of one cell (null when missing). */
+export function rawValue(column, i) {
+  switch (column.kind) {
+    case "utf8":
+      return column.valid && !column.valid[i] ? null : utf8.decode(column.bytes.subarray(column.offsets[i], column.offsets[i + 1]));
+    case "int64": {
+      if (column.valid && !column.valid[i]) return null;
+      const low = column.words[2 * i];
+      const high = column.words[2 * i + 1] | 0;
+      const n = high * 2 ** 32 + low;
+      return Number.isSafeInteger(n) ? n : ((BigInt(high) << 32n) | BigInt(low)).toString();
+    }
+    case "float64":
+      return column.valid && !column.valid[i] ? null : column.values[i];
+    default:
+      return column.values[i];
+  }
+}
+
+/** A row's [name, value] entries as the row-wise decoder gives them (missing cells left out). */
+export function rowEntries(batch, i) {
+  if (batch.rows) return batch.rows[i];
+  const entries = [];
+  for (const column of batch.columns) {
+    const v = rawValue(column, i);
+    if (v !== null) entries.push([column.name, v]);
+  }
+  return entries;
+}
+
+function validityOf(pieces, length) {
+  if (pieces.every(({ data }) => data.nullCount === 0)) return null;
+  const valid = new Uint8Array(length);
+  let at = 0;
+  for (const { data, start, end } of pieces) for (let r = start; r < end; r++) valid[at++] = isPresent(data, r) ? 1 : 0;
+  return valid;
+}
+
+function utf8Column(name, pieces, length) {
+  const offsets = new Int32Array(length + 1);
+  let size = 0;
+  for (const { data, start, end } of pieces) size += data.valueOffsets[end] - data.valueOffsets[start];
+  const bytes = pieces.length === 1 ? null : new Uint8Array(size);
+  let at = 0;
+  let row = 0;
+  for (const { data, start, end } of pieces) {
+    const source = data.valueOffsets;
+    const base = source[start];
+    for (let r = start; r < end; r++) offsets[++row] = at + source[r + 1] - base;
+    if (bytes) bytes.set(data.values.subarray(base, source[end]), at);
+    at += source[end] - base;
+  }
+  const only = pieces[0];
+  return { kind: "utf8", name, valid: validityOf(pieces, length), offsets, bytes: bytes ?? only.data.values.subarray(only.data.valueOffsets[only.start], only.data.valueOffsets[only.end]) };
+}
+
+function wordsColumn(name, pieces, length) {
+  const words = new Uint32Array(2 * length);
+  let at = 0;
+  for (const { data, start, end } of pieces) {
+    const source = new Uint32Array(data.values.buffer, data.values.byteOffset, data.values.length * 2);
+    words.set(source.subarray(2 * start, 2 * end), at);
+    at += 2 * (end - start);
+  }
+  return { kind: "int64", name, valid: validityOf(pieces, length), words };
+}
+
+function float64Column(name, pieces, length) {
+  const values = new Float64Array(length);
+  let at = 0;
+  for (const { data, start, end } of pieces) {
+    values.set(data.values.subarray(start, end), at);
+    at += end - start;
+  }
+  return { kind: "float64", name, valid: validityOf(pieces, length), values };
+}
+
+const isList = (v) => typeof v === "object" && v !== null && !(v instanceof Date) && Symbol.iterator in v;
+
+/** Any other Arrow type, value by value through Arrow's accessors, as decode.mjs reads it. */
+function valuesColumn(name, pieces, length) {
+  const values = new Array(length);
+  let at = 0;
+  for (const { data, start, end } of pieces) {
+    const vector = makeVector(data);
+    // Timestamps (Arrow hands them over as epoch milliseconds) become ISO-8601 UTC text, the String event-time form.
+    const timestamp = DataType.isTimestamp(data.type);
+    for (let r = start; r < end; r++) {
+      const got = vector.get(r);
+      const v = timestamp && got !== null ? new Date(got) : got;
+      values[at++] = v === null || v === undefined ? null : isList(v) ? Array.from(v, typedScalar) : typedScalar(v);
+    }
+  }
+  return { kind: "values", name, values };
+}
+
+/**
+ * A Parquet chunk: record batches (Arrow IPC streams) and the row range of
+ * each that belongs to the chunk. Batches read from a file have offset 0.
+ * @param {{ ipc: Uint8Array, start: number, end: number }[]} parts
+ */
+export function parquetBatch(parts, firstRow) {
+  const tables = parts.map((p) => ({ table: tableFromIPC(p.ipc), start: p.start, end: p.end }));
+  const length = parts.reduce((n, p) => n + p.end - p.start, 0);
+  const fields = tables[0]?.table.schema.fields ?? [];
+  const columns = fields.map((field, c) => {
+    const pieces = [];
+    for (const { table, start, end } of tables) {
+      // A table's column may itself hold several Data pieces: map the table's row range onto them.
+      let base = 0;
+      for (const data of table.getChildAt(c).data) {
+        const from = Math.max(start, base);
+        const to = Math.min(end, base + data.length);
+        if (from < to) pieces.push({ data, start: from - base, end: to - base });
+        base += data.length;
+      }
+    }
+    // Types read from IPC are the generic classes (Int_, Float): told apart by their parameters.
+    const type = field.type;
+    const plain = pieces.every(({ data }) => data.offset === 0);
+    if (plain && DataType.isUtf8(type)) return utf8Column(field.name, pieces, length);
+    if (plain && DataType.isInt(type) && type.bitWidth === 64 && type.isSigned) return wordsColumn(field.name, pieces, length);
+    if (plain && DataType.isFloat(type) && type.precision === Precision.DOUBLE) return float64Column(field.name, pieces, length);
+    return valuesColumn(field.name, pieces, length);
+  });
+  // Row numbers of a file can pass 2^31: doubles count exactly to 2^53.
+  const rowNumbers = new Float64Array(length);
+  for (let i = 0; i < length; i++) rowNumbers[i] = firstRow + i;
+  return { length, rowNumbers, encoding: "typed", columns, rows: null, unreadable: [] };
+}
+
+/** CSV records (whole ones, numbered from firstRecord; the header is record 0) under the file's header. */
+export function csvBatch(text, header, firstRecord) {
+  const records = csvRecords(text);
+  const kept = [];
+  const numbers = [];
+  const unreadable = [];
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r];
+    if (record.length === 1 && record[0] === "") continue;
+    if (record.length !== header.length) unreadable.push({ row: firstRecord + r, rule: `must have ${header.length} fields, has ${record.length}` });
+    else {
+      kept.push(record);
+      numbers.push(firstRecord + r);
+    }
+  }
+  const columns = header.map((name, c) => {
+    const values = new Array(kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      const v = kept[i][c];
+      values[i] = v === "" ? null : v.charCodeAt(0) === 91 /* [ */ ? listCell(v) : v;
+    }
+    return { kind: "values", name, values };
+  });
+  return { length: kept.length, rowNumbers: Float64Array.from(numbers), encoding: "strings", columns, rows: null, unreadable };
+}
+
+/** NDJSON lines (numbered from firstLine; blank lines are no rows). */
+export function ndjsonBatch(text, firstLine) {
+  const rows = [];
+  const numbers = [];
+  const unreadable = [];
+  let line = firstLine - 1;
+  for (const raw of text.split("\n")) {
+    line += 1;
+    const trimmed = raw.trim();
+    if (!trimmed) continue;
+    let value;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (error) {
+      unreadable.push({ row: line, rule: `must be valid JSON (${error.message})` });
+      continue;
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      rows.push(Object.entries(value));
+      numbers.push(line);
+    } else unreadable.push({ row: line, rule: "must be a JSON object of feature name to value" });
+  }
+  return { length: rows.length, rowNumbers: Float64Array.from(numbers), encoding: "typed", columns: null, rows, unreadable };
+}

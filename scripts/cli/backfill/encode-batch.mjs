@@ -1,0 +1,178 @@
+// A validated batch as offline files: its rows split by hourly partition
+// (input order kept within each), each partition's rows gathered from the
+// canonical columns into Arrow columns of the offline layout
+// (src/offline/offline-table.ts: features in the group's order, then
+// write_time, api_invocation_time, is_deleted) and written as ZSTD Parquet.
+// The buffers are the ones offline-table.ts builds from row objects, so a
+// file is byte for byte the one the queue consumer's writer makes of the
+// same rows.
+import { createHash } from "node:crypto";
+import { Bool, makeData, makeVector, Table, TimestampMillisecond } from "apache-arrow";
+import { columnVector } from "../../../src/offline/arrow-columns.ts";
+import { partitionOf } from "../../../src/offline/layout.ts";
+import { arrowType } from "../../../src/offline/offline-table.ts";
+import { eventKeyFromEpochMs } from "../../../src/records/index.ts";
+import { writeOfflineTable } from "./parquet.mjs";
+
+const sha = (text) => createHash("sha256").update(text).digest("hex");
+
+/** Key name and fileId of one (input, chunk, partition). */
+export function fileNaming(identity, chunk, partition) {
+  const compactHour = partition.replace(/\D/g, "");
+  return { name: `bf-${sha(`${identity}\n${chunk}\n${partition}`).slice(0, 32)}`, fileId: `bf-${identity.slice(0, 24)}:${chunk}:${compactHour}` };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Rows by hourly partition, partitions in order of first appearance. */
+function splitByPartition(eventMs, length) {
+  const byHour = new Map();
+  const partOf = new Int32Array(length);
+  const parts = [];
+  // Rows mostly come in runs of one hour: the last hour is checked before the map.
+  let lastHour = NaN;
+  let p = -1;
+  for (let i = 0; i < length; i++) {
+    const hour = Math.floor(eventMs[i] / HOUR_MS);
+    if (hour !== lastHour) {
+      lastHour = hour;
+      p = byHour.get(hour) ?? -1;
+      if (p === -1) {
+        p = parts.length;
+        byHour.set(hour, p);
+        parts.push({ partition: partitionOf(eventKeyFromEpochMs(eventMs[i])), count: 0, rows: null, minEvent: Infinity, maxEvent: -Infinity });
+      }
+    }
+    partOf[i] = p;
+    const part = parts[p];
+    part.count += 1;
+    if (eventMs[i] < part.minEvent) part.minEvent = eventMs[i];
+    if (eventMs[i] > part.maxEvent) part.maxEvent = eventMs[i];
+  }
+  for (const part of parts) {
+    part.rows = new Int32Array(part.count);
+    part.count = 0;
+  }
+  for (let i = 0; i < length; i++) {
+    const part = parts[partOf[i]];
+    part.rows[part.count++] = i;
+  }
+  return parts;
+}
+
+/** Validity bitmap of the gathered rows, as arrow-columns.ts writes it (always present). */
+function gatherValidity(column, rows) {
+  const nullBitmap = new Uint8Array(Math.ceil(rows.length / 8));
+  let nullCount = 0;
+  const valid = column.valid;
+  for (let j = 0; j < rows.length; j++) {
+    if (!valid || valid[rows[j]] === 1) nullBitmap[j >> 3] |= 1 << (j & 7);
+    else nullCount += 1;
+  }
+  return { nullBitmap, nullCount };
+}
+
+/**
+ * Copies the UTF-8 bytes of the gathered rows, a run of consecutive present
+ * rows at a time (rows often arrive in runs). A missing value is empty, as
+ * arrow-columns.ts writes it, whatever bytes the input held for it.
+ */
+function gatherUtf8(type, column, rows) {
+  const { offsets, bytes, valid } = column;
+  const present = (r) => !valid || valid[r] === 1;
+  let size = 0;
+  for (let j = 0; j < rows.length; j++) if (present(rows[j])) size += offsets[rows[j] + 1] - offsets[rows[j]];
+  const data = new Uint8Array(size);
+  const valueOffsets = new Int32Array(rows.length + 1);
+  let at = 0;
+  for (let j = 0; j < rows.length; ) {
+    if (!present(rows[j])) {
+      valueOffsets[++j] = at;
+      continue;
+    }
+    let k = j + 1;
+    while (k < rows.length && rows[k] === rows[k - 1] + 1 && present(rows[k])) k += 1;
+    const start = offsets[rows[j]];
+    const end = offsets[rows[k - 1] + 1];
+    data.set(bytes.subarray(start, end), at);
+    for (let m = j; m < k; m++) valueOffsets[m + 1] = at + offsets[rows[m] + 1] - start;
+    at += end - start;
+    j = k;
+  }
+  return makeData({ type, length: rows.length, ...gatherValidity(column, rows), valueOffsets, data });
+}
+
+function gatherInt64(type, column, rows) {
+  const words = new Uint32Array(2 * rows.length);
+  const source = column.words;
+  const valid = column.valid;
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j];
+    if (valid && valid[r] !== 1) continue;
+    words[2 * j] = source[2 * r];
+    words[2 * j + 1] = source[2 * r + 1];
+  }
+  return makeData({ type, length: rows.length, ...gatherValidity(column, rows), data: new BigInt64Array(words.buffer) });
+}
+
+function gatherFloat64(type, column, rows) {
+  const data = new Float64Array(rows.length);
+  for (let j = 0; j < rows.length; j++) data[j] = column.values[rows[j]];
+  return makeData({ type, length: rows.length, ...gatherValidity(column, rows), data });
+}
+
+/** A validity bitmap of n present values, as arrow-columns.ts writes it (bits past n clear). */
+function allValid(n) {
+  const bitmap = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+  if (n % 8 !== 0) bitmap[bitmap.length - 1] = (1 << (n % 8)) - 1;
+  return bitmap;
+}
+
+/** write_time / api_invocation_time: one instant in every row. */
+function constantTimestamps(n, ms) {
+  const data = new BigInt64Array(n).fill(BigInt(ms));
+  return makeVector(makeData({ type: new TimestampMillisecond("UTC"), length: n, nullCount: 0, nullBitmap: allValid(n), data }));
+}
+
+function featureVector(def, column, rows) {
+  const type = arrowType(def);
+  if (!column) return columnVector(type, new Array(rows.length).fill(null));
+  switch (column.kind) {
+    case "utf8":
+      return makeVector(gatherUtf8(type, column, rows));
+    case "int64":
+      return makeVector(gatherInt64(type, column, rows));
+    case "float64":
+      return makeVector(gatherFloat64(type, column, rows));
+    default:
+      return columnVector(type, Array.from(rows, (r) => column.values[r]));
+  }
+}
+
+/**
+ * The offline files of one chunk, except those whose key is already
+ * registered (counted in skipped).
+ * @param {{ features: { name: string, type: string, collection?: unknown }[], prefix: string, identity: string, chunk: number, writeTimeMs: number, registered: Set<string> }} target
+ * @param {{ columns: Map<string, import("./batch.mjs").Column>, eventMs: Float64Array }} valid
+ */
+export function encodeBatch(target, valid, length) {
+  const files = [];
+  let skipped = 0;
+  for (const part of splitByPartition(valid.eventMs, length)) {
+    const { name, fileId } = fileNaming(target.identity, target.chunk, part.partition);
+    const key = `${target.prefix}${part.partition}/${name}.parquet`;
+    if (target.registered.has(key)) {
+      skipped += 1;
+      continue;
+    }
+    const columns = {};
+    for (const def of target.features) columns[def.name] = featureVector(def, valid.columns.get(def.name), part.rows);
+    const n = part.rows.length;
+    columns.write_time = constantTimestamps(n, target.writeTimeMs);
+    columns.api_invocation_time = constantTimestamps(n, target.writeTimeMs);
+    columns.is_deleted = makeVector(makeData({ type: new Bool(), length: n, nullCount: 0, nullBitmap: allValid(n), data: new Uint8Array(Math.ceil(n / 8)) }));
+    const bytes = writeOfflineTable(new Table(columns));
+    files.push({ key, fileId, partition: part.partition, rows: n, bytes, minEventTime: part.minEvent, maxEventTime: part.maxEvent });
+  }
+  return { files, skipped };
+}
