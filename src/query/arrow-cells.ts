@@ -128,8 +128,7 @@ export function cellsOf(batch: { getChild(name: string): Vector | null }, name: 
 /**
  * Distinct texts of a column and what they parsed to, found by a hash of
  * their bytes: event times repeat across a row group (one per write batch),
- * identifiers repeat in sorted lists, so most rows are looked up without
- * being decoded. Bounded: it starts over when full. When most lookups miss
+ * so most rows are looked up without being decoded or parsed. Bounded: it starts over when full. When most lookups miss
  * (a column of distinct texts) it stops looking and only decodes.
  */
 export class TextMemo<T> {

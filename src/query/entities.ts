@@ -2,7 +2,7 @@ import { Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { decodeParquet } from "../offline/parquet";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
-import { ColumnCells, TextMemo } from "./arrow-cells";
+import { ColumnCells } from "./arrow-cells";
 import type { DatasetEntity } from "./dataset";
 
 /**
@@ -66,8 +66,6 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
   }
 }
 
-const identity = (text: string): string => text;
-
 /** Entity rows of a decoded Parquet table as JSON-like rows: int64 as numbers (or decimal text), timestamps as ISO-8601. */
 export function rowsOfTable(table: Table): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
@@ -78,16 +76,18 @@ export function rowsOfTable(table: Table): Record<string, unknown>[] {
       const cells = new ColumnCells(batch.getChildAt(j)!.data[0]!);
       const timestamp = field.type instanceof Timestamp;
       const milliseconds = timestamp && (field.type as Timestamp).unit === TimeUnit.MILLISECOND;
-      // Identifiers repeat row after row in sorted lists, timestamps across the list: decode each text once.
-      const texts = cells.typeId === Type.Utf8 ? new TextMemo<string>() : undefined;
+      const text = cells.typeId === Type.Utf8;
+      let previous: unknown = null;
       for (let i = 0; i < batch.numRows; i++) {
         let value: unknown;
         if (cells.isNull(i)) value = null;
         else if (milliseconds) value = new Date(cells.int64AsNumber(i)).toISOString();
         else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
-        else if (texts) value = texts.valueOf(cells, i, identity);
+        // Sorted entity lists repeat identifiers row after row: decode each run once (short texts decode faster than a memo finds them).
+        else if (text && i > 0 && previous !== null && cells.sameText(i, i - 1)) value = previous;
         else value = cells.featureValue(i) ?? null;
         rows[first + i]![field.name] = value;
+        previous = value;
       }
     });
   }
