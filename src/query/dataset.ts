@@ -195,6 +195,11 @@ function outputRows(joined: JoinedEntities): { entity: Int32Array; version: Int3
   return { entity, version };
 }
 
+/** Whether each entity row makes exactly one output row (no group joined several versions). */
+export function oneRowPerEntity(joined: JoinedEntities): boolean {
+  return joined.perGroup.every((group) => joined.entities.every((_, n) => group.count(n) <= 1));
+}
+
 /** Output rows as objects, in entity order: the entity row's own keys, then each group's features. */
 export function joinedRows(joined: JoinedEntities): Record<string, unknown>[] {
   const { entities, groups, options, perGroup } = joined;

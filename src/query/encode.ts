@@ -52,6 +52,9 @@ function typeOfName(name: EntityTypeName): DataType {
   }
 }
 
+/** Whether an Arrow column's type is the one an entity column of this type name gets in results. */
+export const arrowTypeIs = (type: DataType, name: EntityTypeName): boolean => String(type) === String(typeOfName(name));
+
 /** Whether every value fits a fixed entity column type (later job chunks must match the first). */
 export function fitsEntityType(name: EntityTypeName, values: readonly unknown[]): boolean {
   return values.every(
@@ -81,9 +84,16 @@ export function datasetTableOfColumns(
   valuesOf: (column: string) => readonly unknown[],
   featureTypes: ReadonlyMap<string, FeatureDefinition>,
   entityTypes?: Readonly<Record<string, EntityTypeName>>,
+  /** Columns that already exist as vectors of the right type (taken as they are). */
+  ready?: ReadonlyMap<string, Vector>,
 ): Table {
   const vectors: Record<string, Vector> = {};
   for (const name of columns) {
+    const vector = ready?.get(name);
+    if (vector) {
+      vectors[name] = vector;
+      continue;
+    }
     const values = valuesOf(name);
     const def = featureTypes.get(name);
     const fixed = entityTypes?.[name];

@@ -1,3 +1,4 @@
+import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
 import { parseCsv } from "../http/csv";
 import { decodeParquet } from "../offline/parquet";
@@ -93,20 +94,27 @@ async function linesIn(bucket: R2Bucket, key: string, size: number, start: numbe
   return new TextDecoder().decode(await range(bucket, key, first, last - first));
 }
 
+/** One chunk of entity rows; from Parquet also its decoded columns, which a typed result can take as they are. */
+export interface EntityChunk {
+  rows: Record<string, unknown>[];
+  table?: Table;
+}
+
 /** Entity rows of chunk n. */
-export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<Record<string, unknown>[]>> {
+export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<EntityChunk>> {
   if (source.format === "parquet") {
     const footer = await parquetLayout(bucket, source.key, layout.size);
     const group = footer.rowGroups[n]!;
     const data = await range(bucket, source.key, group.start, group.end - group.start);
-    return ok(rowsOfTable(decodeParquet(rowGroupFile(footer, group, data))));
+    const table = decodeParquet(rowGroupFile(footer, group, data));
+    return ok({ rows: rowsOfTable(table), table });
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
   const text = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
   if (source.format === "csv") {
     const parsed = parseCsv(`${layout.header}\n${text}`, `entities.object (bytes from ${start})`);
     if (!parsed.ok) return parsed;
-    return ok(parsed.value);
+    return ok({ rows: parsed.value });
   }
   const rows: Record<string, unknown>[] = [];
   for (const [i, line] of text.split("\n").entries()) {
@@ -119,5 +127,5 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
       return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
     }
   }
-  return ok(rows);
+  return ok({ rows });
 }

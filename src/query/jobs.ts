@@ -1,11 +1,12 @@
+import type { Table, Vector } from "apache-arrow";
 import { and, eq, inArray } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
 import { toCsv } from "../http/csv";
 import type { FeatureDefinition } from "../records";
-import { datasetColumns, joinedColumns, joinedRows, joinEntities, type DatasetGroup, type DatasetOptions, type JoinedEntities } from "./dataset";
-import { datasetArrowStream, datasetParquet, datasetTableOfColumns, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
+import { datasetColumns, joinedColumns, joinedRows, joinEntities, oneRowPerEntity, type DatasetGroup, type DatasetOptions, type JoinedEntities } from "./dataset";
+import { arrowTypeIs, datasetArrowStream, datasetParquet, datasetTableOfColumns, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities, type EntityGroupSpec } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntitySource } from "./entity-source";
 import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "./parquet-layout";
@@ -148,8 +149,21 @@ export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string):
     .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, ["queued", "running"])));
 }
 
-/** Encodes one chunk's joined rows as a part of the result; typed formats are built column by column. */
-function encodePart(spec: JobSpec, columns: string[], entityColumns: readonly string[], joined: JoinedEntities, entityTypes: Record<string, EntityTypeName>, first: boolean): { bytes: Uint8Array; rows: number; schemaBytes?: number } {
+/**
+ * Encodes one chunk's joined rows as a part of the result; typed formats are
+ * built column by column, taking entity columns from the entity Parquet as
+ * they are when each entity row makes one output row and the column already
+ * has the result's type.
+ */
+function encodePart(
+  spec: JobSpec,
+  columns: string[],
+  entityColumns: readonly string[],
+  joined: JoinedEntities,
+  entityTypes: Record<string, EntityTypeName>,
+  first: boolean,
+  entityTable?: Table,
+): { bytes: Uint8Array; rows: number; schemaBytes?: number } {
   switch (spec.format) {
     case "ndjson": {
       const rows = joinedRows(joined);
@@ -162,14 +176,25 @@ function encodePart(spec: JobSpec, columns: string[], entityColumns: readonly st
     }
     case "parquet":
     case "arrow": {
-      const values = joinedColumns(joined, entityColumns);
-      const table = datasetTableOfColumns(columns, (name) => values.get(name)!, new Map(spec.featureTypes), entityTypes);
+      const reused = entityTable && oneRowPerEntity(joined) ? reusableEntityVectors(entityTable, entityColumns, entityTypes) : new Map<string, Vector>();
+      const values = joinedColumns(joined, entityColumns.filter((c) => !reused.has(c)));
+      const table = datasetTableOfColumns(columns, (name) => values.get(name)!, new Map(spec.featureTypes), entityTypes, reused);
       if (spec.format === "parquet") return { bytes: datasetParquet(table), rows: table.numRows };
       const bytes = datasetArrowStream(table);
       // The stream opens with the schema message: continuation marker, metadata length, metadata.
       return { bytes, rows: table.numRows, schemaBytes: 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getInt32(0, true) };
     }
   }
+}
+
+/** Entity Parquet columns whose Arrow type is already the result's type for them. */
+function reusableEntityVectors(table: Table, entityColumns: readonly string[], entityTypes: Record<string, EntityTypeName>): Map<string, Vector> {
+  const reusable = new Map<string, Vector>();
+  for (const name of entityColumns) {
+    const vector = table.getChild(name);
+    if (vector && vector.data.length === 1 && arrowTypeIs(vector.type, entityTypes[name]!)) reusable.set(name, vector);
+  }
+  return reusable;
 }
 
 interface EntityColumns {
@@ -195,27 +220,28 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
           .where(eq(datasetJobs.id, id));
       } else if (job.chunksDone < job.chunksTotal) {
         const n = job.chunksDone;
-        const chunk = await readChunk(deps.bucket, spec.source, layout.value, n);
-        if (!chunk.ok) return failJob(deps, id, describeFailure(chunk.failure));
-        if (chunk.value.length > MAX_CHUNK_ROWS) return failJob(deps, id, `entities.object chunk ${n} holds ${chunk.value.length} rows; at most ${MAX_CHUNK_ROWS} per chunk`);
+        const read = await readChunk(deps.bucket, spec.source, layout.value, n);
+        if (!read.ok) return failJob(deps, id, describeFailure(read.failure));
+        const entityRows = read.value.rows;
+        if (entityRows.length > MAX_CHUNK_ROWS) return failJob(deps, id, `entities.object chunk ${n} holds ${entityRows.length} rows; at most ${MAX_CHUNK_ROWS} per chunk`);
         const fixed: EntityColumns | undefined = job.entityTypes ? (JSON.parse(job.entityTypes) as EntityColumns) : undefined;
-        const entityColumns = fixed?.columns ?? Object.keys(chunk.value[0] ?? {});
+        const entityColumns = fixed?.columns ?? Object.keys(entityRows[0] ?? {});
         if (!entityColumns.includes(spec.timestampColumn)) return failJob(deps, id, `entities.object has no column ${spec.timestampColumn} (timestampColumn)`);
         const outputColumns = datasetColumns(spec.groups, entityColumns, spec.options);
         const twice = outputColumns.find((c, i) => outputColumns.indexOf(c) !== i);
         if (twice !== undefined) return failJob(deps, id, `the output column ${twice} would appear twice (an entity column has a feature's prefixed name): choose another prefix`);
-        const types = fixed?.types ?? inferEntityTypes(entityColumns, chunk.value);
+        const types = fixed?.types ?? inferEntityTypes(entityColumns, entityRows);
         for (const column of entityColumns) {
-          if ((spec.format === "parquet" || spec.format === "arrow") && !fitsEntityType(types[column]!, chunk.value.map((r) => r[column]))) {
+          if ((spec.format === "parquet" || spec.format === "arrow") && !fitsEntityType(types[column]!, entityRows.map((r) => r[column]))) {
             return failJob(deps, id, `entities column ${column} was ${types[column]} in the first rows but not in rows from ${job.entitiesProcessed}: a typed result (${spec.format}) needs one type per column`);
           }
         }
-        const entities = parseEntities(chunk.value, job.entitiesProcessed, spec.timestampColumn, spec.entityGroups);
+        const entities = parseEntities(entityRows, job.entitiesProcessed, spec.timestampColumn, spec.entityGroups);
         if (!entities.ok) return failJob(deps, id, describeFailure(entities.failure));
         const stats = emptyStats();
         const joined = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
         if (!joined.ok) return failJob(deps, id, describeFailure(joined.failure));
-        const part = encodePart(spec, outputColumns, entityColumns, joined.value, types, n === 0);
+        const part = encodePart(spec, outputColumns, entityColumns, joined.value, types, n === 0, read.value.table);
         await deps.bucket.put(partKey(id, n), part.bytes, { customMetadata: part.schemaBytes !== undefined ? { schemaBytes: String(part.schemaBytes) } : {} });
         // Guarded by chunks_done: a redelivered message that lost the race changes nothing.
         await deps.db
@@ -223,7 +249,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
           .set({
             state: "running",
             chunksDone: n + 1,
-            entitiesProcessed: job.entitiesProcessed + chunk.value.length,
+            entitiesProcessed: job.entitiesProcessed + entityRows.length,
             filesRead: job.filesRead + stats.filesRead,
             bytesRead: job.bytesRead + stats.bytesRead,
             rowsWritten: job.rowsWritten + part.rows,
