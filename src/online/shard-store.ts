@@ -108,7 +108,54 @@ export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: n
  * two more statements each, and the batch commits or fails as a whole.
  */
 export function putRecords(storage: DurableObjectStorage, cmds: readonly PutCommand[], now: number): boolean[] {
-  return storage.transactionSync(() => cmds.map((cmd) => applyPut(storage.sql, cmd, now).applied));
+  return storage.transactionSync(() => {
+    const sql = storage.sql;
+    if (!cmds.every((cmd) => cmd.online && (cmd.expiresAtMs === null || cmd.expiresAtMs > now))) return cmds.map((cmd) => applyPut(sql, cmd, now).applied);
+    // No row of the batch is born expired, so only rows stored before it can be: sweep those first, then each put is one statement.
+    expireStored(sql, cmds, now);
+    return cmds.map((cmd) => upsertIfNotOlder(sql, cmd, now));
+  });
+}
+
+/** Sweeps, as liveRow would, the rows of these puts' identifiers that expired before the batch. */
+function expireStored(sql: SqlStorage, cmds: readonly PutCommand[], now: number): void {
+  const expired = sql
+    .exec<ExpiringRow>(
+      "SELECT record_identifier, expires_at, offline, body FROM records WHERE record_identifier IN (SELECT value FROM json_each(?)) AND expires_at IS NOT NULL AND expires_at <= ?",
+      JSON.stringify(cmds.map((cmd) => cmd.recordIdentifier)),
+      now,
+    )
+    .toArray();
+  for (const row of expired) expireRow(sql, row, cmds[0]!.catalogVersion, now);
+}
+
+/**
+ * applyPut for an online put when no stored row is expired: the event-time
+ * rule is the upsert's WHERE (a conflict row older than the put, or a tie,
+ * is replaced), and RETURNING says whether it applied. One statement per
+ * row instead of a read and a write.
+ */
+function upsertIfNotOlder(sql: SqlStorage, cmd: PutCommand, now: number): boolean {
+  const applied =
+    sql
+      .exec(
+        `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
+         ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
+           deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at
+         WHERE excluded.event_key >= records.event_key
+         RETURNING 1`,
+        cmd.recordIdentifier,
+        cmd.eventKey,
+        cmd.expiresAtMs,
+        cmd.offline ? 1 : 0,
+        cmd.body,
+        now,
+      )
+      .toArray().length > 0;
+  if (cmd.offline && !cmd.offlineRowWritten) {
+    appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+  }
+  return applied;
 }
 
 function applyPut(sql: SqlStorage, cmd: PutCommand, now: number): PutOutcome {
