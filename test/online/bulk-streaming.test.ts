@@ -5,6 +5,7 @@ import { CsvRecords } from "../../src/ingest/csv-records";
 import { shardName } from "../../src/online";
 import { parseEventTime } from "../../src/records";
 import { api, at, createGroup, getRecord, putRecord, ROOT_AUTH } from "../helpers";
+import { offlineRows } from "../offline/support";
 
 /** A body that arrives in pieces of `size` bytes, as a slow client's would. */
 function trickle(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
@@ -83,6 +84,20 @@ describe("bulk ingest of streamed bodies", () => {
       expect(end.ok).toBe(true);
       if (end.ok) expect([...records, ...end.value]).toEqual(expected);
     }
+  });
+
+  it("writes ASCII and non-ASCII text columns to the offline store byte for byte", async () => {
+    const group = await createGroup({ offline: true, features: [{ name: "city", type: "String" }, { name: "code", type: "String" }] });
+    const rows = [{ id: "a", ts: at(0), city: "Zürich", code: "ZRH" }, { id: "b", ts: at(1), city: "Paris", code: "CDG" }, { id: "c", ts: at(2), city: "東京 🗼", code: "" }, { id: "d", ts: at(3) }];
+    const res = await bulk(group, rows.map((r) => JSON.stringify(r)).join("\n"), "application/x-ndjson", "?targetStores=offline");
+    expect(res.body).toMatchObject({ offline: { written: 4 } });
+    const stored = await offlineRows(group);
+    expect(stored.map(({ id, city, code }) => ({ id, city, code })).sort((x, y) => String(x.id).localeCompare(String(y.id)))).toEqual([
+      { id: "a", city: "Zürich", code: "ZRH" },
+      { id: "b", city: "Paris", code: "CDG" },
+      { id: "c", city: "東京 🗼", code: "" },
+      { id: "d", city: null, code: null },
+    ]);
   });
 
   it("treats a stored record past its TTL as absent, so an older bulk row replaces it", async () => {
