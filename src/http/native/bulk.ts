@@ -15,10 +15,11 @@ import { enumParam, listParam } from "../query";
 
 /**
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
- * (streamed line by line), CSV (streamed record by record), Arrow IPC (stream: decoded batch by batch
- * as it arrives; file) or Parquet (see ingest/columnar.ts). `targetStores`
- * picks online, offline or both; `onInvalid=reject` (default) writes
- * nothing if any row is invalid, `onInvalid=skip` writes the valid rows.
+ * (streamed line by line), CSV (streamed record by record), Arrow IPC
+ * (stream: decoded batch by batch as it arrives; file) or Parquet (see
+ * ingest/columnar.ts). `targetStores` picks online, offline or both;
+ * `onInvalid=reject` (default) writes nothing if any row is invalid,
+ * `onInvalid=skip` writes the valid rows.
  * Either way the report names each bad row, its field and the rule.
  */
 export const bulkRoutes = new Hono<AppEnv>();
