@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:ingest: bulk ingest throughput (records/s) through
 // POST /v1/feature-groups/{name}/records/batch, online+offline, online only
-// and offline only, each as NDJSON (or CSV, or Arrow) bodies of --batch rows sent
+// and offline only, each as NDJSON (or CSV, Arrow or Parquet) bodies of --batch rows sent
 // --concurrency at a time, next to the same rows sent as single PutRecord
 // calls. Modes with the offline store are also timed until the manifest
 // holds every row ("complete"), so deferred offline work is counted.
@@ -24,7 +24,8 @@ single PutRecord records/s at the same concurrency as the floor.
   --batch <n>        rows per request (default 10000)
   --concurrency <n>  requests in flight (default 2)
   --format <f>       body format: ndjson (default), csv (a header row, then
-                     one line per record) or arrow (an Arrow IPC stream)
+                     one line per record), arrow (an Arrow IPC stream) or
+                     parquet (ZSTD, as parquet-wasm writes it)
   --modes <list>     modes to run, comma-separated (default both,online,offline,single)
   --observability    keep wrangler's local observability collector on (off by
                      default: it runs in the same workerd thread and costs
@@ -156,6 +157,13 @@ function arrowBody(records) {
   return tableToIPC(tableFromArrays(columns), "stream");
 }
 
+/** The records as one ZSTD Parquet file of the Arrow columns above. */
+async function parquetBody(records) {
+  const pw = await import("parquet-wasm");
+  const properties = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
+  return pw.writeParquet(pw.Table.fromIPCStream(arrowBody(records)), properties);
+}
+
 /** The records as CSV: a header row of feature names, then one line per record (the values need no quoting). */
 function csvBody(records) {
   const names = Object.keys(records[0]);
@@ -166,6 +174,7 @@ const BODY_FORMATS = {
   ndjson: { contentType: "application/x-ndjson", body: (records) => records.map((r) => JSON.stringify(r)).join("\n") },
   csv: { contentType: "text/csv", body: csvBody },
   arrow: { contentType: "application/vnd.apache.arrow.stream", body: arrowBody },
+  parquet: { contentType: "application/vnd.apache.parquet", body: parquetBody },
 };
 const format = BODY_FORMATS[flags.format];
 if (!format) throw new Error(`--format must be one of ${Object.keys(BODY_FORMATS).join(", ")}`);
@@ -176,7 +185,7 @@ async function bulkMode(mode, targetStores) {
   const bodies = [];
   for (let start = 0; start < rows; start += batch) {
     const records = Array.from({ length: Math.min(batch, rows - start) }, (_, k) => record(start + k, "2026-11-01T00:00:00Z"));
-    bodies.push(format.body(records));
+    bodies.push(await format.body(records));
   }
   const contentType = format.contentType;
   // Warm-up outside the clock: Durable Object start-up and WebAssembly compilation happen once.
