@@ -16,7 +16,7 @@ const HELP = `Usage: npm run bench:ingest -- [options]
 
 Starts both workers with wrangler dev (a temporary state directory), creates a
 20-feature group with 16 shards and an offline store, and bulk-loads --rows
-records per mode (online+offline, online, offline) in NDJSON bodies of
+records per mode (online+offline, online, offline) in bodies (--format) of
 --batch rows, --concurrency requests at a time. Prints records/s per mode, and
 single PutRecord records/s at the same concurrency as the floor.
 
