@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // npm run bench:ingest: bulk ingest throughput (records/s) through
 // POST /v1/feature-groups/{name}/records/batch, online+offline, online only
-// and offline only, each as NDJSON (or Arrow) bodies of --batch rows sent
+// and offline only, each as NDJSON (or CSV, Arrow or Parquet) bodies of --batch rows sent
 // --concurrency at a time, next to the same rows sent as single PutRecord
 // calls. Modes with the offline store are also timed until the manifest
 // holds every row ("complete"), so deferred offline work is counted.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { readDevVars } from "./lib/dev-vars.mjs";
@@ -16,23 +16,29 @@ const HELP = `Usage: npm run bench:ingest -- [options]
 
 Starts both workers with wrangler dev (a temporary state directory), creates a
 20-feature group with 16 shards and an offline store, and bulk-loads --rows
-records per mode (online+offline, online, offline) in NDJSON bodies of
+records per mode (online+offline, online, offline) in bodies (--format) of
 --batch rows, --concurrency requests at a time. Prints records/s per mode, and
 single PutRecord records/s at the same concurrency as the floor.
 
   --rows <n>         records per mode (default 100000)
   --batch <n>        rows per request (default 10000)
   --concurrency <n>  requests in flight (default 2)
-  --format <f>       body format: ndjson (default) or arrow (an Arrow IPC stream)
+  --format <f>       body format: ndjson (default), csv (a header row, then
+                     one line per record), arrow (an Arrow IPC stream) or
+                     parquet (ZSTD, as parquet-wasm writes it)
   --modes <list>     modes to run, comma-separated (default both,online,offline,single)
   --observability    keep wrangler's local observability collector on (off by
                      default: it runs in the same workerd thread and costs
                      about a third of the CPU of a bulk load)
   --json <file>      also write the results as JSON
+  --cpu-profile <dir> record a V8 CPU profile of the API worker's isolate
+                     (its Durable Objects included) through wrangler's
+                     DevTools inspector while the modes run (a .cpuprofile,
+                     for Chrome DevTools)
   --help             this text`;
 
 const { values: flags } = parseArgs({
-  options: { rows: { type: "string", default: "100000" }, batch: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2" }, json: { type: "string" }, modes: { type: "string", default: "both,online,offline,single" }, format: { type: "string", default: "ndjson" }, observability: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+  options: { rows: { type: "string", default: "100000" }, batch: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2" }, json: { type: "string" }, modes: { type: "string", default: "both,online,offline,single" }, format: { type: "string", default: "ndjson" }, "cpu-profile": { type: "string" }, observability: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
 });
 if (flags.help) {
   console.log(HELP);
@@ -44,15 +50,50 @@ const concurrency = Number(flags.concurrency);
 const modes = new Set(flags.modes.split(","));
 const run = async (mode, job) => (modes.has(mode) ? job() : undefined);
 
-const { base, call, stop, pid: devPid } = await startDevServer({ localObservability: flags.observability });
+const { base, call, stop, pid: devPid, inspectorPort } = await startDevServer({ localObservability: flags.observability, inspector: flags["cpu-profile"] !== undefined });
 
 /**
- * CPU seconds used so far by the workerd processes under wrangler dev (from
- * /proc; Linux only). workerd runs the API worker, the shards, D1, R2 and
- * the queue on one thread, so CPU per row gives the rate one dedicated core
- * would sustain, a figure that holds on a machine other jobs share.
+ * Starts the V8 sampling profiler in the API worker's isolate (its Durable
+ * Objects run in the same one) through wrangler's DevTools inspector; the
+ * returned function stops it and writes the profile.
  */
-function workerdCpuSeconds() {
+async function startCpuProfiles(dir) {
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
+  const sessions = await Promise.all(
+    targets.map(async (target) => {
+      // The inspector proxy accepts local origins only.
+      const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://127.0.0.1" } });
+      await new Promise((resolve, reject) => ((socket.onopen = resolve), (socket.onerror = reject)));
+      let next = 0;
+      const pending = new Map();
+      socket.onmessage = (event) => {
+        const message = JSON.parse(String(event.data));
+        // The proxy echoes commands; only some (Profiler.stop) get an answer with a result.
+        if (!("result" in message) && !("error" in message)) return;
+        pending.get(message.id)?.(message.result);
+        pending.delete(message.id);
+      };
+      const send = (method, params = {}) => new Promise((resolve) => (pending.set(++next, resolve), socket.send(JSON.stringify({ id: next, method, params }))));
+      void send("Profiler.enable");
+      void send("Profiler.setSamplingInterval", { interval: 200 });
+      void send("Profiler.start");
+      return { name: target.title, send, socket };
+    }),
+  );
+  return async () => {
+    mkdirSync(dir, { recursive: true });
+    for (const [i, session] of sessions.entries()) {
+      const { profile } = await session.send("Profiler.stop");
+      const file = `${dir}/${i}-${String(session.name).replace(/[^\w.-]+/g, "_")}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`CPU profile: ${file}`);
+      session.socket.close();
+    }
+  };
+}
+
+/** The workerd processes under wrangler dev, with their CPU ticks so far (from /proc; Linux only). */
+function workerdProcesses() {
   const stats = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -70,7 +111,17 @@ function workerdCpuSeconds() {
     grew = false;
     for (const p of stats) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
   }
-  return stats.filter((p) => tree.has(p.pid) && p.comm === "workerd").reduce((sum, p) => sum + p.ticks, 0) / 100;
+  return stats.filter((p) => tree.has(p.pid) && p.comm === "workerd");
+}
+
+/**
+ * CPU seconds used so far by the workerd processes under wrangler dev.
+ * workerd runs the API worker, the shards, D1, R2 and the queue on one
+ * thread, so CPU per row gives the rate one dedicated core would sustain, a
+ * figure that holds on a machine other jobs share.
+ */
+function workerdCpuSeconds() {
+  return workerdProcesses().reduce((sum, p) => sum + p.ticks, 0) / 100;
 }
 const vars = readDevVars();
 const auth = `Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:${vars.FS_ROOT_SECRET_ACCESS_KEY}`;
@@ -106,15 +157,37 @@ function arrowBody(records) {
   return tableToIPC(tableFromArrays(columns), "stream");
 }
 
+/** The records as one ZSTD Parquet file of the Arrow columns above. */
+async function parquetBody(records) {
+  const pw = await import("parquet-wasm");
+  const properties = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
+  return pw.writeParquet(pw.Table.fromIPCStream(arrowBody(records)), properties);
+}
+
+/** The records as CSV: a header row of feature names, then one line per record (the values need no quoting). */
+function csvBody(records) {
+  const names = Object.keys(records[0]);
+  return [names.join(","), ...records.map((r) => names.map((name) => String(r[name])).join(","))].join("\n");
+}
+
+const BODY_FORMATS = {
+  ndjson: { contentType: "application/x-ndjson", body: (records) => records.map((r) => JSON.stringify(r)).join("\n") },
+  csv: { contentType: "text/csv", body: csvBody },
+  arrow: { contentType: "application/vnd.apache.arrow.stream", body: arrowBody },
+  parquet: { contentType: "application/vnd.apache.parquet", body: parquetBody },
+};
+const format = BODY_FORMATS[flags.format];
+if (!format) throw new Error(`--format must be one of ${Object.keys(BODY_FORMATS).join(", ")}`);
+
 async function bulkMode(mode, targetStores) {
   const group = `ingest${mode}${Date.now()}`;
   await call("POST", "/feature-groups", groupBody(group));
   const bodies = [];
   for (let start = 0; start < rows; start += batch) {
     const records = Array.from({ length: Math.min(batch, rows - start) }, (_, k) => record(start + k, "2026-11-01T00:00:00Z"));
-    bodies.push(flags.format === "arrow" ? arrowBody(records) : records.map((r) => JSON.stringify(r)).join("\n"));
+    bodies.push(await format.body(records));
   }
-  const contentType = flags.format === "arrow" ? "application/vnd.apache.arrow.stream" : "application/x-ndjson";
+  const contentType = format.contentType;
   // Warm-up outside the clock: Durable Object start-up and WebAssembly compilation happen once.
   const warm = Array.from({ length: 100 }, (_, k) => JSON.stringify(record(rows + k, "2026-11-01T00:00:00Z"))).join("\n");
   await postBulk("warm-up", `/feature-groups/${group}/records/batch?targetStores=${targetStores}`, warm, "application/x-ndjson");
@@ -144,6 +217,7 @@ async function singlePuts() {
   return Math.round(n / ((performance.now() - started) / 1000));
 }
 
+const stopCpuProfiles = flags["cpu-profile"] !== undefined ? await startCpuProfiles(flags["cpu-profile"]) : undefined;
 const results = {
   format: flags.format,
   rowsPerMode: rows,
@@ -156,6 +230,7 @@ const results = {
     singlePutRecordFloor: await run("single", async () => ({ acknowledged: await singlePuts() })),
   },
 };
+await stopCpuProfiles?.();
 console.log("records/s: acknowledged = all responses received; complete = also every row in the offline store's manifest;");
 console.log("perWorkerdCpuSecond = rows per CPU second workerd used until complete (what one dedicated core sustains)");
 console.table(results.recordsPerSecond);

@@ -38,9 +38,26 @@ function int64Values(values: readonly (Scalar | null)[]): BigInt64Array {
   return data;
 }
 
-/** UTF-8 of every value into one buffer: one encodeInto per value, no per-value allocation. */
+/**
+ * UTF-8 of every value into one buffer. A column of ASCII text (most
+ * identifiers, codes and times) is encoded in one call, its offsets being
+ * the values' lengths; otherwise one encodeInto per value, still without a
+ * per-value allocation.
+ */
 function utf8Column(values: readonly (Scalar | null)[]): { valueOffsets: Int32Array; data: Uint8Array } {
   const texts = values.map((v) => (v === null ? "" : String(v)));
+  const joined = texts.join("");
+  const ascii = new Uint8Array(joined.length);
+  // Every non-ASCII unit takes more than one byte, so the text fits its length in bytes only if it is all ASCII.
+  if (utf8.encodeInto(joined, ascii).read === joined.length) {
+    const valueOffsets = new Int32Array(values.length + 1);
+    let at = 0;
+    for (let i = 0; i < texts.length; i++) {
+      at += texts[i]!.length;
+      valueOffsets[i + 1] = at;
+    }
+    return { valueOffsets, data: ascii };
+  }
   let capacity = 0;
   for (const text of texts) capacity += text.length * 3; // a UTF-16 unit is at most 3 UTF-8 bytes
   const buffer = new Uint8Array(capacity);
@@ -63,7 +80,11 @@ function scalarData(type: DataType, values: readonly (Scalar | null)[]): Data {
   const length = values.length;
   if (type instanceof Int64) return makeData({ type, length, nullCount, nullBitmap, data: int64Values(values) });
   if (type instanceof Float64) {
-    const data = Float64Array.from(values, (v) => (v === null ? 0 : Number(v)));
+    const data = new Float64Array(length);
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      if (v !== null) data[i] = Number(v);
+    }
     return makeData({ type, length, nullCount, nullBitmap, data });
   }
   if (type instanceof TimestampMillisecond) return makeData({ type, length, nullCount, nullBitmap, data: int64Values(values.map((v) => (v === null ? null : Math.trunc(Number(v))))) });

@@ -28,6 +28,8 @@ export interface BulkOfflineRow {
   eventKey: string;
   /** Canonical record JSON, as the online store keeps it. */
   body: string;
+  /** The same values as objects, when the caller still has them (saves parsing the body again). */
+  values?: Record<string, FeatureValue>;
 }
 
 export interface BulkOfflineResult {
@@ -77,7 +79,7 @@ export async function writeBulkOffline(
   const files = await Promise.all(
     fresh.map(async (p): Promise<ManifestFile> => {
       const values: OfflineRowValues[] = p.rows.map((r) => ({
-        values: JSON.parse(r.body) as Record<string, FeatureValue>,
+        values: r.values ?? (JSON.parse(r.body) as Record<string, FeatureValue>),
         writeTimeMs: opts.now,
         apiInvocationTimeMs: opts.apiInvocationTimeMs,
         isDeleted: false,

@@ -31,6 +31,39 @@ export interface PutCommand extends ShardCall {
   apiInvocationTimeMs: number;
 }
 
+/**
+ * Many puts to one shard in one call (bulk ingest), as parallel arrays:
+ * what every row shares travels once, and structured clone copies four
+ * arrays instead of an object with eleven fields per row.
+ */
+export interface PutBatch extends ShardCall {
+  recordIdentifiers: string[];
+  eventKeys: string[];
+  expiresAtMs: (number | null)[];
+  bodies: string[];
+  online: boolean;
+  offline: boolean;
+  offlineRowWritten: boolean;
+  apiInvocationTimeMs: number;
+}
+
+/** The puts of a batch, one command per row. */
+export function putCommandsOf(batch: PutBatch): PutCommand[] {
+  const { catalogVersion, keys, online, offline, offlineRowWritten, apiInvocationTimeMs } = batch;
+  return batch.recordIdentifiers.map((recordIdentifier, i) => ({
+    catalogVersion,
+    ...(keys ? { keys } : {}),
+    recordIdentifier,
+    eventKey: batch.eventKeys[i]!,
+    expiresAtMs: batch.expiresAtMs[i]!,
+    body: batch.bodies[i]!,
+    online,
+    offline,
+    offlineRowWritten,
+    apiInvocationTimeMs,
+  }));
+}
+
 export interface GetCommand extends ShardCall {
   recordIdentifiers: string[];
   /** Only these features; undefined for the whole record. */

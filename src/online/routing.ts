@@ -11,6 +11,19 @@ const utf8 = new TextEncoder();
 
 export function fnv1a32(text: string): number {
   let hash = FNV_OFFSET;
+  // ASCII text is its own UTF-8: hash the code units without an encoded copy (bulk ingest routes every row).
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) {
+      ascii = false;
+      break;
+    }
+    hash ^= unit;
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  if (ascii) return hash >>> 0;
+  hash = FNV_OFFSET;
   for (const byte of utf8.encode(text)) {
     hash ^= byte;
     hash = Math.imul(hash, FNV_PRIME);

@@ -10,6 +10,7 @@ import type {
   GetOutcome,
   ListCommand,
   ListOutcome,
+  PutBatch,
   PutCommand,
   PutOutcome,
   ShardCall,
@@ -18,6 +19,7 @@ import type {
   UpdateCommand,
   UpdateOutcome,
 } from "./protocol";
+import { putCommandsOf } from "./protocol";
 import {
   deleteRecord,
   dropRecords,
@@ -82,12 +84,12 @@ export class RecordShard extends DurableObject<Env> {
    * Applies many puts in order (bulk ingest): one RPC and one storage
    * commit for the lot, with the same event-time rule as single puts.
    */
-  async putMany(cmds: PutCommand[]): Promise<ShardReply<{ applied: boolean[] }>> {
-    const first = cmds[0];
-    if (!first) return { applied: [] };
-    const refusal = this.#check(first);
+  async putMany(batch: PutBatch): Promise<ShardReply<{ applied: boolean[] }>> {
+    if (batch.recordIdentifiers.length === 0) return { applied: [] };
+    const refusal = this.#check(batch);
     if (refusal) return refusal;
-    const keys = first.keys ? await this.#sealing.keysOf(first) : null;
+    const cmds = putCommandsOf(batch);
+    const keys = batch.keys ? await this.#sealing.keysOf(batch) : null;
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = Date.now();
     const applied = putRecords(this.ctx.storage, sealed, now);

@@ -41,10 +41,30 @@ export function eventTimeOf(schema: RecordSchema, values: Record<string, Feature
   return parseEventTime(fieldOf(timeName), timeDef.type, timeValue);
 }
 
+/**
+ * UTF-8 length of well-formed text, counted without encoding it (bulk
+ * ingest measures every record; an encoded copy per record cost more than
+ * the count). A surrogate pair is two units and four bytes.
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit < 0xd800 || unit > 0xdfff) bytes += 2;
+    else if (unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2;
+      i += 1;
+    } else bytes += 2; // a lone surrogate becomes U+FFFD, 3 bytes, as TextEncoder writes it
+  }
+  return bytes;
+}
+
 /** Serialises canonical values, enforcing the record size limit. */
 export function encodeRecordBody(values: Record<string, FeatureValue>): Result<{ body: string; sizeBytes: number }> {
   const body = JSON.stringify(values);
-  const sizeBytes = utf8.encode(body).byteLength;
+  const sizeBytes = utf8ByteLength(body);
   if (sizeBytes > MAX_RECORD_BYTES) return fail({ reason: "payload_too_large", field: "record", limitBytes: MAX_RECORD_BYTES });
   return ok({ body, sizeBytes });
 }

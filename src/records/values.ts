@@ -29,6 +29,11 @@ export function parseIntegral(field: string, raw: unknown, encoding: ValueEncodi
       : invalid(field, INTEGRAL_RULE);
   }
   if (typeof raw !== "string" || !DECIMAL_INTEGER.test(raw)) return invalid(field, INTEGRAL_RULE);
+  // Up to 15 digits (and a sign) is below 2^53: exact as a double, no BigInt needed (CSV sends every Integral this way).
+  if (raw.length <= 15) {
+    const n = Number(raw);
+    return ok(n === 0 ? 0 : n);
+  }
   const big = BigInt(raw);
   if (big < INT64_MIN || big > INT64_MAX) return invalid(field, `${INTEGRAL_RULE}; ${raw} is out of range`);
   const asNumber = Number(big);

@@ -3,8 +3,8 @@ import { fail, ok, type Failure, type Result } from "../failure";
 import { offlineKeyDigest } from "../ingest/idempotency";
 import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
 import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
-import { shardIndexOf, type PutCommand } from "../online";
-import { expiresAtMs, validateRecord, type CanonicalRecord, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
+import { shardIndexOf, type PutBatch } from "../online";
+import { encodeRecordBody, expiresAtMs, validateRecordValues, type CanonicalRecord, type FeatureValue, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
 import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
@@ -73,6 +73,11 @@ export const MAX_REPORTED_PROBLEMS = 1_000;
 /** Records per shard RPC: one SQLite transaction each. */
 const CHUNK = 500;
 
+/** A valid row: its canonical record, and its values for the offline Parquet columns (no second JSON.parse of the body). */
+interface ValidRow extends CanonicalRecord {
+  values: Record<string, FeatureValue>;
+}
+
 /** A row's failure as the report names it. */
 export function problemOf(row: number, failure: Failure): RowProblem {
   const field = "field" in failure ? failure.field : undefined;
@@ -95,7 +100,7 @@ export async function bulkIngest(
   if (!targets.ok) return targets;
 
   const result: BulkIngestResult = { rows: 0, written: 0, online: { written: 0, olderEventTimeIgnored: 0 }, offline: { written: 0, alreadyWritten: 0 }, invalidRows: 0, invalid: [], notWritten: 0 };
-  const valid: CanonicalRecord[] = [];
+  const valid: ValidRow[] = [];
   const report = (problem: RowProblem) => {
     result.invalidRows += 1;
     if (result.invalid.length < MAX_REPORTED_PROBLEMS) result.invalid.push(problem);
@@ -106,7 +111,7 @@ export async function bulkIngest(
       report({ row: row.row, code: "invalid_field", field: row.unreadableField ?? "row", rule: row.unreadable ?? "is unreadable" });
       continue;
     }
-    const record = validateRecord(serving.schema, row.entries, req.encoding, (f) => f);
+    const record = validRow(serving.schema, row.entries, req.encoding);
     if (record.ok) valid.push(record.value);
     else report(problemOf(row.row, record.failure));
   }
@@ -137,7 +142,7 @@ export async function bulkIngest(
     }
   }
 
-  const byShard = new Map<number, CanonicalRecord[]>();
+  const byShard = new Map<number, ValidRow[]>();
   for (const record of valid) {
     const shard = shardIndexOf(record.recordIdentifier, serving.group.shardCount);
     const list = byShard.get(shard);
@@ -170,6 +175,18 @@ export async function bulkIngest(
   return ok(result);
 }
 
+const sameName = (feature: string) => feature;
+
+/** validateRecord, keeping the canonical values next to their JSON. */
+function validRow(schema: RecordSchema, entries: readonly (readonly [string, unknown])[], encoding: ValueEncoding): Result<ValidRow> {
+  const record = validateRecordValues(schema, entries, encoding, sameName);
+  if (!record.ok) return record;
+  const encoded = encodeRecordBody(record.value.values);
+  if (!encoded.ok) return encoded;
+  const { recordIdentifier, eventTime, values } = record.value;
+  return ok({ recordIdentifier, eventKey: eventTime.key, eventTimeMs: eventTime.epochMs, body: encoded.value.body, sizeBytes: encoded.value.sizeBytes, values });
+}
+
 /** Sends one chunk; a stale catalog reloads the definition and re-sends the same chunk once. */
 async function sendChunk(
   ctx: StoreContext,
@@ -184,19 +201,19 @@ async function sendChunk(
     const { group } = current;
     const keys = await loadShardKeys(ctx, current);
     if (!keys.ok) return keys;
-    const cmds: PutCommand[] = records.map((r) => ({
+    const batch: PutBatch = {
       catalogVersion: group.catalogVersion,
       ...shardKeysOf(current),
-      recordIdentifier: r.recordIdentifier,
-      eventKey: r.eventKey,
-      expiresAtMs: targets.online ? expiresAtMs(r.eventTimeMs, req.ttl, group.onlineStore.ttl) : null,
-      body: r.body,
+      recordIdentifiers: records.map((r) => r.recordIdentifier),
+      eventKeys: records.map((r) => r.eventKey),
+      expiresAtMs: records.map((r) => (targets.online ? expiresAtMs(r.eventTimeMs, req.ttl, group.onlineStore.ttl) : null)),
+      bodies: records.map((r) => r.body),
       online: targets.online,
       offline: targets.offline,
       offlineRowWritten: targets.offline,
       apiInvocationTimeMs: ctx.now,
-    }));
-    const reply = await shardStub(ctx, group.generation, shard).putMany(cmds);
+    };
+    const reply = await shardStub(ctx, group.generation, shard).putMany(batch);
     if (!("refused" in reply)) return ok({ applied: reply.applied, serving: current });
     const reloaded = await reloadServingGroup(ctx.db, req.featureGroup, ctx.now);
     if (!reloaded || reloaded.group.generation !== group.generation) return fail({ reason: "feature_group_not_found", featureGroup: req.featureGroup });
