@@ -7,7 +7,7 @@
 // row-wise decoder (decode.mjs) gives, so the row validator's rules apply
 // unchanged.
 import { DataType, makeVector, Precision, tableFromIPC } from "apache-arrow";
-import { csvRecords, listCell, typedScalar } from "./decode.mjs";
+import { csvRecords, eachNdjsonLine, listCell, typedScalar } from "./decode.mjs";
 
 /**
  * @typedef {{ kind: "utf8", name: string, valid: Uint8Array | null, offsets: Int32Array, bytes: Uint8Array }} Utf8Column
@@ -187,22 +187,11 @@ export function ndjsonBatch(text, firstLine) {
   const rows = [];
   const numbers = [];
   const unreadable = [];
-  let line = firstLine - 1;
-  for (const raw of text.split("\n")) {
-    line += 1;
-    const trimmed = raw.trim();
-    if (!trimmed) continue;
-    let value;
-    try {
-      value = JSON.parse(trimmed);
-    } catch (error) {
-      unreadable.push({ row: line, rule: `must be valid JSON (${error.message})` });
-      continue;
-    }
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      rows.push(Object.entries(value));
+  eachNdjsonLine(text, firstLine, (line, entries, why) => {
+    if (entries) {
+      rows.push(entries);
       numbers.push(line);
-    } else unreadable.push({ row: line, rule: "must be a JSON object of feature name to value" });
-  }
+    } else unreadable.push({ row: line, rule: why });
+  });
   return { length: rows.length, rowNumbers: Float64Array.from(numbers), encoding: "typed", columns: null, rows, unreadable };
 }

@@ -35,23 +35,30 @@ export function decodeInput(bytes, format) {
 }
 
 function ndjsonRows(text) {
-  return (callback) => {
-    let line = 0;
-    for (const raw of text.split("\n")) {
-      line += 1;
-      const trimmed = raw.trim();
-      if (!trimmed) continue;
-      let value;
-      try {
-        value = JSON.parse(trimmed);
-      } catch (error) {
-        callback(line, null, `must be valid JSON (${error.message})`);
-        continue;
-      }
-      if (typeof value === "object" && value !== null && !Array.isArray(value)) callback(line, Object.entries(value));
-      else callback(line, null, "must be a JSON object of feature name to value");
+  return (callback) => eachNdjsonLine(text, 1, callback);
+}
+
+/**
+ * NDJSON lines numbered from firstLine (blank lines are no rows): calls back
+ * with each object's entries, or null and why the line is unreadable.
+ * @param {string} text @param {number} firstLine @param {RowCallback} callback
+ */
+export function eachNdjsonLine(text, firstLine, callback) {
+  let line = firstLine - 1;
+  for (const raw of text.split("\n")) {
+    line += 1;
+    const trimmed = raw.trim();
+    if (!trimmed) continue;
+    let value;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (error) {
+      callback(line, null, `must be valid JSON (${error.message})`);
+      continue;
     }
-  };
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) callback(line, Object.entries(value));
+    else callback(line, null, "must be a JSON object of feature name to value");
+  }
 }
 
 /** RFC 4180 records; lines without quotes take a split fast path. */
