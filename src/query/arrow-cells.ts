@@ -156,7 +156,7 @@ function storedText(bytes: Uint8Array): StoredText {
 export class TextMemo<T> {
   private readonly entries = new Map<number, { text: StoredText; value: T }[]>();
   private size = 0;
-  private lookups = 0;
+  private misses = 0;
   private hits = 0;
   private bypass = false;
 
@@ -175,8 +175,8 @@ export class TextMemo<T> {
         }
       }
     }
-    this.lookups += 1;
-    if (this.lookups === MEMO_TRIAL_LOOKUPS && this.hits < MEMO_TRIAL_LOOKUPS) this.bypass = true;
+    this.misses += 1;
+    if (this.misses === MEMO_TRIAL_MISSES && this.hits < MEMO_TRIAL_MISSES) this.bypass = true;
     const bytes = cells.textBytes(i);
     const value = compute(textDecoder.decode(bytes));
     if (this.size === this.capacity) {
@@ -192,4 +192,4 @@ export class TextMemo<T> {
 }
 
 /** Misses after which a memo that hit less often than it missed gives up. */
-const MEMO_TRIAL_LOOKUPS = 1024;
+const MEMO_TRIAL_MISSES = 1024;
