@@ -44,6 +44,7 @@ export const ACTIONS = {
   "featurestore:BuildDataset": { resource: "group", audited: false, native: "POST /v1/datasets" },
   "featurestore:DescribeDatasetJob": { resource: "group", audited: false, native: "GET /v1/datasets/jobs/{id}" },
   "featurestore:GetDatasetJobResult": { resource: "group", audited: false, native: "GET /v1/datasets/jobs/{id}/result" },
+  "featurestore:CancelDatasetJob": { resource: "group", audited: true, native: "POST /v1/datasets/jobs/{id}/cancel" },
   "featurestore:PutEntityUpload": { resource: "none", audited: false, native: "PUT /v1/uploads/{name}" },
   "featurestore:GetDatasetSql": { resource: "group", audited: false, native: "POST /v1/datasets/sql" },
   "featurestore:ReadOfflineStore": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/offline-store" },

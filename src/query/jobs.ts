@@ -40,7 +40,10 @@ export interface JobMessage {
   jobId: string;
 }
 
-export type JobState = "queued" | "running" | "succeeded" | "failed";
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** States a job can still leave; only these may be cancelled or moved on by a step. */
+const UNFINISHED: JobState[] = ["queued", "running"];
 
 export const JOBS_PREFIX = "dataset-jobs";
 /** Result parts: every part but the last has exactly this size, as R2 multipart uploads require. */
@@ -133,7 +136,7 @@ function describeFailure(failure: Failure): string {
 
 async function failJob(deps: JobDeps, id: string, error: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
-  await deps.db.update(datasetJobs).set({ state: "failed", error, updatedAt: now, finishedAt: now }).where(eq(datasetJobs.id, id));
+  await deps.db.update(datasetJobs).set({ state: "failed", error, updatedAt: now, finishedAt: now }).where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
 }
 
 /**
@@ -146,7 +149,24 @@ export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string):
   await deps.db
     .update(datasetJobs)
     .set({ state: "failed", error: "a step of the job failed on every retry (an internal error; the query worker's logs have it)", updatedAt: now, finishedAt: now })
-    .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, ["queued", "running"])));
+    .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
+}
+
+/**
+ * Cancels a job that has not finished: it ends as "cancelled" and writes no
+ * result. A step running at that moment finishes its chunk, finds the job
+ * cancelled and deletes the parts written so far. Undefined when there is
+ * no such job; a finished job comes back as it is, for the caller to refuse.
+ */
+export async function cancelJob(deps: Pick<JobDeps, "db" | "now">, id: string): Promise<{ cancelled: boolean; job: JobView } | undefined> {
+  const now = (deps.now ?? Date.now)();
+  const changed = await deps.db
+    .update(datasetJobs)
+    .set({ state: "cancelled", error: "cancelled on request", updatedAt: now, finishedAt: now })
+    .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)))
+    .returning({ id: datasetJobs.id });
+  const row = await getJob(deps.db, id);
+  return row ? { cancelled: changed.length > 0, job: jobView(row) } : undefined;
 }
 
 /**
@@ -209,6 +229,8 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
   for (;;) {
     const job = await getJob(deps.db, id);
     if (!job || job.state === "succeeded" || job.state === "failed") return;
+    // Parts are numbered from 0; a step may have written the one after the last counted.
+    if (job.state === "cancelled") return deleteParts(deps.bucket, id, (job.chunksTotal ?? 0) + 1);
     const spec = JSON.parse(job.spec) as JobSpec;
     try {
       const layout = await sourceLayout(deps.bucket, spec.source);
@@ -217,7 +239,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         await deps.db
           .update(datasetJobs)
           .set({ state: "running", chunksTotal: layout.value.chunks, entitiesTotal: layout.value.rows ?? null, updatedAt: now() })
-          .where(eq(datasetJobs.id, id));
+          .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
       } else if (job.chunksDone < job.chunksTotal) {
         const n = job.chunksDone;
         const read = await readChunk(deps.bucket, spec.source, layout.value, n);
@@ -256,15 +278,17 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
             entityTypes: JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns),
             updatedAt: now(),
           })
-          .where(and(eq(datasetJobs.id, id), eq(datasetJobs.chunksDone, n)));
+          .where(and(eq(datasetJobs.id, id), eq(datasetJobs.chunksDone, n), inArray(datasetJobs.state, UNFINISHED)));
       } else {
         const result = await assemble(deps.bucket, id, spec.format, job.chunksTotal);
         const at = now();
         await deps.db
           .update(datasetJobs)
           .set({ state: "succeeded", resultKey: result.key, resultBytes: result.bytes, entitiesTotal: job.entitiesProcessed, updatedAt: at, finishedAt: at })
-          .where(eq(datasetJobs.id, id));
+          .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
         await deleteParts(deps.bucket, id, job.chunksTotal);
+        // Cancelled while assembling: the result is not the job's, so it goes too.
+        if ((await getJob(deps.db, id))?.state === "cancelled") await deps.bucket.delete(result.key);
         return;
       }
     } catch (error) {

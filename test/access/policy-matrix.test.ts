@@ -125,6 +125,7 @@ const probes: Record<Action, Probe> = {
   "featurestore:DescribeDatasetJob": { call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}`) },
   // Queued, never run in this project (no consumer): the result route answers 409 "not ready" once past authorization.
   "featurestore:GetDatasetJobResult": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}/result`) },
+  "featurestore:CancelDatasetJob": { call: (s) => as(s.key, "POST", `/v1/datasets/jobs/${s.datasetJobId}/cancel`) },
   "featurestore:PutEntityUpload": {
     call: (s) => as(s.key, "PUT", `/v1/uploads/${s.group}-entities.csv`, `user,at\nr1,${at(10)}\n`, { "content-type": "text/csv" }),
   },

@@ -342,6 +342,7 @@ export const ROUTES: readonly FuzzRoute[] = [
   },
   // Dataset jobs and uploads: ids never exist; upload names are never valid.
   { name: "GET /v1/datasets/jobs/{id}[/result]", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/datasets/jobs/${r.chance(0.3) ? crypto.randomUUID() : hostileSegment(r)}${r.chance(0.5) ? "/result" : ""}` }) },
+  { name: "POST /v1/datasets/jobs/{id}/cancel", api: "native", mutating: true, build: (r) => ({ method: "POST", path: `/v1/datasets/jobs/${r.chance(0.3) ? crypto.randomUUID() : hostileSegment(r)}/cancel` }) },
   { name: "PUT /v1/uploads/{name}", api: "native", mutating: true, build: (r) => ({ method: "PUT", path: `/v1/uploads/${hostileName(r)}`, headers: { "content-type": r.pick(["text/csv", "application/vnd.apache.parquet", "text/plain"]) }, body: r.chance(0.5) ? `id,t\n${hostileString(r)}` : "" }) },
   // Administration: access keys, audit, data keys.
   {

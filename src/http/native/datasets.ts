@@ -9,7 +9,7 @@ import { decodeParquet } from "../../offline/parquet";
 import type { DatasetEntity, DatasetGroup, DatasetOptions } from "../../query/dataset";
 import { parseEntities, rowsOfTable, type EntityGroupSpec } from "../../query/entities";
 import type { EntitySource } from "../../query/entity-source";
-import { getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
+import { cancelJob, getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
 import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./uploads";
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
 import { checkSqlIdentifier, pointInTimeSql, type SqlGroup } from "../../query/sql";
@@ -230,10 +230,23 @@ const datasetJobGroups: GroupsOf = async (c) => {
 /** GET /v1/datasets/jobs/{id}: state, progress, and where the result is. */
 datasetRoutes.get("/jobs/:id", authorize("featurestore:DescribeDatasetJob", datasetJobGroups), async (c) => c.json(renderJob(c, await jobOrThrow(c, c.req.param("id")))));
 
+/** POST /v1/datasets/jobs/{id}/cancel: a queued or running job ends as "cancelled", with no result; a finished one is a 409. */
+datasetRoutes.post("/jobs/:id/cancel", authorize("featurestore:CancelDatasetJob", datasetJobGroups), async (c) => {
+  const id = c.req.param("id");
+  const outcome = JOB_ID.test(id) ? await cancelJob({ db: c.get("store").db }, id) : undefined;
+  if (!outcome) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
+  if (!outcome.cancelled) throw new FailureError({ reason: "conflict", detail: `dataset job ${id} is ${outcome.job.state}; only a queued or running job can be cancelled` });
+  return c.json(renderJob(c, outcome.job));
+});
+
 /** GET /v1/datasets/jobs/{id}/result: the result object, streamed from R2. */
 datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), async (c) => {
   const job = await jobOrThrow(c, c.req.param("id"));
-  if (!job.result) throw new FailureError({ reason: "conflict", detail: job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded` });
+  if (!job.result) {
+    const detail =
+      job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
+    throw new FailureError({ reason: "conflict", detail });
+  }
   const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
   if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
   return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
