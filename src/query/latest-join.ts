@@ -152,12 +152,16 @@ export class LatestJoin {
    */
   finish(includeDeleted: boolean): GroupResult {
     const winner = new Int32Array(this.n).fill(-1);
-    for (const slots of this.index.values()) {
-      let best = -1;
-      for (const n of slots) {
-        if (this.has[n] && (best === -1 || this.compareSlots(n, best) > 0)) best = n;
-        // Each entity row's own offers already cover its window when there is one.
-        winner[n] = this.options.lowerKeys ? (this.has[n] ? n : -1) : best;
+    if (this.options.lowerKeys) {
+      // Each entity row's own offers already cover its window.
+      for (let n = 0; n < this.n; n++) if (this.has[n]) winner[n] = n;
+    } else {
+      for (const slots of this.index.values()) {
+        let best = -1;
+        for (const n of slots) {
+          if (this.has[n] && (best === -1 || this.compareSlots(n, best) > 0)) best = n;
+          winner[n] = best;
+        }
       }
     }
     if (!includeDeleted) for (let n = 0; n < this.n; n++) if (winner[n] !== -1 && this.bestDeleted[winner[n]!]) winner[n] = -1;
