@@ -19,6 +19,6 @@ export function renderNativeFailure(c: AppContext, failure: Failure): Response {
 }
 
 /** A JSON response from text already encoded (records are stored as JSON). */
-export function rawJson(text: string, status: 200 | 201 = 200): Response {
-  return new Response(text, { status, headers: { "content-type": "application/json; charset=utf-8" } });
+export function rawJson(text: string, headers: Record<string, string> = {}, status: 200 | 201 = 200): Response {
+  return new Response(text, { status, headers: { ...headers, "content-type": "application/json; charset=utf-8" } });
 }

@@ -56,6 +56,9 @@ export function describeOfflineStore(
     { name: "write_time", hiveType: "timestamp" },
     { name: "api_invocation_time", hiveType: "timestamp" },
     { name: "is_deleted", hiveType: "boolean" },
+    // Files written before these two existed lack them: engines read NULL, and the generated SQL falls back to write_time.
+    { name: "write_sequence", hiveType: "bigint" },
+    { name: "available_time", hiveType: "timestamp" },
   ];
   const uris = files.map((f) => `s3://${bucket}/${f.key}`);
   const table = tableNameOf(group.name);

@@ -32,6 +32,16 @@ export async function registeredBatches(db: CatalogDb, batchIds: readonly string
   return found;
 }
 
+/** Batch ids already registered, with when they were (epoch ms). */
+export async function registeredBatchTimes(db: CatalogDb, batchIds: readonly string[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < batchIds.length; i += CHUNK) {
+    const rows = await db.select({ batchId: offlineBatches.batchId, createdAt: offlineBatches.createdAt }).from(offlineBatches).where(inArray(offlineBatches.batchId, batchIds.slice(i, i + CHUNK))).all();
+    for (const row of rows) found.set(row.batchId, row.createdAt);
+  }
+  return found;
+}
+
 export interface GenerationSchema {
   featureGroup: string;
   generation: string;

@@ -23,6 +23,14 @@ export interface OfflineRow {
   isDeleted: boolean;
   apiInvocationTimeMs: number;
   catalogVersion: number;
+  /**
+   * The shard's stamp of the write (records/order.ts) and when the shard
+   * accepted it (its knowledge time). Absent only in messages sent before
+   * they existed: those rank as apiInvocationTimeMs × 1000 and become known
+   * at apiInvocationTimeMs (offline/rows.ts).
+   */
+  writeSequence?: number;
+  availableTimeMs?: number;
 }
 
 export interface OfflineMessage {
@@ -43,7 +51,8 @@ function isRow(raw: unknown): raw is OfflineRow {
   return (
     typeof r.kind === "string" && KINDS.includes(r.kind) &&
     typeof r.recordIdentifier === "string" && typeof r.eventKey === "string" && typeof r.body === "string" &&
-    typeof r.isDeleted === "boolean" && typeof r.apiInvocationTimeMs === "number" && typeof r.catalogVersion === "number"
+    typeof r.isDeleted === "boolean" && typeof r.apiInvocationTimeMs === "number" && typeof r.catalogVersion === "number" &&
+    (r.writeSequence === undefined || Number.isSafeInteger(r.writeSequence)) && (r.availableTimeMs === undefined || Number.isSafeInteger(r.availableTimeMs))
   );
 }
 

@@ -7,15 +7,24 @@ import { columnVector } from "./arrow-columns";
  * WebAssembly) so the CLI's offline backfill builds exactly the same
  * columns in Node: every feature with its declared type (Integral int64,
  * Fractional double, String string, collections as lists), then write_time
- * and api_invocation_time (UTC millisecond timestamps) and is_deleted
- * (boolean).
+ * and api_invocation_time (UTC millisecond timestamps), is_deleted
+ * (boolean), write_sequence (int64: the version order after event time,
+ * records/order.ts) and available_time (UTC millisecond timestamp: the
+ * row's knowledge time).
  */
 export interface OfflineRowValues {
   values: Record<string, FeatureValue>;
   writeTimeMs: number;
   apiInvocationTimeMs: number;
   isDeleted: boolean;
+  writeSequence: number;
+  availableTimeMs: number;
 }
+
+/** The offline columns after the features, in file order. Files written before the last two existed lack them. */
+export const OFFLINE_COLUMNS = ["write_time", "api_invocation_time", "is_deleted", "write_sequence", "available_time"] as const;
+/** The offline columns a file written before write sequences existed has. */
+export const LEGACY_OFFLINE_COLUMNS = OFFLINE_COLUMNS.slice(0, 3);
 
 function scalarType(type: FeatureType): DataType {
   switch (type) {
@@ -45,5 +54,7 @@ export function offlineTable(features: readonly FeatureDefinition[], rows: reado
   columns.write_time = columnVector(new TimestampMillisecond("UTC"), rows.map((r) => r.writeTimeMs));
   columns.api_invocation_time = columnVector(new TimestampMillisecond("UTC"), rows.map((r) => r.apiInvocationTimeMs));
   columns.is_deleted = columnVector(new Bool(), rows.map((r) => r.isDeleted));
+  columns.write_sequence = columnVector(new Int64(), rows.map((r) => r.writeSequence));
+  columns.available_time = columnVector(new TimestampMillisecond("UTC"), rows.map((r) => r.availableTimeMs));
   return new Table(columns);
 }

@@ -5,6 +5,7 @@ import { fail, invalid, ok, type Result } from "../failure";
 import { dataPrefix, partitionRange, type OfflineLocationConfig } from "./layout";
 import { registerFiles, type ManifestFile } from "./manifest";
 import { offlineTable } from "./parquet";
+import { LEGACY_OFFLINE_COLUMNS, OFFLINE_COLUMNS } from "./offline-table";
 import { readParquetFooter } from "./parquet-footer";
 import { offlineBatches, offlineFiles } from "./schema";
 
@@ -13,7 +14,8 @@ import { offlineBatches, offlineFiles } from "./schema";
  * offline backfill) in the offline manifest. The file must already sit in
  * the offline bucket under the group's own data prefix, in a partition its
  * event times belong to, and its footer must declare exactly the group's
- * offline columns; then it enters the manifest like a file of the queue
+ * offline columns (with write_sequence and available_time, or, from writers
+ * that predate them, without both); then it enters the manifest like a file of the queue
  * consumer, so readers, the offline-store SQL and compaction cannot tell
  * them apart. Registering the same file again answers the same and changes
  * nothing.
@@ -112,9 +114,15 @@ export function checkPlacement(location: OfflineLocationConfig, group: FeatureGr
   return ok(undefined);
 }
 
-/** The Arrow schema every offline file of the group declares (features in order, then the three offline columns). */
+/** The Arrow schema every offline file of the group declares (features in order, then the offline columns). */
 function expectedSchema(group: FeatureGroup): Schema {
   return offlineTable(group.features, []).schema;
+}
+
+/** The same without write_sequence and available_time: files of writers that predate them (their rows rank and become known by write_time). */
+function legacySchema(group: FeatureGroup): Schema {
+  const current = expectedSchema(group);
+  return current.select(current.fields.map((f) => f.name).filter((name) => !(OFFLINE_COLUMNS.slice(LEGACY_OFFLINE_COLUMNS.length) as readonly string[]).includes(name)));
 }
 
 /** Names the first column where the file differs from the group's offline schema. */
@@ -178,7 +186,7 @@ export async function registerExternalFile(deps: RegistrationDeps, group: Featur
   if (footer === null) return fail({ reason: "resource_not_found", kind: "offline object", name: file.key });
   if (typeof footer === "string") return invalid("key", `must name a readable Parquet file (${footer.replaceAll("_", " ")})`);
   const mismatch = schemaMismatch(expectedSchema(group), footer.schema);
-  if (mismatch) return invalid("key", `must name a Parquet file with the group's offline schema: ${mismatch}`);
+  if (mismatch && schemaMismatch(legacySchema(group), footer.schema)) return invalid("key", `must name a Parquet file with the group's offline schema: ${mismatch}`);
   if (footer.numRows !== file.rowCount) return invalid("rows", `must be the file's row count, ${footer.numRows}`);
 
   try {

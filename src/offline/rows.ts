@@ -1,4 +1,4 @@
-import { epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
+import { epochMsOfKey, isoFromEpochMs, legacySequence, type FeatureValue } from "../records";
 import type { GenerationSchema } from "./manifest";
 import type { OfflineRow } from "./message";
 import type { OfflineRowValues } from "./parquet";
@@ -7,6 +7,9 @@ import type { OfflineRowValues } from "./parquet";
  * Turns outbox rows into the values of offline rows. Puts and updates carry
  * the record; deletes carry the identifier and the delete's event time; a TTL
  * expiry is a deletion at the expiry instant, with the record's identifier.
+ * The shard's stamp and acceptance time become write_sequence and
+ * available_time (rows of messages sent before they existed: the request's
+ * time for both).
  */
 export function offlineValues(schema: GenerationSchema, row: OfflineRow, writeTimeMs: number): OfflineRowValues {
   const record = JSON.parse(row.body) as Record<string, FeatureValue>;
@@ -20,5 +23,12 @@ export function offlineValues(schema: GenerationSchema, row: OfflineRow, writeTi
       [schema.eventTimeFeature]: timeDef?.type === "Fractional" ? ms / 1000 : isoFromEpochMs(ms),
     };
   }
-  return { values, writeTimeMs, apiInvocationTimeMs: row.apiInvocationTimeMs, isDeleted: row.isDeleted };
+  return {
+    values,
+    writeTimeMs,
+    apiInvocationTimeMs: row.apiInvocationTimeMs,
+    isDeleted: row.isDeleted,
+    writeSequence: row.writeSequence ?? legacySequence(row.apiInvocationTimeMs),
+    availableTimeMs: row.availableTimeMs ?? row.apiInvocationTimeMs,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Table } from "apache-arrow";
-import type { FeatureDefinition, FeatureValue, ScalarValue } from "../records";
+import { legacySequence, type FeatureDefinition, type FeatureValue, type ScalarValue } from "../records";
 import type { OfflineRowValues } from "./parquet";
 
 /**
@@ -35,6 +35,9 @@ export function rowsFromTable(table: Table, features: readonly FeatureDefinition
   const invocation = table.getChild("api_invocation_time");
   const deleted = table.getChild("is_deleted");
   if (!writeTime || !invocation || !deleted) throw new Error("offline file lacks write_time, api_invocation_time or is_deleted");
+  // Files written before write sequences existed lack the last two columns: their rows rank and become known by write_time.
+  const sequence = table.getChild("write_sequence");
+  const available = table.getChild("available_time");
   const rows: OfflineRowValues[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const values: Record<string, FeatureValue> = {};
@@ -42,7 +45,17 @@ export function rowsFromTable(table: Table, features: readonly FeatureDefinition
       const value = canonical(vector.get(i));
       if (value !== undefined) values[name] = value;
     }
-    rows.push({ values, writeTimeMs: toMs(writeTime.get(i)), apiInvocationTimeMs: toMs(invocation.get(i)), isDeleted: deleted.get(i) === true });
+    const writeTimeMs = toMs(writeTime.get(i));
+    const seq: unknown = sequence?.get(i);
+    const known: unknown = available?.get(i);
+    rows.push({
+      values,
+      writeTimeMs,
+      apiInvocationTimeMs: toMs(invocation.get(i)),
+      isDeleted: deleted.get(i) === true,
+      writeSequence: seq === null || seq === undefined ? legacySequence(writeTimeMs) : toMs(seq),
+      availableTimeMs: known === null || known === undefined ? writeTimeMs : toMs(known),
+    });
   }
   return rows;
 }

@@ -17,7 +17,8 @@ export const OUTBOX_SCHEMA = [
      api_invocation_time INTEGER NOT NULL,
      catalog_version INTEGER NOT NULL,
      created_at INTEGER NOT NULL,
-     batch INTEGER
+     batch INTEGER,
+     write_sequence INTEGER
    )`,
   `CREATE INDEX IF NOT EXISTS outbox_by_batch ON outbox (batch, seq)`,
   `CREATE TABLE IF NOT EXISTS outbox_batches (
@@ -29,6 +30,21 @@ export const OUTBOX_SCHEMA = [
    )`,
 ];
 
+/**
+ * Columns added to the outbox after shards first stored rows, with the DDL
+ * that adds each in place (SQLite cannot add a column IF NOT EXISTS).
+ * write_sequence: the write's place in the version order (records/order.ts);
+ * rows appended before it existed are NULL and are sent as created_at × 1000.
+ */
+export const OUTBOX_ADDED_COLUMNS: readonly { table: string; column: string; ddl: string }[] = [
+  { table: "outbox", column: "write_sequence", ddl: "ALTER TABLE outbox ADD COLUMN write_sequence INTEGER" },
+];
+
+/** The highest write sequence the outbox holds (0 when none): part of the shard clock's state after a restart. */
+export function highestOutboxSequence(sql: SqlStorage): number {
+  return sql.exec<{ last: number | null }>("SELECT MAX(write_sequence) AS last FROM outbox").one().last ?? 0;
+}
+
 /** Rough JSON size of a row beyond its body, for message sizing. */
 const ROW_OVERHEAD_BYTES = 200;
 
@@ -37,9 +53,10 @@ export interface SealLimits {
   maxBytes: number;
 }
 
-export function appendOutbox(sql: SqlStorage, row: OfflineRow, now: number): void {
+/** Appends a row accepted at `now` (its knowledge time) with its write sequence. */
+export function appendOutbox(sql: SqlStorage, row: OfflineRow & { writeSequence: number }, now: number): void {
   sql.exec(
-    "INSERT INTO outbox (kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO outbox (kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, created_at, write_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     row.kind,
     row.recordIdentifier,
     row.eventKey,
@@ -48,6 +65,7 @@ export function appendOutbox(sql: SqlStorage, row: OfflineRow, now: number): voi
     row.apiInvocationTimeMs,
     row.catalogVersion,
     now,
+    row.writeSequence,
   );
 }
 
@@ -102,8 +120,8 @@ export function sealedBatches(sql: SqlStorage, limit: number): SealedBatch[] {
   return batches.map((b) => ({
     ...b,
     rows: sql
-      .exec<{ kind: string; record_identifier: string; event_key: string; body: string; is_deleted: number; api_invocation_time: number; catalog_version: number }>(
-        "SELECT kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version FROM outbox WHERE batch = ? ORDER BY seq",
+      .exec<{ kind: string; record_identifier: string; event_key: string; body: string; is_deleted: number; api_invocation_time: number; catalog_version: number; write_sequence: number; created_at: number }>(
+        "SELECT kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, COALESCE(write_sequence, created_at * 1000) AS write_sequence, created_at FROM outbox WHERE batch = ? ORDER BY seq",
         b.batch,
       )
       .toArray()
@@ -115,6 +133,8 @@ export function sealedBatches(sql: SqlStorage, limit: number): SealedBatch[] {
         isDeleted: r.is_deleted === 1,
         apiInvocationTimeMs: r.api_invocation_time,
         catalogVersion: r.catalog_version,
+        writeSequence: r.write_sequence,
+        availableTimeMs: r.created_at,
       })),
   }));
 }

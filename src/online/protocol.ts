@@ -29,6 +29,13 @@ export interface PutCommand extends ShardCall {
    */
   offlineRowWritten?: boolean;
   apiInvocationTimeMs: number;
+  /**
+   * The write's place in the version order when the caller assigned it (bulk
+   * ingest, records/order.ts): the shard applies it online only if it is
+   * newer than the stored record by (event time, sequence). Without it the
+   * shard stamps the write itself, as the newest.
+   */
+  writeSequence?: number;
 }
 
 /**
@@ -39,6 +46,8 @@ export interface PutCommand extends ShardCall {
 export interface PutBatch extends ShardCall {
   recordIdentifiers: string[];
   eventKeys: string[];
+  /** Each row's write sequence (see PutCommand.writeSequence). */
+  sequences: number[];
   expiresAtMs: (number | null)[];
   bodies: string[];
   online: boolean;
@@ -55,6 +64,7 @@ export function putCommandsOf(batch: PutBatch): PutCommand[] {
     ...(keys ? { keys } : {}),
     recordIdentifier,
     eventKey: batch.eventKeys[i]!,
+    writeSequence: batch.sequences[i]!,
     expiresAtMs: batch.expiresAtMs[i]!,
     body: batch.bodies[i]!,
     online,

@@ -1,15 +1,20 @@
-import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES } from "../records";
-import { appendOutbox, OUTBOX_SCHEMA } from "./outbox";
+import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES, nextSequence, SEQUENCE_PER_MS } from "../records";
+import { appendOutbox, highestOutboxSequence, OUTBOX_ADDED_COLUMNS, OUTBOX_SCHEMA } from "./outbox";
 import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
  * The record shard's storage logic over the Durable Object's SQLite. Plain
  * functions that take `now`, so the object class stays a thin RPC shell.
  *
- * Event-time rule: a put applies online when no live record exists or its
- * event key is >= the stored one (ties: the later write wins). A record past
- * its expiresAt counts as absent, exactly as after the expiry alarm removed
- * it, so the outcome never depends on when the alarm ran.
+ * Version order (records/order.ts): every write the shard applies gets a
+ * write sequence from the shard's hybrid clock, later than every sequence
+ * it has stored or seen, and the same sequence travels to the offline row.
+ * A put (or a soft delete) applies online when no live record exists or it
+ * is newer by (event key, write sequence): for the shard's own stamps that
+ * is event key >= the stored one (ties: the later write wins); bulk rows
+ * bring the stamps their offline rows carry and apply only if newer. A
+ * record past its expiresAt counts as absent, exactly as after the expiry
+ * alarm removed it, so the outcome never depends on when the alarm ran.
  */
 export const SHARD_SCHEMA = [
   ...OUTBOX_SCHEMA,
@@ -20,7 +25,8 @@ export const SHARD_SCHEMA = [
      deleted INTEGER NOT NULL DEFAULT 0,
      offline INTEGER NOT NULL DEFAULT 0,
      body TEXT,
-     written_at INTEGER NOT NULL
+     written_at INTEGER NOT NULL,
+     write_sequence INTEGER NOT NULL DEFAULT 0
    )`,
   `CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -31,6 +37,16 @@ const MAX_BOUND_PARAMETERS = 100;
 /** Expired rows removed per alarm run, so one run stays short. */
 export const EXPIRY_SWEEP_BATCH = 500;
 
+/**
+ * Columns added after shards first stored data, added in place to existing
+ * shard databases. records.write_sequence: the stored version's place in the
+ * version order; rows from before it hold 0, so any later write is newer.
+ */
+const ADDED_COLUMNS = [
+  ...OUTBOX_ADDED_COLUMNS,
+  { table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" },
+];
+
 export interface ShardMeta {
   catalogVersion: number;
   dropped: boolean;
@@ -38,6 +54,40 @@ export interface ShardMeta {
 
 export function migrateShard(sql: SqlStorage): void {
   for (const statement of SHARD_SCHEMA) sql.exec(statement);
+  for (const { table, column, ddl } of ADDED_COLUMNS) {
+    const columns = sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
+    if (!columns.some((c) => c.name === column)) sql.exec(ddl);
+  }
+}
+
+/**
+ * The shard's clock of write sequences: the last stamp given or seen, in
+ * memory. After a restart it resumes from the highest stamp still stored
+ * in the outbox or saved in meta (bulk stamps ahead of the clock are saved
+ * there); past that, the wall clock keeps stamps increasing.
+ */
+export interface SequenceClock {
+  last: number;
+}
+
+export function readSequenceClock(sql: SqlStorage): SequenceClock {
+  const saved = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'last_sequence'").toArray()[0];
+  return { last: Math.max(Number(saved?.value ?? 0), highestOutboxSequence(sql)) };
+}
+
+/** Stamps a write applied at `now`, later than the clock and than `floor` (a stored version's sequence). */
+function stamp(clock: SequenceClock, now: number, floor = 0): number {
+  clock.last = nextSequence(clock.last, now, floor);
+  return clock.last;
+}
+
+/** Moves the clock past stamps a caller assigned; saves it when they run ahead of the wall clock, so a restart stays past them. */
+function observe(sql: SqlStorage, clock: SequenceClock, sequences: Iterable<number>, now: number): void {
+  let last = clock.last;
+  for (const sequence of sequences) if (sequence > last) last = sequence;
+  if (last === clock.last) return;
+  clock.last = last;
+  if (last > now * SEQUENCE_PER_MS) sql.exec("INSERT INTO meta (key, value) VALUES ('last_sequence', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(last));
 }
 
 export function readShardMeta(sql: SqlStorage): ShardMeta {
@@ -70,36 +120,46 @@ interface ExpiringRow {
  * deletion row (at the expiry instant, so as-of reads before it still see
  * the record) when its group has an offline store.
  */
-function expireRow(sql: SqlStorage, row: ExpiringRow, catalogVersion: number, now: number): void {
+function expireRow(sql: SqlStorage, clock: SequenceClock, row: ExpiringRow, catalogVersion: number, now: number): void {
   sql.exec("DELETE FROM records WHERE record_identifier = ?", row.record_identifier);
   if (row.offline && row.body !== null) {
-    appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: eventKeyFromEpochMs(row.expires_at), body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion }, now);
+    const writeSequence = stamp(clock, now);
+    appendOutbox(sql, { kind: "expire", recordIdentifier: row.record_identifier, eventKey: eventKeyFromEpochMs(row.expires_at), body: row.body, isDeleted: true, apiInvocationTimeMs: now, catalogVersion, writeSequence }, now);
   }
 }
 
 interface LiveRow {
   event_key: string;
+  write_sequence: number;
   [key: string]: SqlStorageValue;
 }
+
+/** Whether a write at (eventKey, sequence) is newer than the stored version. */
+const newerThan = (eventKey: string, sequence: number, stored: LiveRow): boolean => eventKey > stored.event_key || (eventKey === stored.event_key && sequence > stored.write_sequence);
 
 /**
  * The live row for an identifier, or null. An expired row found here is
  * swept first, exactly as the alarm would have, so the offline store gets
  * its deletion row however late the alarm runs.
  */
-function liveRow(sql: SqlStorage, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
+function liveRow(sql: SqlStorage, clock: SequenceClock, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
   // One small read in the common case; the body is fetched only for an expired row that owes its expiry row.
-  const row = sql.exec<{ event_key: string; expires_at: number | null; offline: number }>("SELECT event_key, expires_at, offline FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0];
+  const row = sql
+    .exec<{ event_key: string; write_sequence: number; expires_at: number | null; offline: number }>(
+      "SELECT event_key, write_sequence, expires_at, offline FROM records WHERE record_identifier = ?",
+      recordIdentifier,
+    )
+    .toArray()[0];
   if (!row) return null;
   if (row.expires_at === null || row.expires_at > now) return row;
   const body = row.offline ? (sql.exec<{ body: string | null }>("SELECT body FROM records WHERE record_identifier = ?", recordIdentifier).toArray()[0]?.body ?? null) : null;
-  expireRow(sql, { record_identifier: recordIdentifier, expires_at: row.expires_at, offline: row.offline, body }, catalogVersion, now);
+  expireRow(sql, clock, { record_identifier: recordIdentifier, expires_at: row.expires_at, offline: row.offline, body }, catalogVersion, now);
   return null;
 }
 
 /** Applies a put: the online change and its outbox row commit together. */
-export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: number): PutOutcome {
-  return storage.transactionSync(() => applyPut(storage.sql, cmd, now));
+export function putRecord(storage: DurableObjectStorage, clock: SequenceClock, cmd: PutCommand, now: number): PutOutcome {
+  return storage.transactionSync(() => applyPut(storage.sql, clock, cmd, now));
 }
 
 /**
@@ -107,20 +167,22 @@ export function putRecord(storage: DurableObjectStorage, cmd: PutCommand, now: n
  * without a savepoint of its own: a nested transactionSync per row costs
  * two more statements each, and the batch commits or fails as a whole.
  */
-export function putRecords(storage: DurableObjectStorage, cmds: readonly PutCommand[], now: number): boolean[] {
+export function putRecords(storage: DurableObjectStorage, clock: SequenceClock, cmds: readonly PutCommand[], now: number): boolean[] {
   return storage.transactionSync(() => {
     const sql = storage.sql;
-    if (!cmds.every((cmd) => cmd.online && (cmd.expiresAtMs === null || cmd.expiresAtMs > now))) return cmds.map((cmd) => applyPut(sql, cmd, now).applied);
+    // Bulk rows bring their stamps: whatever the shard stamps after them must come later.
+    observe(sql, clock, cmds.flatMap((cmd) => (cmd.writeSequence === undefined ? [] : [cmd.writeSequence])), now);
+    if (!cmds.every((cmd) => cmd.online && cmd.writeSequence !== undefined && (cmd.expiresAtMs === null || cmd.expiresAtMs > now))) return cmds.map((cmd) => applyPut(sql, clock, cmd, now).applied);
     // No row of the batch is born expired, so only rows stored before it can be: sweep those first, then upsert the rows in runs.
-    expireStored(sql, cmds, now);
+    expireStored(sql, clock, cmds, now);
     const applied: boolean[] = [];
     for (let start = 0; start < cmds.length; ) {
       const run = distinctRun(cmds, start);
-      const written = upsertIfNotOlder(sql, run, now);
+      const written = upsertIfNewer(sql, run, now);
       for (const cmd of run) {
         applied.push(written.has(cmd.recordIdentifier));
         if (cmd.offline && !cmd.offlineRowWritten) {
-          appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+          appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion, writeSequence: cmd.writeSequence! }, now);
         }
       }
       start += run.length;
@@ -129,8 +191,8 @@ export function putRecords(storage: DurableObjectStorage, cmds: readonly PutComm
   });
 }
 
-/** Values bound per row by upsertIfNotOlder (plus `now`, bound once), and so the most rows one statement takes. */
-const UPSERT_PARAMETERS = 5;
+/** Values bound per row by upsertIfNewer (plus `now`, bound once), and so the most rows one statement takes. */
+const UPSERT_PARAMETERS = 6;
 const MAX_UPSERT_ROWS = Math.floor((MAX_BOUND_PARAMETERS - 1) / UPSERT_PARAMETERS);
 
 /** The puts from `start` on, up to MAX_UPSERT_ROWS, that name distinct identifiers (so RETURNING tells each one's outcome). */
@@ -147,7 +209,7 @@ function distinctRun(cmds: readonly PutCommand[], start: number): PutCommand[] {
 }
 
 /** Sweeps, as liveRow would, the rows of these puts' identifiers that expired before the batch. */
-function expireStored(sql: SqlStorage, cmds: readonly PutCommand[], now: number): void {
+function expireStored(sql: SqlStorage, clock: SequenceClock, cmds: readonly PutCommand[], now: number): void {
   const expired = sql
     .exec<ExpiringRow>(
       "SELECT record_identifier, expires_at, offline, body FROM records WHERE record_identifier IN (SELECT value FROM json_each(?)) AND expires_at IS NOT NULL AND expires_at <= ?",
@@ -155,53 +217,57 @@ function expireStored(sql: SqlStorage, cmds: readonly PutCommand[], now: number)
       now,
     )
     .toArray();
-  for (const row of expired) expireRow(sql, row, cmds[0]!.catalogVersion, now);
+  for (const row of expired) expireRow(sql, clock, row, cmds[0]!.catalogVersion, now);
 }
 
 /**
- * applyPut for online puts of distinct identifiers when no stored row is
- * expired, as one statement: the event-time rule is the upsert's WHERE (a
- * stored row older than the put, or a tie, is replaced) and RETURNING names
- * the rows it applied to. Statements per chunk drop from two per row to one
- * per MAX_UPSERT_ROWS rows.
+ * applyPut for online puts of distinct identifiers, each with its stamp,
+ * when no stored row is expired, as one statement: the version rule is the
+ * upsert's WHERE (a stored row older by event key, or by sequence at an
+ * equal one, is replaced) and RETURNING names the rows it applied to.
+ * Statements per chunk drop from two per row to one per MAX_UPSERT_ROWS rows.
  */
-function upsertIfNotOlder(sql: SqlStorage, run: readonly PutCommand[], now: number): Set<string> {
-  // Numbered parameters: ?1 is `now`, then five per row, so one statement text per run length (the statement cache keys on it).
+function upsertIfNewer(sql: SqlStorage, run: readonly PutCommand[], now: number): Set<string> {
+  // Numbered parameters: ?1 is `now`, then six per row, so one statement text per run length (the statement cache keys on it).
   const params: SqlStorageValue[] = [now];
-  for (const cmd of run) params.push(cmd.recordIdentifier, cmd.eventKey, cmd.expiresAtMs, cmd.offline ? 1 : 0, cmd.body);
+  for (const cmd of run) params.push(cmd.recordIdentifier, cmd.eventKey, cmd.expiresAtMs, cmd.offline ? 1 : 0, cmd.body, cmd.writeSequence!);
   const rows = sql.exec<{ record_identifier: string }>(
-    `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at)
-     VALUES ${run.map((_, i) => { const p = 2 + i * UPSERT_PARAMETERS; return `(?${p}, ?${p + 1}, ?${p + 2}, 0, ?${p + 3}, ?${p + 4}, ?1)`; }).join(", ")}
+    `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at, write_sequence)
+     VALUES ${run.map((_, i) => { const p = 2 + i * UPSERT_PARAMETERS; return `(?${p}, ?${p + 1}, ?${p + 2}, 0, ?${p + 3}, ?${p + 4}, ?1, ?${p + 5})`; }).join(", ")}
      ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
-       deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at
-     WHERE excluded.event_key >= records.event_key
+       deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at, write_sequence = excluded.write_sequence
+     WHERE excluded.event_key > records.event_key OR (excluded.event_key = records.event_key AND excluded.write_sequence > records.write_sequence)
      RETURNING record_identifier`,
     ...params,
   );
   return new Set(rows.toArray().map((row) => row.record_identifier));
 }
 
-function applyPut(sql: SqlStorage, cmd: PutCommand, now: number): PutOutcome {
+function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: number): PutOutcome {
   let applied = false;
+  let writeSequence = cmd.writeSequence;
   if (cmd.online) {
-    const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
-    if (!stored || cmd.eventKey >= stored.event_key) {
+    const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
+    writeSequence ??= stamp(clock, now, stored?.write_sequence);
+    if (!stored || newerThan(cmd.eventKey, writeSequence, stored)) {
       sql.exec(
-        `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, ?, 0, ?, ?, ?)
+        `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at, write_sequence) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
          ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = excluded.expires_at,
-           deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at`,
+           deleted = 0, offline = excluded.offline, body = excluded.body, written_at = excluded.written_at, write_sequence = excluded.write_sequence`,
         cmd.recordIdentifier,
         cmd.eventKey,
         cmd.expiresAtMs,
         cmd.offline ? 1 : 0,
         cmd.body,
         now,
+        writeSequence,
       );
       applied = true;
     }
   }
   if (cmd.offline && !cmd.offlineRowWritten) {
-    appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+    writeSequence ??= stamp(clock, now);
+    appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion, writeSequence }, now);
   }
   return { applied };
 }
@@ -238,38 +304,45 @@ export function getRecords(sql: SqlStorage, cmd: GetCommand, now: number): Store
 }
 
 /**
- * Applies a delete (SageMaker's rules): a soft delete newer than the stored
- * record leaves a tombstone, which is never served and still orders later
- * puts; an older or equal one leaves the record but still writes the offline
- * marker. A hard delete newer than the stored record removes it; otherwise
- * it is refused and writes nothing.
+ * Applies a delete. A soft delete newer than the stored record by (event
+ * time, write sequence) leaves a tombstone, which is never served and still
+ * orders later puts: with the shard's own stamp, that is any delete whose
+ * event time is not older, so a delete at the stored event time wins, as it
+ * does offline. An older one leaves the record and still writes the offline
+ * marker. A hard delete with a strictly newer event time removes the record
+ * (SageMaker's rule); otherwise it is refused and writes nothing.
  */
-export function deleteRecord(storage: DurableObjectStorage, cmd: DeleteCommand, now: number): DeleteOutcome {
+export function deleteRecord(storage: DurableObjectStorage, clock: SequenceClock, cmd: DeleteCommand, now: number): DeleteOutcome {
   return storage.transactionSync((): DeleteOutcome => {
     const sql = storage.sql;
     let outcome: DeleteOutcome = { outcome: "deleted" };
+    let writeSequence: number | undefined;
     if (cmd.online) {
-      const stored = liveRow(sql, cmd.recordIdentifier, cmd.catalogVersion, now);
-      const newer = !stored || cmd.eventKey > stored.event_key;
+      const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
       if (cmd.mode === "hard") {
-        if (!newer && stored) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
+        if (stored && cmd.eventKey <= stored.event_key) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
         sql.exec("DELETE FROM records WHERE record_identifier = ?", cmd.recordIdentifier);
-      } else if (newer) {
-        sql.exec(
-          `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at) VALUES (?, ?, NULL, 1, ?, NULL, ?)
-           ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = NULL, deleted = 1,
-             offline = excluded.offline, body = NULL, written_at = excluded.written_at`,
-          cmd.recordIdentifier,
-          cmd.eventKey,
-          cmd.offline ? 1 : 0,
-          now,
-        );
       } else {
-        outcome = { outcome: "online_unchanged" };
+        writeSequence = stamp(clock, now, stored?.write_sequence);
+        if (!stored || newerThan(cmd.eventKey, writeSequence, stored)) {
+          sql.exec(
+            `INSERT INTO records (record_identifier, event_key, expires_at, deleted, offline, body, written_at, write_sequence) VALUES (?, ?, NULL, 1, ?, NULL, ?, ?)
+             ON CONFLICT (record_identifier) DO UPDATE SET event_key = excluded.event_key, expires_at = NULL, deleted = 1,
+               offline = excluded.offline, body = NULL, written_at = excluded.written_at, write_sequence = excluded.write_sequence`,
+            cmd.recordIdentifier,
+            cmd.eventKey,
+            cmd.offline ? 1 : 0,
+            now,
+            writeSequence,
+          );
+        } else {
+          outcome = { outcome: "online_unchanged" };
+        }
       }
     }
     if (cmd.offline) {
-      appendOutbox(sql, { kind: "delete", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: true, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+      writeSequence ??= stamp(clock, now);
+      appendOutbox(sql, { kind: "delete", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: true, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion, writeSequence }, now);
     }
     return outcome;
   });
@@ -305,12 +378,12 @@ export interface PreparedUpdate {
  * merged into the live record. A missing record, or an event time older than
  * the stored one, changes nothing.
  */
-export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, now: number, prepared?: PreparedUpdate): UpdateOutcome | { outcome: "changed_meanwhile" } {
+export function updateRecord(storage: DurableObjectStorage, clock: SequenceClock, cmd: UpdateCommand, now: number, prepared?: PreparedUpdate): UpdateOutcome | { outcome: "changed_meanwhile" } {
   return storage.transactionSync((): UpdateOutcome | { outcome: "changed_meanwhile" } => {
     const sql = storage.sql;
     const stored = sql
-      .exec<{ event_key: string; expires_at: number | null; body: string | null; deleted: number }>(
-        "SELECT event_key, expires_at, body, deleted FROM records WHERE record_identifier = ?",
+      .exec<{ event_key: string; expires_at: number | null; body: string | null; deleted: number; write_sequence: number }>(
+        "SELECT event_key, expires_at, body, deleted, write_sequence FROM records WHERE record_identifier = ?",
         cmd.recordIdentifier,
       )
       .toArray()[0];
@@ -322,18 +395,20 @@ export function updateRecord(storage: DurableObjectStorage, cmd: UpdateCommand, 
     if (sizeBytes > MAX_RECORD_BYTES) return { outcome: "too_large", sizeBytes };
     const eventKey = cmd.eventKey ?? stored.event_key;
     const expiresAtMs = cmd.ttlMs === undefined ? stored.expires_at : cmd.ttlMs === null ? null : epochMsOfKey(eventKey) + cmd.ttlMs;
+    const writeSequence = stamp(clock, now, stored.write_sequence);
     if (cmd.online) {
       sql.exec(
-        "UPDATE records SET event_key = ?, expires_at = ?, body = ?, written_at = ? WHERE record_identifier = ?",
+        "UPDATE records SET event_key = ?, expires_at = ?, body = ?, written_at = ?, write_sequence = ? WHERE record_identifier = ?",
         eventKey,
         expiresAtMs,
         body,
         now,
+        writeSequence,
         cmd.recordIdentifier,
       );
     }
     if (cmd.offline) {
-      appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey, body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion }, now);
+      appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey, body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion, writeSequence }, now);
     }
     return { outcome: "updated", expiresAtMs };
   });
@@ -358,7 +433,7 @@ export function listRecordIdentifiers(sql: SqlStorage, cmd: ListCommand, now: nu
  * Removes up to EXPIRY_SWEEP_BATCH expired records, writing an offline
  * deletion row for each that belongs to an offline-enabled group.
  */
-export function removeExpired(storage: DurableObjectStorage, catalogVersion: number, now: number): number {
+export function removeExpired(storage: DurableObjectStorage, clock: SequenceClock, catalogVersion: number, now: number): number {
   return storage.transactionSync(() => {
     const sql = storage.sql;
     const expired = sql
@@ -368,7 +443,7 @@ export function removeExpired(storage: DurableObjectStorage, catalogVersion: num
         EXPIRY_SWEEP_BATCH,
       )
       .toArray();
-    for (const row of expired) expireRow(sql, row, catalogVersion, now);
+    for (const row of expired) expireRow(sql, clock, row, catalogVersion, now);
     return expired.length;
   });
 }

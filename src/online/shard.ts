@@ -29,11 +29,13 @@ import {
   nextExpiry,
   putRecord,
   putRecords,
+  readSequenceClock,
   readShardMeta,
   removeExpired,
   storedBody,
   updateRecord,
   writeShardMeta,
+  type SequenceClock,
   type ShardMeta,
 } from "./shard-store";
 import { isSealedValue } from "../crypto/values";
@@ -54,6 +56,8 @@ export class RecordShard extends DurableObject<Env> {
   /** Outbox backlog, mirrored in memory so each write decides its flush without a query. */
   #backlog: OutboxBacklog = { rows: 0, bytes: 0, oldestAt: null };
   #sealing: ShardSealing;
+  /** The write-sequence clock (shard-store.ts): this object is the single writer of its records, so it orders their versions. */
+  #clock: SequenceClock = { last: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,6 +67,7 @@ export class RecordShard extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       migrateShard(ctx.storage.sql);
       this.#meta = readShardMeta(ctx.storage.sql);
+      this.#clock = readSequenceClock(ctx.storage.sql);
       this.#backlog = outboxBacklog(ctx.storage.sql);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
@@ -74,7 +79,7 @@ export class RecordShard extends DurableObject<Env> {
     // Unencrypted groups take no await before the write, as before encryption existed.
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
-    const outcome = putRecord(this.ctx.storage, { ...cmd, body }, now);
+    const outcome = putRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
     if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
@@ -92,7 +97,7 @@ export class RecordShard extends DurableObject<Env> {
     const keys = batch.keys ? await this.#sealing.keysOf(batch) : null;
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = Date.now();
-    const applied = putRecords(this.ctx.storage, sealed, now);
+    const applied = putRecords(this.ctx.storage, this.#clock, sealed, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
     for (const [i, cmd] of cmds.entries()) {
@@ -118,7 +123,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = Date.now();
-    const outcome = deleteRecord(this.ctx.storage, { ...cmd, body }, now);
+    const outcome = deleteRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
   }
@@ -153,7 +158,7 @@ export class RecordShard extends DurableObject<Env> {
       const stored = storedBody(this.ctx.storage.sql, cmd.recordIdentifier);
       const prepared = keys || (stored !== null && isSealedValue(stored)) ? await this.#sealing.prepareUpdate(keys, cmd.recordIdentifier, stored, cmd.features) : undefined;
       if (prepared && "refused" in prepared) return prepared;
-      const outcome = updateRecord(this.ctx.storage, cmd, Date.now(), prepared);
+      const outcome = updateRecord(this.ctx.storage, this.#clock, cmd, Date.now(), prepared);
       if (outcome.outcome !== "changed_meanwhile") return outcome;
     }
     return { refused: "stale_catalog", catalogVersion: this.#meta.catalogVersion };
@@ -190,7 +195,7 @@ export class RecordShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#alarmAt = null;
-    removeExpired(this.ctx.storage, this.#meta.catalogVersion, now);
+    removeExpired(this.ctx.storage, this.#clock, this.#meta.catalogVersion, now);
     const drained = await drainOutbox(this.ctx.storage, this.#drainTarget(), now);
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
     if ("error" in drained) {

@@ -3,7 +3,7 @@ import type { GenerationSchema } from "../offline/manifest";
 import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
 import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
 import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
-import { versionsFor, type JoinOptions } from "./pit-join";
+import { knowledgeExcludes, versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "./row-groups";
 import type { QueryDeps } from "./service";
 import { compareVersions, type RecordVersion } from "./versions";
@@ -44,11 +44,35 @@ export interface DatasetQuery {
   options: DatasetOptions;
 }
 
+/**
+ * What knowledge time did to a dataset: entity rows that had a version
+ * their event time (and lookback) admits but that became available only
+ * after the row's timestamp, and among them those left with no features of
+ * some group because of it. Always 0 with eventTimeOnly.
+ */
+export interface KnowledgeReport {
+  rowsWithExcludedVersions: number;
+  rowsEmptied: number;
+}
+
+export const emptyKnowledgeReport = (): KnowledgeReport => ({ rowsWithExcludedVersions: 0, rowsEmptied: 0 });
+
+/** The warning a dataset carries when knowledge time emptied rows (null when it did not). */
+export function knowledgeWarning(report: KnowledgeReport): string | null {
+  if (report.rowsEmptied === 0) return null;
+  return (
+    `${report.rowsEmptied} entity row(s) got no features from at least one group only because every version their event time admits became available after the row's timestamp ` +
+    `(knowledge time). Backfilled history is visible when it declares its availability (e.g. "from": "eventTime"); "eventTimeOnly": true ignores knowledge time. See docs/time-travel.md.`
+  );
+}
+
 /** Rows travel back as JSON text: no structured-clone walk of every cell, and no deep RPC types. */
 export interface DatasetResult {
   columns: string[];
   rows: string[];
   stats: ReadStats;
+  knowledgeTime: KnowledgeReport;
+  warnings: string[];
 }
 
 type Deps = QueryDeps;
@@ -84,9 +108,9 @@ function groupFeatures(schema: GenerationSchema): GroupFeatures {
 async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, entities: readonly DatasetEntity[], options: DatasetOptions, stats: ReadStats): Promise<Result<GroupResult>> {
   const maxMs = entities.reduce((m, e) => Math.max(m, e.timeMs), -Infinity);
   const minMs = entities.reduce((m, e) => Math.min(m, e.timeMs), Infinity);
+  // No pruning by knowledge time: the versions it excludes are counted (KnowledgeReport), so they are read.
   const filter = {
     eventAtMostMs: maxMs,
-    ...(options.eventTimeOnly ? {} : { writeAtMostMs: maxMs }),
     ...(group.lookbackMs !== undefined ? { eventAtLeastMs: minMs - group.lookbackMs } : {}),
   };
   const planned = await planScan(deps.db, deps.keys, group.featureGroup, group.generation, filter);
@@ -126,12 +150,19 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
       if (!slots) continue;
       const event = eventOf(rows.rawEventTime(i));
       if (!event) continue;
-      const writeTimeMs = rows.writeTimeMs(i);
-      const qualifies = slots.some(
-        (n) => entities[n]!.eventKey >= event.key && (options.eventTimeOnly || writeTimeMs <= entities[n]!.timeMs) && (!lowerKeys || event.key >= lowerKeys[n]!),
-      );
-      if (!qualifies) continue;
-      const version = { recordIdentifier: id!, eventKey: event.key, writeTimeMs, apiInvocationTimeMs: rows.apiInvocationTimeMs(i), isDeleted: rows.isDeleted(i), values: rows.values(i) };
+      // Versions excluded only by knowledge time are kept too: knowledgeExcludes counts them below.
+      const admitted = slots.some((n) => entities[n]!.eventKey >= event.key && (!lowerKeys || event.key >= lowerKeys[n]!));
+      if (!admitted) continue;
+      const version: RecordVersion = {
+        recordIdentifier: id!,
+        eventKey: event.key,
+        writeTimeMs: rows.writeTimeMs(i),
+        apiInvocationTimeMs: rows.apiInvocationTimeMs(i),
+        writeSequence: rows.writeSequence(i),
+        availableTimeMs: rows.availableTimeMs(i),
+        isDeleted: rows.isDeleted(i),
+        values: rows.values(i),
+      };
       const list = candidates.get(id!);
       if (list) list.push(version);
       else candidates.set(id!, [version]);
@@ -140,11 +171,14 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
   addStats(stats, groupStats);
   for (const list of candidates.values()) list.sort(compareVersions);
   const joinOptions: JoinOptions = { ...options, ...(group.lookbackMs !== undefined ? { lookbackMs: group.lookbackMs } : {}) };
-  const joined = entities.map((e) => versionsFor({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs }, candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs));
+  const rowOf = (e: DatasetEntity) => ({ recordIdentifier: e.recordIdentifiers[groupIndex]!, eventKey: e.eventKey, timeMs: e.timeMs });
+  const joined = entities.map((e) => versionsFor(rowOf(e), candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs));
+  const excluded = entities.map((e) => knowledgeExcludes(rowOf(e), candidates.get(e.recordIdentifiers[groupIndex]!), joinOptions, eventKeyFromEpochMs));
   return ok({
     count: (n) => joined[n]!.length,
     value: (n, k, feature) => joined[n]![k]?.values[feature] ?? null,
     isDeleted: (n, k) => joined[n]![k]?.isDeleted ?? null,
+    knowledgeExcluded: (n) => excluded[n]!,
   });
 }
 
@@ -195,6 +229,23 @@ function outputRows(joined: JoinedEntities): { entity: Int32Array; version: Int3
   return { entity, version };
 }
 
+/** What knowledge time excluded in a joined chunk (see KnowledgeReport). */
+export function knowledgeReport(joined: JoinedEntities): KnowledgeReport {
+  const report = emptyKnowledgeReport();
+  for (let n = 0; n < joined.entities.length; n++) {
+    let excluded = false;
+    let emptied = false;
+    for (const group of joined.perGroup) {
+      if (!group.knowledgeExcluded(n)) continue;
+      excluded = true;
+      if (group.count(n) === 0) emptied = true;
+    }
+    if (excluded) report.rowsWithExcludedVersions += 1;
+    if (emptied) report.rowsEmptied += 1;
+  }
+  return report;
+}
+
 /** Whether each entity row makes exactly one output row (no group joined several versions). */
 export function oneRowPerEntity(joined: JoinedEntities): boolean {
   return joined.perGroup.every((group) => joined.entities.every((_, n) => group.count(n) <= 1));
@@ -234,5 +285,7 @@ export async function buildDataset(deps: Deps, query: DatasetQuery, entityColumn
   const stats = emptyStats();
   const joined = await joinEntities(deps, query.groups, query.entities, query.options, stats);
   if (!joined.ok) return joined;
-  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: joinedRows(joined.value).map((r) => JSON.stringify(r)), stats });
+  const knowledgeTime = knowledgeReport(joined.value);
+  const warning = knowledgeWarning(knowledgeTime);
+  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: joinedRows(joined.value).map((r) => JSON.stringify(r)), stats, knowledgeTime, warnings: warning ? [warning] : [] });
 }

@@ -9,13 +9,19 @@ import type { RowGroupRows } from "./row-groups";
  * per-feature cells, copied once per record batch.
  *
  * A feature row qualifies for the entity rows of its identifier whose event
- * key is ≥ its own and, leak-free, whose time is ≥ its write time. Entity
- * rows sorted by time are sorted by both, so the qualifying rows are a
- * suffix: the row is offered only to the first of them, and `finish` sweeps
- * each identifier's rows in order, carrying the best forward. With a
- * lookback window the qualifying rows are a range instead, and each gets the
- * offer. The order is versions.ts's: event time, write time, invocation
- * time, put before delete, then the values' JSON.
+ * key is ≥ its own and, leak-free, whose time is ≥ its knowledge time
+ * (available_time). Entity rows sorted by time are sorted by both, so the
+ * qualifying rows are a suffix: the row is offered only to the first of
+ * them, and `finish` sweeps each identifier's rows in order, carrying the
+ * best forward. With a lookback window the qualifying rows are a range
+ * instead, and each gets the offer. The order is versions.ts's: event time,
+ * write sequence, invocation time, put before delete, then the values' JSON.
+ *
+ * The rows between the first the event time qualifies for and the first the
+ * knowledge time does are those the version was kept from only by knowledge
+ * time: they are marked as a range (a difference array over each
+ * identifier's rows, summed in `finish`), so a dataset can say how many
+ * entity rows lost candidates that way.
  */
 export interface JoinEntity {
   eventKey: string;
@@ -59,6 +65,8 @@ export interface GroupResult {
   /** Feature f of entity row n's k-th version; null when absent. */
   value(n: number, k: number, feature: string): FeatureValue | null;
   isDeleted(n: number, k: number): boolean | null;
+  /** Whether some version entity row n's event time (and lookback) admits was left out only by knowledge time. */
+  knowledgeExcluded(n: number): boolean;
 }
 
 export class LatestJoin {
@@ -70,7 +78,7 @@ export class LatestJoin {
   private readonly has: Uint8Array;
   private readonly bestSeconds: Float64Array;
   private readonly bestNanos: Float64Array;
-  private readonly bestWrite: Float64Array;
+  private readonly bestSequence: Float64Array;
   private readonly bestInvocation: Float64Array;
   private readonly bestDeleted: Uint8Array;
   /**
@@ -84,6 +92,8 @@ export class LatestJoin {
   /** Row of the current batch holding an entity row's best, −1 when it is in `cells`. */
   private readonly pendingRow: Int32Array;
   private pending: number[] = [];
+  /** Per entity row: +1 where a range of rows a version was kept from only by knowledge time starts, −1 where it ends. */
+  private readonly excludedDiff: Int32Array;
   private readonly eventMemo = new TextMemo<RowEvent | undefined>();
 
   constructor(
@@ -106,7 +116,8 @@ export class LatestJoin {
     this.has = new Uint8Array(this.n);
     this.bestSeconds = new Float64Array(this.n);
     this.bestNanos = new Float64Array(this.n);
-    this.bestWrite = new Float64Array(this.n);
+    this.bestSequence = new Float64Array(this.n);
+    this.excludedDiff = new Int32Array(this.n);
     this.bestInvocation = new Float64Array(this.n);
     this.bestDeleted = new Uint8Array(this.n);
     this.pendingRow = new Int32Array(this.n).fill(-1);
@@ -130,18 +141,23 @@ export class LatestJoin {
       if (!event) continue;
       let from = this.firstAtOrAfterEvent(slots, event);
       if (from === slots.length) continue;
-      const write = rows.writeTimeMs(i);
       if (!eventTimeOnly) {
-        if (this.times[slots[slots.length - 1]!]! < write) continue;
-        if (this.times[slots[from]!]! < write) from = this.firstAtOrAfterTime(slots, write, from);
+        const available = rows.availableTimeMs(i);
+        if (this.times[slots[from]!]! < available) {
+          const known = this.times[slots[slots.length - 1]!]! < available ? slots.length : this.firstAtOrAfterTime(slots, available, from);
+          this.markExcluded(slots, from, known, event);
+          if (known === slots.length) continue;
+          from = known;
+        }
       }
+      const sequence = rows.writeSequence(i);
       const invocation = rows.apiInvocationTimeMs(i);
       const deleted = rows.isDeleted(i);
       if (!lowerKeys) {
-        this.offer(slots[from]!, rows, i, event, write, invocation, deleted);
+        this.offer(slots[from]!, rows, i, event, sequence, invocation, deleted);
         continue;
       }
-      for (let s = from; s < slots.length && event.key >= lowerKeys[slots[s]!]!; s++) this.offer(slots[s]!, rows, i, event, write, invocation, deleted);
+      for (let s = from; s < slots.length && event.key >= lowerKeys[slots[s]!]!; s++) this.offer(slots[s]!, rows, i, event, sequence, invocation, deleted);
     }
     this.settle(rows);
   }
@@ -151,6 +167,14 @@ export class LatestJoin {
    * as the best version joins nothing unless deletions are included.
    */
   finish(includeDeleted: boolean): GroupResult {
+    const excluded = new Uint8Array(this.n);
+    for (const slots of this.index.values()) {
+      let open = 0;
+      for (const n of slots) {
+        open += this.excludedDiff[n]!;
+        if (open > 0) excluded[n] = 1;
+      }
+    }
     const winner = new Int32Array(this.n).fill(-1);
     if (this.options.lowerKeys) {
       // Each entity row's own offers already cover its window.
@@ -170,20 +194,42 @@ export class LatestJoin {
       count: (n) => (winner[n] === -1 ? 0 : 1),
       value: (n, _k, feature) => (winner[n] === -1 ? null : (this.storedValue(winner[n]!, feature) ?? null)),
       isDeleted: (n) => (winner[n] === -1 ? null : bestDeleted[winner[n]!] === 1),
+      knowledgeExcluded: (n) => excluded[n] === 1,
     };
   }
 
-  private offer(n: number, rows: RowGroupRows, i: number, event: RowEvent, write: number, invocation: number, deleted: boolean): void {
+  /**
+   * Marks positions [from, to) of an identifier's entity rows as having a
+   * version excluded only by knowledge time; with a lookback, only those
+   * whose window still holds the event.
+   */
+  private markExcluded(slots: readonly number[], from: number, to: number, event: EventOrder): void {
+    const lowerKeys = this.options.lowerKeys;
+    if (lowerKeys) {
+      let end = from;
+      while (end < to && event.key >= lowerKeys[slots[end]!]!) end += 1;
+      to = end;
+    }
+    if (to <= from) return;
+    this.excludedDiff[slots[from]!]! += 1;
+    if (to < slots.length) this.excludedDiff[slots[to]!]! -= 1;
+  }
+
+  private offer(n: number, rows: RowGroupRows, i: number, event: RowEvent, sequence: number, invocation: number, deleted: boolean): void {
     if (this.has[n]) {
       const order =
-        event.seconds - this.bestSeconds[n]! || event.nanos - this.bestNanos[n]! || write - this.bestWrite[n]! || invocation - this.bestInvocation[n]! || Number(deleted) - this.bestDeleted[n]!;
+        event.seconds - this.bestSeconds[n]! ||
+        event.nanos - this.bestNanos[n]! ||
+        sequence - this.bestSequence[n]! ||
+        invocation - this.bestInvocation[n]! ||
+        Number(deleted) - this.bestDeleted[n]!;
       if (order < 0) return;
       if (order === 0 && compareText(JSON.stringify(rows.values(i)), JSON.stringify(this.valuesOf(n, rows))) <= 0) return;
     }
     this.has[n] = 1;
     this.bestSeconds[n] = event.seconds;
     this.bestNanos[n] = event.nanos;
-    this.bestWrite[n] = write;
+    this.bestSequence[n] = sequence;
     this.bestInvocation[n] = invocation;
     this.bestDeleted[n] = deleted ? 1 : 0;
     this.bestEventRaw[n] = event.raw;
@@ -228,7 +274,7 @@ export class LatestJoin {
     const order =
       this.bestSeconds[a]! - this.bestSeconds[b]! ||
       this.bestNanos[a]! - this.bestNanos[b]! ||
-      this.bestWrite[a]! - this.bestWrite[b]! ||
+      this.bestSequence[a]! - this.bestSequence[b]! ||
       this.bestInvocation[a]! - this.bestInvocation[b]! ||
       this.bestDeleted[a]! - this.bestDeleted[b]!;
     return order !== 0 ? order : compareText(JSON.stringify(this.storedValues(a)), JSON.stringify(this.storedValues(b)));

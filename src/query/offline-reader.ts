@@ -94,6 +94,8 @@ export function versionAt(rows: RowGroupRows, i: number, schema: GenerationSchem
     eventKey: time.value.key,
     writeTimeMs: rows.writeTimeMs(i),
     apiInvocationTimeMs: rows.apiInvocationTimeMs(i),
+    writeSequence: rows.writeSequence(i),
+    availableTimeMs: rows.availableTimeMs(i),
     isDeleted: rows.isDeleted(i),
     values: rows.values(i),
   };

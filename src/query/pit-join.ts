@@ -5,8 +5,9 @@ import { compareVersions, type RecordVersion } from "./versions";
  *
  * For each entity row (an identifier and a timestamp T) and each feature
  * group, the feature row taken is the newest version with event time ≤ T
- * and, unless `eventTimeOnly`, write_time ≤ T: a value written after T (a
- * backfill, a late correction) was not known at T and would leak. Several
+ * and, unless `eventTimeOnly`, knowledge time (available_time) ≤ T: a value
+ * that became available after T (a late correction, a live write of an old
+ * event time) was not known at T and would leak. Several
  * versions of one (identifier, event time) resolve to the latest write. If
  * the newest version is a deletion, the row gets no features. Ties break as
  * in versions.ts, so results never depend on file or row order.
@@ -19,7 +20,7 @@ export interface EntityRow {
 }
 
 export interface JoinOptions {
-  /** SageMaker's semantics: ignore write_time (may leak later backfills). */
+  /** SageMaker's semantics: ignore knowledge time (may leak values that became available later). */
   eventTimeOnly: boolean;
   /** Only versions with event time ≥ T − lookback (epoch ms window). */
   lookbackMs?: number;
@@ -58,11 +59,18 @@ function latestPerEventTime(versions: readonly RecordVersion[]): RecordVersion[]
  * `mostRecent`, none when the newest qualifying version is a deletion
  * (unless deletions are included).
  */
+/** Whether some version the entity row's event time (and lookback) admits is left out only by knowledge time. */
+export function knowledgeExcludes(entity: EntityRow, versions: readonly RecordVersion[] | undefined, options: JoinOptions, eventKeyOfMs: (ms: number) => string): boolean {
+  if (!versions || options.eventTimeOnly) return false;
+  const lowerKey = options.lookbackMs !== undefined ? eventKeyOfMs(entity.timeMs - options.lookbackMs) : undefined;
+  return versions.some((v) => v.eventKey <= entity.eventKey && (lowerKey === undefined || v.eventKey >= lowerKey) && v.availableTimeMs > entity.timeMs);
+}
+
 export function versionsFor(entity: EntityRow, versions: readonly RecordVersion[] | undefined, options: JoinOptions, eventKeyOfMs: (ms: number) => string): RecordVersion[] {
   if (!versions) return [];
   const lowerKey = options.lookbackMs !== undefined ? eventKeyOfMs(entity.timeMs - options.lookbackMs) : undefined;
   const known = versions.filter(
-    (v) => v.eventKey <= entity.eventKey && (options.eventTimeOnly || v.writeTimeMs <= entity.timeMs) && (lowerKey === undefined || v.eventKey >= lowerKey),
+    (v) => v.eventKey <= entity.eventKey && (options.eventTimeOnly || v.availableTimeMs <= entity.timeMs) && (lowerKey === undefined || v.eventKey >= lowerKey),
   );
   const candidates = options.includeDuplicates ? known : latestPerEventTime(known);
   const newestFirst = [...candidates].reverse();

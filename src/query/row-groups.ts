@@ -1,7 +1,7 @@
 import { Type, type RecordBatch, type Table } from "apache-arrow";
 import { decodeParquet } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
-import type { FeatureValue } from "../records";
+import { SEQUENCE_PER_MS, type FeatureValue } from "../records";
 import { cellsOf, ColumnCells, type TextMemo } from "./arrow-cells";
 import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
 
@@ -37,6 +37,8 @@ export interface RowGroupBounds {
   eventAtMostMs?: number;
   eventAtLeastMs?: number;
   writeAtMostMs?: number;
+  /** Knowledge time bound: available_time (write_time in files without it) at most this. */
+  availableAtMostMs?: number;
   /** Identifiers wanted, as the file stores them (see identifierKeys). */
   identifiers?: IdentifierKeys;
 }
@@ -92,6 +94,10 @@ export function rowGroupMayMatch(group: RowGroupLayout, schema: GenerationSchema
   if (group.numRows === 0) return false;
   const write = group.columns.get("write_time");
   if (bounds.writeAtMostMs !== undefined && write?.min && write.physicalType === PhysicalType.Int64 && Number(int64Of(write.min)) > bounds.writeAtMostMs) return false;
+  if (bounds.availableAtMostMs !== undefined) {
+    const available = group.columns.has("available_time") ? group.columns.get("available_time") : write;
+    if (available?.min && available.physicalType === PhysicalType.Int64 && Number(int64Of(available.min)) > bounds.availableAtMostMs) return false;
+  }
   if (bounds.eventAtMostMs !== undefined || bounds.eventAtLeastMs !== undefined) {
     const range = eventRangeMs(group, schema);
     if (bounds.eventAtMostMs !== undefined && range.min !== undefined && range.min > bounds.eventAtMostMs) return false;
@@ -172,8 +178,8 @@ function layoutOf(footerBytes: Uint8Array, fileSize: number): FooterLayout {
 
 /**
  * Column access to one record batch of a decoded row group: the cheap
- * columns (identifier, event time, the two clocks, the deletion flag) row by
- * row, and a row's feature values only when asked, so rows no query wants
+ * columns (identifier, event time, the clocks, the write sequence, the
+ * deletion flag) row by row, and a row's feature values only when asked, so rows no query wants
  * cost no objects. Offline files are sorted by identifier, so callers can
  * ask whether a row repeats the previous row's identifier and skip decoding
  * it; event times repeat across the file (one per write batch) and are
@@ -186,6 +192,9 @@ export class RowGroupRows {
   private readonly writeTime: ColumnCells;
   private readonly invocation: ColumnCells;
   private readonly deleted: ColumnCells;
+  /** Absent in files written before write sequences existed: those rows fall back to write_time (records/order.ts). */
+  private readonly sequence: ColumnCells | undefined;
+  private readonly available: ColumnCells | undefined;
   readonly features: readonly { name: string; cells: ColumnCells }[];
 
   constructor(batch: RecordBatch, schema: GenerationSchema) {
@@ -200,6 +209,8 @@ export class RowGroupRows {
     this.writeTime = child("write_time");
     this.invocation = child("api_invocation_time");
     this.deleted = child("is_deleted");
+    this.sequence = cellsOf(batch, "write_sequence");
+    this.available = cellsOf(batch, "available_time");
     this.features = schema.features.flatMap((f) => {
       const cells = cellsOf(batch, f.name);
       return cells ? [{ name: f.name, cells }] : [];
@@ -232,6 +243,18 @@ export class RowGroupRows {
 
   apiInvocationTimeMs(i: number): number {
     return this.invocation.int64AsNumber(i);
+  }
+
+  /** Row i's place in the version order after event time (legacy rows: write_time × 1000). */
+  writeSequence(i: number): number {
+    const cells = this.sequence;
+    return cells !== undefined && !cells.isNull(i) ? cells.int64AsNumber(i) : this.writeTime.int64AsNumber(i) * SEQUENCE_PER_MS;
+  }
+
+  /** Row i's knowledge time, epoch ms (legacy rows: write_time). */
+  availableTimeMs(i: number): number {
+    const cells = this.available;
+    return cells !== undefined && !cells.isNull(i) ? cells.int64AsNumber(i) : this.writeTime.int64AsNumber(i);
   }
 
   isDeleted(i: number): boolean {

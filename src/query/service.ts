@@ -24,6 +24,8 @@ export interface AsOfQuery {
   eventKeyAtMost?: string;
   /** write_time bound, epoch ms. */
   knownAtMs?: number;
+  /** Knowledge-time bound (available_time), epoch ms. */
+  availableAtMs?: number;
   features?: string[];
   recordIdentifiers?: string[];
   /** Exclusive lower bound on the identifier, for paging. */
@@ -37,6 +39,10 @@ export interface VersionView {
   isDeleted: boolean;
   writeTime: string;
   apiInvocationTime: string;
+  /** The version's place in the version order after event time (records/order.ts). */
+  writeSequence: number;
+  /** Its knowledge time. */
+  availableTime: string;
 }
 
 export interface AsOfResult {
@@ -54,6 +60,8 @@ function view(version: RecordVersion, features?: readonly string[]): VersionView
     isDeleted: version.isDeleted,
     writeTime: isoFromEpochMs(version.writeTimeMs),
     apiInvocationTime: isoFromEpochMs(version.apiInvocationTimeMs),
+    writeSequence: version.writeSequence,
+    availableTime: isoFromEpochMs(version.availableTimeMs),
   };
 }
 
@@ -69,12 +77,17 @@ export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Resu
   const asOf: AsOf = {
     ...(query.eventKeyAtMost !== undefined ? { eventKeyAtMost: query.eventKeyAtMost } : {}),
     ...(query.knownAtMs !== undefined ? { writeTimeAtMostMs: query.knownAtMs } : {}),
+    ...(query.availableAtMs !== undefined ? { availableAtMostMs: query.availableAtMs } : {}),
   };
   const stats = newStats(plan);
   const eventType = eventTypeOf(plan.schema);
   // Only the latest visible version per identifier is kept while streaming.
   const latest = new Map<string, RecordVersion>();
-  const bounds = { ...filter, ...(query.recordIdentifiers ? { identifiers: identifierKeys(plan.schema, query.recordIdentifiers) } : {}) };
+  const bounds = {
+    ...filter,
+    ...(query.availableAtMs !== undefined ? { availableAtMostMs: query.availableAtMs } : {}),
+    ...(query.recordIdentifiers ? { identifiers: identifierKeys(plan.schema, query.recordIdentifiers) } : {}),
+  };
   for await (const rows of scanRowGroups(deps.bucket, plan, bounds, stats)) {
     for (let i = 0; i < rows.count; i++) {
       const id = rows.identifier(i);

@@ -4,3 +4,16 @@ export { parseEventTime, isoFromEpochMs, epochMsOfKey, eventKeyFromEpochMs, type
 export { parseFeatureValue, type ValueEncoding } from "./values";
 export { validateRecord, validateRecordValues, validateFeatures, eventTimeOf, encodeRecordBody, parseRecordIdentifier, parseFeatureSubset, type ValidatedRecord } from "./validate";
 export { parseTtl, expiresAtMs, ttlMs, MAX_TTL_MS } from "./ttl";
+export {
+  SEQUENCE_PER_MS,
+  nextSequence,
+  bulkSequence,
+  legacySequence,
+  availableTimeMs,
+  parseAvailability,
+  parseAvailabilityText,
+  availabilityJson,
+  ACCEPTED,
+  DELAY_TEXT_RULE,
+  type Availability,
+} from "./order";

@@ -4,7 +4,19 @@ import { offlineKeyDigest } from "../ingest/idempotency";
 import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
 import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
 import { shardIndexOf, type PutBatch } from "../online";
-import { encodeRecordBody, expiresAtMs, validateRecordValues, type CanonicalRecord, type FeatureValue, type RecordSchema, type TtlDuration, type ValueEncoding } from "../records";
+import {
+  ACCEPTED,
+  bulkSequence,
+  encodeRecordBody,
+  expiresAtMs,
+  validateRecordValues,
+  type Availability,
+  type CanonicalRecord,
+  type FeatureValue,
+  type RecordSchema,
+  type TtlDuration,
+  type ValueEncoding,
+} from "../records";
 import type { StoreContext } from "./context";
 import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
@@ -19,6 +31,14 @@ import { resolveTargets, type StoreTarget } from "./targets";
  * client, and the retry finds its offline rows already registered. Valid
  * rows then go to their shards in chunks, in input order within each shard,
  * with the same event-time rule as single puts and no outbox rows.
+ *
+ * Version order (records/order.ts): row n of the valid rows gets the write
+ * sequence bulkSequence(accepted, n), where `accepted` is when its offline
+ * files were registered (or, with no offline target, when the rows were
+ * read). The shards compare these stamps with what they hold instead of
+ * stamping the rows again, so a version wins online exactly when it wins
+ * offline. A row may bring its own stamp (materialise copies the offline
+ * version's).
  */
 export interface BulkRow {
   /** 1-based row number in the input, for the report. */
@@ -28,6 +48,8 @@ export interface BulkRow {
   unreadable?: string;
   /** The field the unreadable rule is about; "row" when it is the row as a whole. */
   unreadableField?: string;
+  /** The row's write sequence when it has one already (a version copied from the offline store). */
+  sequence?: number;
 }
 
 export interface BulkIngestRequest {
@@ -39,6 +61,8 @@ export interface BulkIngestRequest {
   onInvalid: "reject" | "skip";
   /** The client's Idempotency-Key; without it the rows' content identifies the request. */
   idempotencyKey?: string;
+  /** Knowledge time of the offline rows (default: when they were accepted). */
+  availability?: Availability;
 }
 
 /** Wall-clock milliseconds per phase, for the Server-Timing header. */
@@ -76,6 +100,7 @@ const CHUNK = 500;
 /** A valid row: its canonical record, and its values for the offline Parquet columns (no second JSON.parse of the body). */
 interface ValidRow extends CanonicalRecord {
   values: Record<string, FeatureValue>;
+  sequence?: number;
 }
 
 /** A row's failure as the report names it. */
@@ -112,13 +137,14 @@ export async function bulkIngest(
       continue;
     }
     const record = validRow(serving.schema, row.entries, req.encoding);
-    if (record.ok) valid.push(record.value);
+    if (record.ok) valid.push(row.sequence === undefined ? record.value : { ...record.value, sequence: row.sequence });
     else report(problemOf(row.row, record.failure));
   }
   timings.readMs = Date.now() - started;
   if (result.invalidRows > 0 && req.onInvalid === "reject") return ok(result);
   if (valid.length === 0) return ok(result);
 
+  let acceptedMs = Date.now();
   if (targets.value.offline) {
     const offlineStarted = Date.now();
     const group = serving.group;
@@ -128,8 +154,15 @@ export async function bulkIngest(
     if (!dataKeys.ok) return dataKeys;
     try {
       const keyDigest = await offlineKeyDigest(req.idempotencyKey, bodies);
-      const written = await writeBulkOffline(offlineDeps, schema, valid, { keyDigest, apiInvocationTimeMs: ctx.now, now: Date.now(), writeKey: offlineWriteKey(dataKeys.value) });
+      const written = await writeBulkOffline(offlineDeps, schema, valid, {
+        keyDigest,
+        apiInvocationTimeMs: ctx.now,
+        now: Date.now(),
+        writeKey: offlineWriteKey(dataKeys.value),
+        availability: req.availability ?? ACCEPTED,
+      });
       result.offline = { written: written.written, alreadyWritten: written.alreadyWritten };
+      acceptedMs = written.acceptedMs;
     } catch (error) {
       // Nothing is online yet and unregistered objects are invisible: the request changed nothing.
       console.error("bulk offline write failed", { featureGroup: group.name, error: String(error) });
@@ -142,13 +175,14 @@ export async function bulkIngest(
     }
   }
 
-  const byShard = new Map<number, ValidRow[]>();
-  for (const record of valid) {
-    const shard = shardIndexOf(record.recordIdentifier, serving.group.shardCount);
+  const byShard = new Map<number, SequencedRow[]>();
+  valid.forEach((record, n) => {
+    const shard = shardIndexOf(record.recordIdentifier, serving!.group.shardCount);
+    const row = { ...record, sequence: record.sequence ?? bulkSequence(acceptedMs, n) };
     const list = byShard.get(shard);
-    if (list) list.push(record);
-    else byShard.set(shard, [record]);
-  }
+    if (list) list.push(row);
+    else byShard.set(shard, [row]);
+  });
   const failures: Failure[] = [];
   const onlineStarted = Date.now();
   await Promise.all(
@@ -175,6 +209,11 @@ export async function bulkIngest(
   return ok(result);
 }
 
+/** A row on its way to a shard, with its place in the version order. */
+interface SequencedRow extends CanonicalRecord {
+  sequence: number;
+}
+
 const sameName = (feature: string) => feature;
 
 /** validateRecord, keeping the canonical values next to their JSON. */
@@ -192,7 +231,7 @@ async function sendChunk(
   ctx: StoreContext,
   serving: ServingGroup,
   shard: number,
-  records: readonly CanonicalRecord[],
+  records: readonly SequencedRow[],
   req: BulkIngestRequest,
   targets: { online: boolean; offline: boolean },
 ): Promise<Result<{ applied: boolean[]; serving: ServingGroup }>> {
@@ -206,6 +245,7 @@ async function sendChunk(
       ...shardKeysOf(current),
       recordIdentifiers: records.map((r) => r.recordIdentifier),
       eventKeys: records.map((r) => r.eventKey),
+      sequences: records.map((r) => r.sequence),
       expiresAtMs: records.map((r) => (targets.online ? expiresAtMs(r.eventTimeMs, req.ttl, group.onlineStore.ttl) : null)),
       bodies: records.map((r) => r.body),
       online: targets.online,

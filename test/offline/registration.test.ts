@@ -25,6 +25,8 @@ function rows(n: number, from = 0): OfflineRowValues[] {
     writeTimeMs: WRITE_MS,
     apiInvocationTimeMs: WRITE_MS,
     isDeleted: false,
+    writeSequence: WRITE_MS * 1000 + i,
+    availableTimeMs: EVENT_MS + i * 1000,
   }));
 }
 
@@ -183,7 +185,7 @@ describe("registering externally written offline files", () => {
     const partition = "year=1969/month=07/day=20/hour=20";
     const eventMs = Date.UTC(1969, 6, 20, 20, 17);
     const key = `${prefix}/${partition}/moon.parquet`;
-    const bytes = encodeParquet(FEATURES, [{ values: { id: "m1", ts: new Date(eventMs).toISOString(), age: 1 }, writeTimeMs: WRITE_MS, apiInvocationTimeMs: WRITE_MS, isDeleted: false }]);
+    const bytes = encodeParquet(FEATURES, [{ values: { id: "m1", ts: new Date(eventMs).toISOString(), age: 1 }, writeTimeMs: WRITE_MS, apiInvocationTimeMs: WRITE_MS, isDeleted: false, writeSequence: WRITE_MS * 1000, availableTimeMs: eventMs }]);
     await upload(key, bytes);
     const res = await api("POST", `/v1/feature-groups/${group}/offline-store/files`, body(key, bytes, 1, { partition, minEventTime: eventMs, maxEventTime: eventMs }));
     expect(res.status, res.text).toBe(200);

@@ -26,13 +26,24 @@ describe("DeleteRecord", () => {
     expect((await getRecord(group, "u1")).body.record.age).toBe(6);
   });
 
-  it("leaves the record in place when a soft delete is not newer", async () => {
+  it("leaves the record in place when a soft delete has an older event time", async () => {
+    const group = await createGroup();
+    await putRecord(group, { id: "u1", ts: at(5), age: 5 });
+    const res = await del(group, "u1", `eventTime=${at(4)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.online).toBe("older_event_time_unchanged");
+    expect((await getRecord(group, "u1")).body.record.age).toBe(5);
+  });
+
+  it("tombstones the record when a soft delete comes later at its event time (the later write wins, as offline)", async () => {
     const group = await createGroup();
     await putRecord(group, { id: "u1", ts: at(5), age: 5 });
     const res = await del(group, "u1", `eventTime=${at(5)}`);
     expect(res.status).toBe(200);
-    expect(res.body.online).toBe("older_event_time_unchanged");
-    expect((await getRecord(group, "u1")).body.record.age).toBe(5);
+    expect(res.body.online).toBe("deleted");
+    expect((await getRecord(group, "u1")).status).toBe(404);
+    expect((await putRecord(group, { id: "u1", ts: at(5), age: 6 })).body.online).toBe("written");
+    expect((await getRecord(group, "u1")).body.record.age).toBe(6);
   });
 
   it("hard-deletes: the record is removed and an older put can land again", async () => {

@@ -13,7 +13,7 @@ import { catalogDb } from "../../src/catalog";
 import { registerFiles } from "../../src/offline/manifest";
 import { ensureParquetWasm, offlineTable, type OfflineRowValues } from "../../src/offline/parquet";
 import { buildDataset } from "../../src/query/dataset";
-import { indexVersions, versionsFor, type JoinOptions } from "../../src/query/pit-join";
+import { indexVersions, knowledgeExcludes, versionsFor, type JoinOptions } from "../../src/query/pit-join";
 import { asOfQuery, historyQuery } from "../../src/query/service";
 import { eventKeyFromEpochMs, type FeatureDefinition } from "../../src/records";
 import { api, createGroup } from "../helpers";
@@ -86,6 +86,8 @@ async function groupWithFile(ids: number, versions: number, noteBytes: number, r
         writeTimeMs: writeTime,
         apiInvocationTimeMs: writeTime,
         isDeleted: false,
+        writeSequence: writeTime * 1000 + n,
+        availableTimeMs: writeTime,
       });
     }
   }
@@ -214,11 +216,16 @@ describe("row-group streaming equals the whole-file join", () => {
         const eventHour = rnd.int(48);
         // Written at the event hour or later (backfills), sometimes in the same millisecond as another row.
         const write = hourAt(eventHour + rnd.int(3) * 6);
+        const eventMs = hourAt(eventHour) + rnd.int(2) * 1000;
+        // Stamps that disagree with write_time (and sometimes tie); knowledge at the write, at the event time, or an hour after it.
+        const knowledge = rnd.int(3);
         file.push({
-          values: { id: ids[rnd.int(ids.length)]!, ts: new Date(hourAt(eventHour) + rnd.int(2) * 1000).toISOString(), v: n++ },
+          values: { id: ids[rnd.int(ids.length)]!, ts: new Date(eventMs).toISOString(), v: n++ },
           writeTimeMs: write,
           apiInvocationTimeMs: write - rnd.int(2),
           isDeleted: rnd.next() < 0.1,
+          writeSequence: (T0 + rnd.int(50)) * 1000 + rnd.int(3),
+          availableTimeMs: knowledge === 0 ? write : knowledge === 1 ? eventMs : eventMs + HOUR,
         });
       }
     }
@@ -230,7 +237,10 @@ describe("row-group streaming equals the whole-file join", () => {
         f === 0 ? [...rows].sort((a, b) => (String(a.values.id) < String(b.values.id) ? -1 : 1)) : f === 1 ? [...rows].sort((a, b) => a.writeTimeMs - b.writeTimeMs) : rows;
       // Writer properties are consumed by each write: one per file.
       const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setMaxRowGroupSize(37).build();
-      const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(offlineTable(features, ordered), "stream")), properties);
+      // The last file as written before write_sequence and available_time existed: its rows fall back to write_time.
+      const table = offlineTable(features, ordered);
+      const legacy = f === 2 ? table.select(table.schema.fields.map((field) => field.name).filter((name) => name !== "write_sequence" && name !== "available_time")) : table;
+      const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(legacy, "stream")), properties);
       const key = `offline-store/test-row-groups/${generation}/random-${f}.parquet`;
       await env.OFFLINE_BUCKET.put(key, bytes);
       const events = rows.map((r) => Date.parse(String(r.values.ts)));
@@ -257,14 +267,18 @@ describe("row-group streaming equals the whole-file join", () => {
     }
     // The reference: every version of every file, joined by the pure versionsFor.
     const all = indexVersions(
-      files.flat().map((r) => ({
-        recordIdentifier: String(r.values.id),
-        eventKey: eventKeyFromEpochMs(Date.parse(String(r.values.ts))),
-        writeTimeMs: r.writeTimeMs,
-        apiInvocationTimeMs: r.apiInvocationTimeMs,
-        isDeleted: r.isDeleted,
-        values: r.values,
-      })),
+      files.flatMap((rows, f) =>
+        rows.map((r) => ({
+          recordIdentifier: String(r.values.id),
+          eventKey: eventKeyFromEpochMs(Date.parse(String(r.values.ts))),
+          writeTimeMs: r.writeTimeMs,
+          apiInvocationTimeMs: r.apiInvocationTimeMs,
+          writeSequence: f === 2 ? r.writeTimeMs * 1000 : r.writeSequence,
+          availableTimeMs: f === 2 ? r.writeTimeMs : r.availableTimeMs,
+          isDeleted: r.isDeleted,
+          values: r.values,
+        })),
+      ),
     );
     const entities = Array.from({ length: 150 }, (_, i) => {
       // The first half early (hours 0-11), where time statistics rule out most row groups of the time-sorted file.
@@ -303,6 +317,18 @@ describe("row-group streaming equals the whole-file join", () => {
         }));
       });
       expect(result.value.rows.map((r) => JSON.parse(r) as unknown), name).toEqual(expected);
+      // What knowledge time excluded, counted as the pure reference counts it.
+      let excludedRows = 0;
+      let emptiedRows = 0;
+      for (const e of entities) {
+        const row = { recordIdentifier: e.recordIdentifiers[0]!, eventKey: e.eventKey, timeMs: e.timeMs };
+        if (!knowledgeExcludes(row, all.get(row.recordIdentifier), options, eventKeyFromEpochMs)) continue;
+        excludedRows += 1;
+        if (versionsFor(row, all.get(row.recordIdentifier), options, eventKeyFromEpochMs).length === 0) emptiedRows += 1;
+      }
+      expect(result.value.knowledgeTime, `${name}: knowledge-time report`).toEqual({ rowsWithExcludedVersions: excludedRows, rowsEmptied: emptiedRows });
+      if (!options.eventTimeOnly) expect(excludedRows, `${name}: knowledge time excluded some versions`).toBeGreaterThan(0);
+      expect(result.value.warnings.length > 0, `${name}: warning`).toBe(emptiedRows > 0);
       expect(expected.some((r) => r.f_v !== null), `${name}: some rows join`).toBe(true);
       expect(result.value.stats.rowGroupsRead, `${name}: reads row groups`).toBeGreaterThan(3);
       skipped += result.value.stats.rowGroupsSkipped;

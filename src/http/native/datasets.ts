@@ -12,7 +12,7 @@ import type { EntitySource } from "../../query/entity-source";
 import { cancelJob, getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
 import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./uploads";
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
-import { checkSqlIdentifier, pointInTimeSql, type SqlGroup } from "../../query/sql";
+import { checkSqlIdentifier, knowledgeCheckSql, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
@@ -146,6 +146,11 @@ type DatasetRequest = z.infer<typeof requestSchema>;
 
 const ASYNC_FORMATS = ["ndjson", "csv", "parquet", "arrow"] as const;
 
+/** Response headers of a synchronous dataset: entity rows with versions excluded only by knowledge time, rows it emptied, and the warning. */
+export const KNOWLEDGE_EXCLUDED_HEADER = "x-knowledge-excluded-rows";
+export const KNOWLEDGE_EMPTIED_HEADER = "x-knowledge-emptied-rows";
+export const DATASET_WARNING_HEADER = "x-dataset-warning";
+
 /** Creates an asynchronous job: inline entities are checked now and staged in R2; an object is checked for existence. */
 async function createJob(c: AppContext, req: DatasetRequest, groups: Awaited<ReturnType<typeof resolveGroups>>, options: DatasetOptions): Promise<Response> {
   const format = req.format ?? "ndjson";
@@ -191,18 +196,29 @@ datasetRoutes.post("/", authorize("featurestore:BuildDataset", datasetGroups), a
   checkColumnNames(entityColumns, groups, req.includeDeleted);
   const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
   const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
+  // Every format says what knowledge time excluded in headers; JSON in its body too.
+  const knowledge: Record<string, string> = {
+    [KNOWLEDGE_EXCLUDED_HEADER]: String(result.knowledgeTime.rowsWithExcludedVersions),
+    [KNOWLEDGE_EMPTIED_HEADER]: String(result.knowledgeTime.rowsEmptied),
+    ...(result.warnings.length > 0 ? { [DATASET_WARNING_HEADER]: result.warnings.join(" ") } : {}),
+  };
+  const headers = () => knowledge;
   const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
   switch (format) {
     case "parquet":
-      return new Response(datasetParquet(typed()), { headers: { "content-type": "application/vnd.apache.parquet" } });
+      return new Response(datasetParquet(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.parquet" } });
     case "arrow":
-      return new Response(datasetArrowStream(typed()), { headers: { "content-type": "application/vnd.apache.arrow.stream" } });
+      return new Response(datasetArrowStream(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.arrow.stream" } });
     case "csv":
-      return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { "content-type": "text/csv; charset=utf-8" });
+      return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { ...knowledge, "content-type": "text/csv; charset=utf-8" });
     case "ndjson":
-      return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { "content-type": "application/x-ndjson" });
+      return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { ...knowledge, "content-type": "application/x-ndjson" });
     case "json":
-      return rawJson(`{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)}}`);
+      return rawJson(
+        `{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)},` +
+          `"knowledgeTime":${JSON.stringify(result.knowledgeTime)},"warnings":${JSON.stringify(result.warnings)}}`,
+        headers(),
+      );
   }
 });
 
@@ -290,5 +306,10 @@ datasetRoutes.post("/sql", authorize("featurestore:GetDatasetSql", datasetGroups
   );
   const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
   const epoch = req.entityTimestamps === "epoch";
-  return c.json({ duckdb: pointInTimeSql("duckdb", request, epoch), athena: pointInTimeSql("athena", request, epoch), spark: pointInTimeSql("spark", request, epoch) });
+  return c.json({
+    duckdb: pointInTimeSql("duckdb", request, epoch),
+    athena: pointInTimeSql("athena", request, epoch),
+    spark: pointInTimeSql("spark", request, epoch),
+    knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
+  });
 });

@@ -36,6 +36,7 @@ timeTravelRoutes.get("/feature-groups/:name/as-of", authorize("featurestore:Quer
   const schema = recordSchemaOf(group);
   const eventTime = orThrow(instantParam(c, "eventTime"));
   const knownAt = orThrow(instantParam(c, "knownAt"));
+  const availableAt = orThrow(instantParam(c, "availableAt"));
   const features = orThrow(parseFeatureSubset(schema, "features", listParam(c, "features")));
   const rawIds = listParam(c, "ids");
   if (rawIds.length > MAX_IDENTIFIERS) orThrow(invalid("ids", `must list at most ${MAX_IDENTIFIERS} identifiers`));
@@ -48,6 +49,7 @@ timeTravelRoutes.get("/feature-groups/:name/as-of", authorize("featurestore:Quer
       limit: orThrow(intParam(c, "limit", 1, 10_000, 1_000)),
       ...(eventTime ? { eventKeyAtMost: eventTime.key } : {}),
       ...(knownAt ? { knownAtMs: knownAt.epochMs } : {}),
+      ...(availableAt ? { availableAtMs: availableAt.epochMs } : {}),
       ...(features ? { features } : {}),
       ...(ids.length ? { recordIdentifiers: ids } : {}),
       ...(after !== undefined ? { after } : {}),
