@@ -65,6 +65,7 @@ export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObj
       targetStores: TARGETS[job.mode!],
       // One object version is one bulk request: a re-run after a crash finds its offline batch registered and writes nothing twice.
       idempotencyKey: `job\n${job.id}\n${object.key}\n${object.etag}`,
+      ...(job.availability ? { availability: job.availability, availabilityField: "availability" } : {}),
     },
     () => iterate(rows),
   );

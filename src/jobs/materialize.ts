@@ -18,6 +18,9 @@ import type { RunProgress } from "./repository";
  *   Identifiers whose latest offline version is a deletion are not in the
  *   snapshot, so they are not brought back either.
  * - Records already past their TTL are skipped (they would never be served).
+ * - Version order: each record goes online with its offline version's write
+ *   sequence (records/order.ts), so a shard keeps an online record that is
+ *   newer by (event time, sequence) and online and offline agree on ties.
  *
  * It pages through the snapshot by identifier; the cursor is stored on the
  * run, so a run too large for one invocation continues on the next tick.
@@ -34,8 +37,8 @@ export interface MaterializeSlice {
   failure?: Failure;
 }
 
-async function* asRows(records: readonly Record<string, FeatureValue>[]): AsyncGenerator<BulkRow> {
-  for (const [i, record] of records.entries()) yield { row: i + 1, entries: Object.entries(record) };
+async function* asRows(records: readonly { record: Record<string, FeatureValue>; writeSequence: number }[]): AsyncGenerator<BulkRow> {
+  for (const [i, { record, writeSequence }] of records.entries()) yield { row: i + 1, entries: Object.entries(record), sequence: writeSequence };
 }
 
 /** Materialises up to `pages` pages of the snapshot after `cursor`. */
@@ -64,8 +67,7 @@ export async function materializeSlice(env: MaterializeEnv, store: StoreContext,
         if (!time.ok) return true; // validation reports it below
         const expiry = expiresAtMs(time.value.epochMs, undefined, group.onlineStore.ttl);
         return expiry === null || expiry > store.now;
-      })
-      .map((r) => r.record);
+      });
     if (live.length > 0) {
       const written = await bulkIngest(store, { db: store.db, bucket: env.OFFLINE_BUCKET, location: env }, { featureGroup: group.name, encoding: "typed", onInvalid: "skip", targetStores: ["online"] }, () => asRows(live));
       if (!written.ok) return { progress, done: true, failure: written.failure };

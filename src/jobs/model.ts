@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fromZod, type FeatureGroup } from "../catalog";
 import { invalid, ok, type Result } from "../failure";
+import { availabilityJson, parseAvailability, type Availability } from "../records";
 import { parseCron } from "./cron";
 
 /**
@@ -30,6 +31,11 @@ export interface JobSpec {
   /** Five-field UTC cron expression; null: the job runs only when asked to. */
   schedule: string | null;
   enabled: boolean;
+  /**
+   * Ingest jobs writing the offline store: each row's knowledge time
+   * (records/order.ts). Absent: when the store accepted the file's rows.
+   */
+  availability?: Availability;
 }
 
 export interface Job extends JobSpec {
@@ -52,6 +58,7 @@ const specSchema = z.strictObject({
   mode: z.enum(JOB_MODES).optional(),
   schedule: z.string().nullable().optional(),
   enabled: z.boolean().default(true),
+  availability: z.unknown().optional(),
 });
 
 /** Parses a job definition (create, or the merged result of an update); rules that need the catalog come later. */
@@ -70,12 +77,20 @@ export function parseJobSpec(raw: unknown): Result<JobSpec> {
     if (v.source !== undefined) return invalid("source", "must be absent for a materialize job (it reads the group's offline store)");
     if (v.format !== undefined) return invalid("format", "must be absent for a materialize job");
     if (v.mode !== undefined && v.mode !== "online") return invalid("mode", "must be online for a materialize job (it writes the online store only)");
+    if (v.availability !== undefined) return invalid("availability", "must be absent for a materialize job (it writes no offline rows)");
     return ok({ kind: "materialize", ...base, mode: "online" });
   }
   if (!v.source) return invalid("source.prefix", "is required for an ingest job (the key prefix in the landing bucket)");
   if (!v.format) return invalid("format", `is required for an ingest job: one of ${SOURCE_FORMATS.join(", ")}`);
   if (!v.mode) return invalid("mode", `is required for an ingest job: one of ${JOB_MODES.join(", ")}`);
-  return ok({ kind: "ingest", ...base, source: { prefix: v.source.prefix }, format: v.format, mode: v.mode });
+  let availability: Availability | undefined;
+  if (v.availability !== undefined) {
+    if (v.mode === "online") return invalid("availability", "applies to offline rows; an online ingest job writes none");
+    const parsed = parseAvailability("availability", v.availability);
+    if (!parsed.ok) return parsed;
+    availability = parsed.value;
+  }
+  return ok({ kind: "ingest", ...base, source: { prefix: v.source.prefix }, format: v.format, mode: v.mode, ...(availability ? { availability } : {}) });
 }
 
 /** The job's target group must exist and have the stores the mode writes. */
@@ -103,5 +118,6 @@ export function specFields(job: Job): Record<string, unknown> {
     mode: job.mode,
     schedule: job.schedule,
     enabled: job.enabled,
+    ...(job.availability ? { availability: availabilityJson(job.availability) } : {}),
   };
 }

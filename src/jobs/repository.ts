@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { Failure } from "../failure";
+import { availabilityJson, parseAvailability } from "../records";
 import type { RowProblem } from "../service";
 import type { Job, JobKind, JobMode, RunStatus, RunTrigger, SourceFormat } from "./model";
 import { jobFiles, jobRuns, jobs, type JobFileRow, type JobRow, type JobRunRow } from "./schema";
@@ -18,11 +19,19 @@ export function jobOf(row: JobRow): Job {
     mode: row.mode as JobMode,
     schedule: row.schedule,
     enabled: row.enabled,
+    ...availabilityOf(row.availability),
     nextRunAt: row.nextRunAt,
     activeRunId: row.activeRunId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** A stored availability (written by rowOf from a parsed one). */
+function availabilityOf(text: string | null): Pick<Job, "availability"> {
+  if (text === null) return {};
+  const parsed = parseAvailability("availability", JSON.parse(text));
+  return parsed.ok ? { availability: parsed.value } : {};
 }
 
 function rowOf(job: Job): JobRow {
@@ -36,6 +45,7 @@ function rowOf(job: Job): JobRow {
     mode: job.mode,
     schedule: job.schedule,
     enabled: job.enabled,
+    availability: job.availability ? JSON.stringify(availabilityJson(job.availability)) : null,
     nextRunAt: job.nextRunAt,
     activeRunId: job.activeRunId,
     createdAt: job.createdAt,

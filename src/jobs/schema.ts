@@ -22,6 +22,8 @@ export const jobs = sqliteTable(
     mode: text("mode").notNull(),
     /** Five-field cron expression (UTC); null: runs only when asked to. */
     schedule: text("schedule"),
+    /** Ingest jobs: the knowledge time of offline rows as JSON ({"from": "eventTime", "delay": {...}}); null: when accepted. */
+    availability: text("availability"),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
     /** When the schedule next fires; null when there is no schedule. */
     nextRunAt: integer("next_run_at"),

@@ -5,7 +5,19 @@ import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
 import { toCsv } from "../http/csv";
 import type { FeatureDefinition } from "../records";
-import { datasetColumns, joinedColumns, joinedRows, joinEntities, oneRowPerEntity, type DatasetGroup, type DatasetOptions, type JoinedEntities } from "./dataset";
+import {
+  datasetColumns,
+  joinedColumns,
+  joinedRows,
+  joinEntities,
+  knowledgeReport,
+  knowledgeWarning,
+  oneRowPerEntity,
+  type DatasetGroup,
+  type DatasetOptions,
+  type JoinedEntities,
+  type KnowledgeReport,
+} from "./dataset";
 import { arrowTypeIs, datasetArrowStream, datasetParquet, datasetTableOfColumns, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities, type EntityGroupSpec } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntitySource } from "./entity-source";
@@ -81,6 +93,10 @@ export interface JobView {
     bytesRead: number;
     rowsWritten: number;
   };
+  /** What knowledge time excluded so far (see query/dataset.ts KnowledgeReport). */
+  knowledgeTime: KnowledgeReport;
+  /** Present when knowledge time left entity rows without features. */
+  warnings?: string[];
   result?: { key: string; bytes: number; contentType: string };
   error?: string;
   createdAt: string;
@@ -92,6 +108,8 @@ type JobRow = typeof datasetJobs.$inferSelect;
 
 export function jobView(row: JobRow): JobView {
   const format = row.format as JobFormat;
+  const knowledge = { rowsWithExcludedVersions: row.knowledgeExcludedRows, rowsEmptied: row.knowledgeEmptiedRows };
+  const warning = knowledgeWarning(knowledge);
   return {
     id: row.id,
     state: row.state as JobState,
@@ -105,6 +123,8 @@ export function jobView(row: JobRow): JobView {
       bytesRead: row.bytesRead,
       rowsWritten: row.rowsWritten,
     },
+    knowledgeTime: knowledge,
+    ...(warning ? { warnings: [warning] } : {}),
     ...(row.resultKey && row.state === "succeeded" ? { result: { key: row.resultKey, bytes: row.resultBytes ?? 0, contentType: CONTENT_TYPES[format] } } : {}),
     ...(row.error ? { error: row.error } : {}),
     createdAt: new Date(row.createdAt).toISOString(),
@@ -264,6 +284,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         const joined = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
         if (!joined.ok) return failJob(deps, id, describeFailure(joined.failure));
         const part = encodePart(spec, outputColumns, entityColumns, joined.value, types, n === 0, read.value.table);
+        const knowledge = knowledgeReport(joined.value);
         await deps.bucket.put(partKey(id, n), part.bytes, { customMetadata: part.schemaBytes !== undefined ? { schemaBytes: String(part.schemaBytes) } : {} });
         // Guarded by chunks_done: a redelivered message that lost the race changes nothing.
         await deps.db
@@ -275,6 +296,8 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
             filesRead: job.filesRead + stats.filesRead,
             bytesRead: job.bytesRead + stats.bytesRead,
             rowsWritten: job.rowsWritten + part.rows,
+            knowledgeExcludedRows: job.knowledgeExcludedRows + knowledge.rowsWithExcludedVersions,
+            knowledgeEmptiedRows: job.knowledgeEmptiedRows + knowledge.rowsEmptied,
             entityTypes: JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns),
             updatedAt: now(),
           })

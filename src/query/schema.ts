@@ -19,6 +19,9 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   filesRead: integer("files_read").notNull().default(0),
   bytesRead: integer("bytes_read").notNull().default(0),
   rowsWritten: integer("rows_written").notNull().default(0),
+  /** Entity rows with versions excluded only by knowledge time, and those it left without some group's features (query/dataset.ts). */
+  knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
+  knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
   /** Entity column types fixed by the first chunk (Parquet and Arrow output), JSON. */
   entityTypes: text("entity_types"),
   resultKey: text("result_key"),

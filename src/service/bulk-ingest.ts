@@ -1,5 +1,5 @@
 import { reloadServingGroup, servingGroup, type ServingGroup } from "../catalog";
-import { fail, ok, type Failure, type Result } from "../failure";
+import { fail, invalid, ok, type Failure, type Result } from "../failure";
 import { offlineKeyDigest } from "../ingest/idempotency";
 import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
 import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
@@ -63,6 +63,8 @@ export interface BulkIngestRequest {
   idempotencyKey?: string;
   /** Knowledge time of the offline rows (default: when they were accepted). */
   availability?: Availability;
+  /** How errors name the availability (a query parameter, a job field). */
+  availabilityField?: string;
 }
 
 /** Wall-clock milliseconds per phase, for the Server-Timing header. */
@@ -123,6 +125,7 @@ export async function bulkIngest(
   if (!serving) return fail({ reason: "feature_group_not_found", featureGroup: req.featureGroup });
   const targets = resolveTargets(serving.group, "targetStores", req.targetStores);
   if (!targets.ok) return targets;
+  if (req.availability && !targets.value.offline) return invalid(req.availabilityField ?? "availability", "applies to offline rows, and this request writes none");
 
   const result: BulkIngestResult = { rows: 0, written: 0, online: { written: 0, olderEventTimeIgnored: 0 }, offline: { written: 0, alreadyWritten: 0 }, invalidRows: 0, invalid: [], notWritten: 0 };
   const valid: ValidRow[] = [];

@@ -112,14 +112,16 @@ describe("point-in-time SQL for external engines", () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.duckdb).toContain(`read_parquet(['${files[0]!.uri}']`);
-    expect(res.body.duckdb).toContain("r.write_time <=");
+    expect(res.body.duckdb).toContain("COALESCE(r.available_time, r.write_time) <=");
+    expect(res.body.duckdb).toContain("COALESCE(r.write_sequence, epoch_ms(r.write_time) * 1000) DESC");
+    expect(res.body.knowledgeCheck.duckdb).toContain("rows_with_excluded_versions");
     expect(res.body.duckdb).toContain(`AS "f_age"`);
     expect(res.body.athena).toContain(`JOIN "${group.replaceAll("-", "_")}" r`);
     expect(res.body.athena).toContain("from_iso8601_timestamp");
     expect(res.body.spark).toContain("to_timestamp");
     expect(res.body.spark).toContain("make_interval(0, 0, 0, 0, 0, 0, 2592000)");
     const eventOnly = await api("POST", "/v1/datasets/sql", { timestampColumn: "at", entityColumns: ["user", "at"], eventTimeOnly: true, featureGroups: [{ name: group, entityColumn: "user" }] });
-    expect(eventOnly.body.duckdb).not.toContain("write_time <=");
+    expect(eventOnly.body.duckdb).not.toContain("write_time) <=");
     const bad = await api("POST", "/v1/datasets/sql", { timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "user" }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe("entityColumns");

@@ -10,7 +10,7 @@ import { failureMessage } from "../failures";
 import { declaresMoreThan, readBodyBytes } from "../body";
 import { parseJson } from "../json";
 import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, MAX_BUFFERED_BODY_BYTES, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
-import type { RecordSchema } from "../../records";
+import { parseAvailabilityText, type Availability, type RecordSchema } from "../../records";
 import { enumParam, listParam } from "../query";
 
 /**
@@ -253,6 +253,18 @@ async function* limited(rows: AsyncIterable<BulkRow>): AsyncGenerator<BulkRow> {
   }
 }
 
+/**
+ * Knowledge time of the offline rows: `availableFrom=accepted` (the default:
+ * when the store accepted the request) or `availableFrom=eventTime`, with an
+ * optional `availableDelay` (2h, 90m, 1d) after the event time.
+ */
+function availability(c: AppContext): Result<Availability | undefined> {
+  const from = c.req.query("availableFrom");
+  const delay = c.req.query("availableDelay");
+  if (from === undefined) return delay === undefined ? { ok: true, value: undefined } : invalid("availableDelay", "needs availableFrom=eventTime");
+  return parseAvailabilityText("availableFrom", from, "availableDelay", delay);
+}
+
 function targets(c: AppContext): Result<StoreTarget[] | undefined> {
   const raw = listParam(c, "targetStores");
   if (raw.length === 0) return { ok: true, value: undefined };
@@ -283,6 +295,7 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
   const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
   const targetStores = orThrow(targets(c));
+  const available = orThrow(availability(c));
   const limitBytes = type === ARROW_FILE_TYPE || type === PARQUET_TYPE ? MAX_BUFFERED_BODY_BYTES : MAX_BULK_BODY_BYTES;
   const tooLarge: TooLarge = (field = "body", limit = limitBytes) => orThrow(fail({ reason: "payload_too_large", field, limitBytes: limit }));
   // Refused before a byte is read when the client declares the size.
@@ -294,7 +307,14 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
     await bulkIngest(
       c.get("store"),
       { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
-      { featureGroup: c.req.param("name"), encoding: type === "text/csv" ? "strings" : "typed", onInvalid, ...(targetStores ? { targetStores } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
+      {
+        featureGroup: c.req.param("name"),
+        encoding: type === "text/csv" ? "strings" : "typed",
+        onInvalid,
+        ...(targetStores ? { targetStores } : {}),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        ...(available ? { availability: available, availabilityField: "availableFrom" } : {}),
+      },
       rows,
       timings,
     ),

@@ -3,7 +3,7 @@ import type { Failure } from "../../failure";
 import { orThrow } from "../../failure";
 import { createJob, findJob, getJob, getRun, listJobs, listRuns, materializeNow, removeJob, runFiles, runJobNow, setJobEnabled, updateJob, type Job, type JobFileRow, type JobRunRow } from "../../jobs";
 import type { FileError } from "../../jobs/repository";
-import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
+import { availabilityJson, isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
 import { authorize, type GroupsOf } from "../authorize";
 import { readJsonBody } from "../body";
 import type { AppEnv } from "../context";
@@ -29,6 +29,7 @@ export function jobView(job: Job) {
     ...(job.source ? { source: { bucket: "INGEST_BUCKET", prefix: job.source.prefix } } : {}),
     ...(job.format ? { format: job.format } : {}),
     mode: job.mode,
+    ...(job.availability ? { availability: availabilityJson(job.availability) } : {}),
     schedule: job.schedule,
     enabled: job.enabled,
     status: job.enabled ? "enabled" : "paused",
