@@ -2,16 +2,19 @@
 // (input order kept within each), each partition's rows gathered from the
 // canonical columns into Arrow columns of the offline layout
 // (src/offline/offline-table.ts: features in the group's order, then
-// write_time, api_invocation_time, is_deleted) and written as ZSTD Parquet.
+// write_time, api_invocation_time, is_deleted, write_sequence,
+// available_time) and written as ZSTD Parquet. Row n of an input (its row
+// number) gets the write sequence bulkSequence(write time, n), and the
+// knowledge time its availability gives (src/records/order.ts).
 // The buffers are the ones offline-table.ts builds from row objects, so a
 // file is byte for byte the one the queue consumer's writer makes of the
 // same rows.
 import { createHash } from "node:crypto";
-import { Bool, makeData, makeVector, Table, TimestampMillisecond } from "apache-arrow";
+import { Bool, Int64, makeData, makeVector, Table, TimestampMillisecond } from "apache-arrow";
 import { columnVector } from "../../../src/offline/arrow-columns.ts";
 import { partitionOf } from "../../../src/offline/layout.ts";
 import { arrowType } from "../../../src/offline/offline-table.ts";
-import { eventKeyFromEpochMs } from "../../../src/records/index.ts";
+import { availableTimeMs, bulkSequence, eventKeyFromEpochMs } from "../../../src/records/index.ts";
 import { writeOfflineTable } from "./parquet.mjs";
 
 const sha = (text) => createHash("sha256").update(text).digest("hex");
@@ -134,6 +137,19 @@ function constantTimestamps(n, ms) {
   return makeVector(makeData({ type: new TimestampMillisecond("UTC"), length: n, nullCount: 0, nullBitmap: allValid(n), data }));
 }
 
+/** An int64 (or timestamp) column of safe integers, one per gathered row. */
+function int64Values(type, n, valueOf) {
+  const data = new BigInt64Array(n);
+  const halves = new Uint32Array(data.buffer);
+  for (let j = 0; j < n; j++) {
+    const v = valueOf(j);
+    const high = Math.floor(v / 2 ** 32);
+    halves[2 * j] = v - high * 2 ** 32;
+    halves[2 * j + 1] = high | 0;
+  }
+  return makeVector(makeData({ type, length: n, nullCount: 0, nullBitmap: allValid(n), data }));
+}
+
 function featureVector(def, column, rows) {
   const type = arrowType(def);
   if (!column) return columnVector(type, new Array(rows.length).fill(null));
@@ -152,10 +168,11 @@ function featureVector(def, column, rows) {
 /**
  * The offline files of one chunk, except those whose key is already
  * registered (counted in skipped).
- * @param {{ features: { name: string, type: string, collection?: unknown }[], prefix: string, identity: string, chunk: number, writeTimeMs: number, registered: Set<string> }} target
+ * @param {{ features: { name: string, type: string, collection?: unknown }[], prefix: string, identity: string, chunk: number, writeTimeMs: number, availability: import("../../../src/records/order.ts").Availability, registered: Set<string> }} target
  * @param {{ columns: Map<string, import("./batch.mjs").Column>, eventMs: Float64Array }} valid
+ * @param {Float64Array} rowNumbers each row's number in its input (its place in the version order)
  */
-export function encodeBatch(target, valid, length) {
+export function encodeBatch(target, valid, length, rowNumbers) {
   const files = [];
   let skipped = 0;
   for (const part of splitByPartition(valid.eventMs, length)) {
@@ -171,6 +188,8 @@ export function encodeBatch(target, valid, length) {
     columns.write_time = constantTimestamps(n, target.writeTimeMs);
     columns.api_invocation_time = constantTimestamps(n, target.writeTimeMs);
     columns.is_deleted = makeVector(makeData({ type: new Bool(), length: n, nullCount: 0, nullBitmap: allValid(n), data: new Uint8Array(Math.ceil(n / 8)) }));
+    columns.write_sequence = int64Values(new Int64(), n, (j) => bulkSequence(target.writeTimeMs, rowNumbers[part.rows[j]]));
+    columns.available_time = int64Values(new TimestampMillisecond("UTC"), n, (j) => availableTimeMs(target.availability, valid.eventMs[part.rows[j]], target.writeTimeMs));
     const bytes = writeOfflineTable(new Table(columns));
     files.push({ key, fileId, partition: part.partition, rows: n, bytes, minEventTime: part.minEvent, maxEventTime: part.maxEvent });
   }

@@ -11,7 +11,8 @@
 // each finished chunk is recorded in the checkpoint.
 //
 // Idempotence: a file's key and fileId derive from (input identity, chunk,
-// partition), and its bytes from the rows and the checkpoint's write time,
+// partition), and its bytes from the rows, the checkpoint's write time and
+// its availability (the knowledge time rule, fixed when the checkpoint starts),
 // so a re-run rewrites the same objects and re-registers the same files (a
 // no-op); keys already in the manifest are not even encoded again.
 import { CliError, EXIT } from "../errors.mjs";
@@ -45,6 +46,7 @@ export class OfflineWriter {
       group: { name, recordIdentifierFeature, eventTimeFeature, features },
       prefix: deps.store.prefix,
       writeTimeMs: deps.checkpoint.writeTimeMs,
+      availability: deps.checkpoint.availability,
       registered: [...this.registered].filter((key) => key.startsWith(deps.store.prefix)),
     });
     this.pool.catch(() => {});

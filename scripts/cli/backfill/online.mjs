@@ -10,9 +10,9 @@ export const ROWS_PER_REQUEST = 20_000;
 const encoder = new TextEncoder();
 
 /** @returns {Promise<{ rows: number, written: number, olderEventTimeIgnored: number, offlineWritten: number }>} */
-export async function sendOnline({ api, group, rows, targets, progress, name, inputBytes }) {
+export async function sendOnline({ api, group, rows, targets, availability, progress, name, inputBytes }) {
   const total = { rows: 0, written: 0, olderEventTimeIgnored: 0, offlineWritten: 0 };
-  const query = new URLSearchParams({ targetStores: targets.join(","), onInvalid: "reject" });
+  const query = new URLSearchParams({ targetStores: targets.join(","), onInvalid: "reject", ...(availability ?? {}) });
   for (let start = 0; start < rows.length; start += ROWS_PER_REQUEST) {
     const slice = rows.slice(start, start + ROWS_PER_REQUEST);
     const body = encoder.encode(slice.map((r) => JSON.stringify(r.values)).join("\n"));

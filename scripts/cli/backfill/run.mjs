@@ -13,6 +13,29 @@ import { identityOf, resolveInputs } from "./inputs.mjs";
 import { ENCODED_BUDGET_BYTES, OfflineWriter } from "./offline.mjs";
 import { Progress } from "./progress.mjs";
 import { DEFAULT_CHUNK_ROWS } from "../commands/ingest.mjs";
+import { parseAvailabilityText } from "../../../src/records/index.ts";
+
+/**
+ * The knowledge time the rows declare (src/records/order.ts). An offline
+ * backfill is history: by default each row became available at its event
+ * time, so training sets over that history see it; --available-from
+ * accepted (the run's write time) or --available-delay say otherwise.
+ * Through the bulk API (--mode both) the flags pass on as its query
+ * parameters, whose default is when the store accepts the rows. Returns
+ * null when nothing is declared for the bulk API.
+ */
+function availabilityOf(o, mode) {
+  const from = o["available-from"];
+  const delay = o["available-delay"];
+  if (mode === "online") {
+    if (from !== undefined || delay !== undefined) throw usage("--available-from and --available-delay apply to offline rows; --mode online writes none");
+    return null;
+  }
+  if (from === undefined && delay === undefined && mode !== "offline") return null;
+  const parsed = parseAvailabilityText("--available-from", from ?? "eventTime", "--available-delay", delay);
+  if (!parsed.ok) throw usage(`${parsed.failure.field} ${parsed.failure.rule}`);
+  return { value: parsed.value, query: { availableFrom: from ?? "eventTime", ...(delay !== undefined ? { availableDelay: delay } : {}) } };
+}
 
 /**
  * The row path of online ingest, loaded only for it: it imports the
@@ -85,6 +108,7 @@ export async function ingest(ctx, o, paths, mode) {
   const wantsOffline = mode !== "online";
   if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
   if (mode !== "offline" && !group.onlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no online store`);
+  const availability = availabilityOf(o, mode);
   const inputs = await resolveInputs(paths, o.format, ctx.config.inputS3);
   const online = mode === "offline" ? null : await rowPath();
   const progress = new Progress(ctx.stderr, { totalBytes: inputs.reduce((n, i) => n + i.size, 0), quiet: o.quiet });
@@ -93,7 +117,7 @@ export async function ingest(ctx, o, paths, mode) {
   let checkpoint = null;
   if (mode === "offline") {
     const store = await ctx.api.request("GET", `/feature-groups/${seg(group.name)}/offline-store`);
-    const opened = Checkpoint.open(o.checkpoint ?? join(".fs-checkpoints", `backfill-${group.name}.json`), { featureGroup: group.name, generation: group.generation, chunkRows, now: Date.now() });
+    const opened = Checkpoint.open(o.checkpoint ?? join(".fs-checkpoints", `backfill-${group.name}.json`), { featureGroup: group.name, generation: group.generation, chunkRows, now: Date.now(), availability: availability.value });
     checkpoint = opened.checkpoint;
     if (opened.note) progress.note(opened.note);
     // Ctrl-C or a termination mid-run: the checkpoint is consistent after every rename, so stop now and say how to go on.
@@ -106,13 +130,13 @@ export async function ingest(ctx, o, paths, mode) {
     writer = new OfflineWriter({ api: ctx.api, group, store, offlineS3: ctx.config.offlineS3, checkpoint, progress, stopAfterChunks: stopAfterChunks(ctx.env), workers, encodedBudget: encodedBudget(ctx.env) });
   }
   try {
-    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint });
+    return await ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint, availability });
   } finally {
     await writer?.close();
   }
 }
 
-async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint }) {
+async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, online, progress, writer, checkpoint, availability }) {
   const report = { featureGroup: group.name, mode, inputs: [], rows: 0, rejectedFiles: 0 };
   let uploading = Promise.resolve();
   for (const input of inputs) {
@@ -139,7 +163,16 @@ async function ingestInputs(ctx, o, { started, cpuBefore, group, mode, inputs, o
     } else {
       const { valid, invalid } = online.validateRows(online.recordSchemaOfView(group), online.decodeInput(bytes, input.format));
       if (rejected(report, progress, input, valid.length + invalid.length, invalid)) continue;
-      const result = await online.sendOnline({ api: ctx.api, group, rows: valid, targets: mode === "both" ? ["online", "offline"] : ["online"], progress, name: input.name, inputBytes: input.size });
+      const result = await online.sendOnline({
+        api: ctx.api,
+        group,
+        rows: valid,
+        targets: mode === "both" ? ["online", "offline"] : ["online"],
+        availability: availability?.query ?? null,
+        progress,
+        name: input.name,
+        inputBytes: input.size,
+      });
       report.inputs.push({ name: input.name, status: "written", ...result });
       report.rows += valid.length;
     }

@@ -44,8 +44,8 @@ export function withinSizeLimit(values) {
 }
 
 /**
- * Validates every row. Returns the valid rows (canonical values, event time
- * and its key) and a report entry per invalid row.
+ * Validates every row. Returns the valid rows (their row number, canonical
+ * values, event time and its key) and a report entry per invalid row.
  * @param {ReturnType<typeof recordSchemaOfView>} schema
  * @param {import("./decode.mjs").DecodedInput} input
  */
@@ -71,7 +71,7 @@ export function validateRows(schema, input) {
         return;
       }
     }
-    valid.push({ values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
+    valid.push({ row, values, eventMs: eventTime.epochMs, eventKey: eventTime.key });
   });
   return { valid, invalid };
 }

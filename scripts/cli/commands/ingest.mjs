@@ -16,6 +16,12 @@ const backfillOptions = {
   checkpoint: { type: "string", help: "checkpoint file (default .fs-checkpoints/backfill-<group>.json)" },
   "chunk-rows": { type: "string", help: `input rows per chunk (default ${DEFAULT_CHUNK_ROWS}); pinned by an existing checkpoint` },
   workers: { type: "string", help: "threads that validate and encode chunks (default: one per CPU, at most 8; 0 = the main thread)" },
+  "available-from": {
+    type: "string",
+    choices: ["eventTime", "accepted"],
+    help: "knowledge time of the offline rows: eventTime (backfill default: history known when it happened) or accepted (when written; the bulk API's default); pinned by a checkpoint",
+  },
+  "available-delay": { type: "string", help: "with --available-from eventTime: rows became available this long after their event time (e.g. 2h, 1d)" },
 };
 
 const INPUTS_HELP = `Inputs: local files, folders (their .csv/.ndjson/.parquet files) or s3://bucket/prefix
@@ -36,7 +42,7 @@ ${INPUTS_HELP}`,
 
 export const backfillCommand = {
   summary: "offline-only backfill: write Parquet to the offline bucket and register it (resumable)",
-  usage: "backfill <files...> --group G [--checkpoint file] [--chunk-rows n] [--workers n]",
+  usage: "backfill <files...> --group G [--checkpoint file] [--chunk-rows n] [--workers n] [--available-from eventTime|accepted] [--available-delay 2h]",
   description: `Same as "ingest --mode offline". Rows are validated against the group's schema, split
 into chunks of --chunk-rows input rows and hourly partitions, written as Parquet in the
 offline store's layout through the S3 API (FS_OFFLINE_S3_ENDPOINT, ..._ACCESS_KEY_ID,
@@ -44,6 +50,9 @@ offline store's layout through the S3 API (FS_OFFLINE_S3_ENDPOINT, ..._ACCESS_KE
 input's content and the chunk, and the checkpoint records finished chunks, so an
 interrupted run resumes and a re-run never duplicates a file. Chunks are validated and
 encoded column-wise by --workers threads while the main thread reads, uploads, registers.
+Knowledge time: each row is available to training sets from its event time (plus
+--available-delay), so a dataset over the backfilled history sees it by default;
+--available-from accepted makes it available only from the run's write time.
 ${INPUTS_HELP}`,
   positionals: [1, Infinity],
   options: { ...sharedOptions, ...backfillOptions },

@@ -24,6 +24,8 @@ const load = (name: string): Promise<any> => import(/* @vite-ignore */ `../../..
 const [source, work, decode, validate, parquet, encode] = await Promise.all(["chunk-source", "chunk-work", "decode", "validate", "parquet", "encode-batch"].map(load));
 
 const WRITE_TIME = Date.UTC(2026, 5, 1);
+/** The backfill's default knowledge time: the event time, plus a delay here so the column is not the event time itself. */
+const AVAILABILITY = { from: "eventTime", delayMs: 7_200_000 };
 const IDENTITY = "ab".repeat(32);
 const PREFIX = "offline-store/g/gen/data/";
 
@@ -45,7 +47,7 @@ const GROUP: Group = {
 
 /** The new path: chunk tasks run on this thread, every report entry and file. */
 async function columnWise(bytes: Uint8Array, format: Format, chunkRows: number) {
-  const run = work.chunkWork({ group: GROUP, prefix: PREFIX, writeTimeMs: WRITE_TIME, registered: [] });
+  const run = work.chunkWork({ group: GROUP, prefix: PREFIX, writeTimeMs: WRITE_TIME, availability: AVAILABILITY, registered: [] });
   const invalid: Problem[] = [];
   const files = new Map<string, File>();
   let rows = 0;
@@ -67,13 +69,24 @@ function rowWise(bytes: Uint8Array, format: Format, chunkRows: number) {
   const files = new Map<string, { rows: number; bytes: Uint8Array; minEventTime: number; maxEventTime: number }>();
   if (invalid.length > 0) return { rows: valid.length + invalid.length, invalid: invalid as Problem[], files };
   for (let chunk = 0; chunk * chunkRows < valid.length; chunk++) {
-    const byPartition = new Map<string, { values: Record<string, unknown>; eventMs: number }[]>();
+    const byPartition = new Map<string, { row: number; values: Record<string, unknown>; eventMs: number }[]>();
     for (const row of valid.slice(chunk * chunkRows, (chunk + 1) * chunkRows)) {
       const partition = partitionOf(row.eventKey);
       byPartition.set(partition, [...(byPartition.get(partition) ?? []), row]);
     }
     for (const [partition, rows] of byPartition) {
-      const table = offlineTable(GROUP.features, rows.map((r) => ({ values: r.values as never, writeTimeMs: WRITE_TIME, apiInvocationTimeMs: WRITE_TIME, isDeleted: false })));
+      const table = offlineTable(
+        GROUP.features,
+        rows.map((r) => ({
+          values: r.values as never,
+          writeTimeMs: WRITE_TIME,
+          apiInvocationTimeMs: WRITE_TIME,
+          isDeleted: false,
+          // Row n of the input: write sequence write time × 1000 + n; knowledge time its event time plus the delay.
+          writeSequence: WRITE_TIME * 1000 + r.row,
+          availableTimeMs: Math.trunc(r.eventMs) + AVAILABILITY.delayMs,
+        })),
+      );
       const times = rows.map((r) => r.eventMs);
       files.set(`${PREFIX}${partition}/${encode.fileNaming(IDENTITY, chunk, partition).name}.parquet`, { rows: rows.length, bytes: parquet.writeOfflineTable(table), minEventTime: Math.min(...times), maxEventTime: Math.max(...times) });
     }

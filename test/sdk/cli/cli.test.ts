@@ -173,6 +173,65 @@ describe("fs ingest", () => {
   });
 });
 
+describe("fs backfill, then a training set (knowledge time)", () => {
+  const DAY = 86_400_000;
+  const HISTORY_START = Date.UTC(2024, 0, 1);
+  /** Two years of daily rows for 20 customers: age = the day's number. */
+  function history(): string {
+    const lines: string[] = [];
+    for (let day = 0; day < 730; day++) {
+      for (let c = 0; c < 20; c++) lines.push(JSON.stringify({ id: `c${c}`, ts: new Date(HISTORY_START + day * DAY).toISOString().replace(".000Z", "Z"), age: day, city: `day-${day}` }));
+    }
+    return `${lines.join("\n")}\n`;
+  }
+  /** 300 label rows inside the history, each half a day after a row of its customer. */
+  const labels = Array.from({ length: 300 }, (_, n) => ({ customer: `c${n % 20}`, at: new Date(HISTORY_START + ((n * 7) % 729) * DAY + DAY / 2).toISOString(), label: n % 2 }));
+  const expectedAge = (at: string) => Math.floor((Date.parse(at) - HISTORY_START) / DAY);
+
+  it("returns every feature of backfilled history with default options (300 of 300), and as-of agrees without knownAt", async () => {
+    const group = await createOfflineGroup("cli-history", FEATURES);
+    const input = file(`${group}.ndjson`, history());
+    const res = await cli("backfill", input, "--group", group, "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ rows: 14_600, rejectedFiles: 0 });
+    const dataset = await call("POST", "/datasets", { entities: { rows: labels }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "customer", features: ["age"] }] });
+    const joined = dataset.rows.filter((r: Record<string, unknown>) => r[`${group}__age`] !== null);
+    expect(joined.length).toBe(300);
+    for (const row of dataset.rows) expect(row[`${group}__age`], row.at).toBe(expectedAge(row.at));
+    expect(dataset.knowledgeTime).toEqual({ rowsWithExcludedVersions: 0, rowsEmptied: 0 });
+    expect(dataset.warnings).toEqual([]);
+    // The same instant through as-of, by event time and by knowledge time: the same value.
+    const at = labels[0]!.at;
+    for (const query of [`eventTime=${at}`, `eventTime=${at}&availableAt=${at}`]) {
+      const asOf = await call("GET", `/feature-groups/${group}/as-of?${query}&ids=${labels[0]!.customer}`);
+      expect(asOf.records.map((r: { record: { age: number } }) => r.record.age), query).toEqual([expectedAge(at)]);
+    }
+  }, 120_000);
+
+  it("with --available-from accepted the history is not yet known at the label times: all-null rows come with counts and a warning, and eventTimeOnly still joins them", async () => {
+    const group = await createOfflineGroup("cli-history-late", FEATURES);
+    const input = file(`${group}.ndjson`, history());
+    const res = await cli("backfill", input, "--group", group, "--available-from", "accepted", "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    expect(res.code, res.stderr).toBe(0);
+    const request = { entities: { rows: labels.slice(0, 50) }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "customer", features: ["age"] }] };
+    const leakFree = await call("POST", "/datasets", request);
+    expect(leakFree.rows.every((r: Record<string, unknown>) => r[`${group}__age`] === null)).toBe(true);
+    expect(leakFree.knowledgeTime).toEqual({ rowsWithExcludedVersions: 50, rowsEmptied: 50 });
+    expect(leakFree.warnings).toHaveLength(1);
+    expect(leakFree.warnings[0]).toContain("50 entity row(s)");
+    const eventOnly = await call("POST", "/datasets", { ...request, eventTimeOnly: true });
+    expect(eventOnly.rows.every((r: Record<string, unknown>) => r[`${group}__age`] === expectedAge(String(r.at)))).toBe(true);
+    expect(eventOnly.warnings).toEqual([]);
+    // A resumed run must keep the checkpoint's knowledge time.
+    const other = await cli("backfill", input, "--group", group, "--available-from", "eventTime", "--checkpoint", join(work.path, `${group}.ckpt.json`));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("--available-from");
+    const bad = await cli("backfill", input, "--group", group, "--available-delay", "soon");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--available-delay must be a duration");
+  }, 120_000);
+});
+
 describe("fs backfill, interrupted and resumed", () => {
   it("resumes from the checkpoint after a stop and never writes a row twice, also when re-run without the checkpoint", async () => {
     const group = await createOfflineGroup("cli-resume", FEATURES);
