@@ -132,8 +132,8 @@ describe("offline compaction", () => {
     expect(files).toHaveLength(4);
     const columnsOf = async (key: string) => (await readObject(key)).columns;
     const schemas = await Promise.all(files.sort((a, b) => a.created_at - b.created_at || a.min_event_time - b.min_event_time).map((f) => columnsOf(f.key)));
-    const base = ["id", "ts", "age", "write_time", "api_invocation_time", "is_deleted"];
-    const grown = ["id", "ts", "age", "country", "visits", "write_time", "api_invocation_time", "is_deleted"];
+    const base = ["id", "ts", "age", "write_time", "api_invocation_time", "is_deleted", "write_sequence", "available_time"];
+    const grown = ["id", "ts", "age", "country", "visits", "write_time", "api_invocation_time", "is_deleted", "write_sequence", "available_time"];
     expect(schemas.filter((c) => JSON.stringify(c) === JSON.stringify(base))).toHaveLength(2);
     expect(schemas.filter((c) => JSON.stringify(c) === JSON.stringify(grown))).toHaveLength(2);
     const byColumns = new Map(files.map((f, i) => [f.key, schemas[i]!]));

@@ -286,11 +286,18 @@ describe.each(APIS)("contract through the $name API", (api) => {
     expect((await api.get(group, "r1"))?.values).toEqual({ id: "r1", ts: at(30), n: "3" });
   });
 
-  it("soft delete not newer than the record leaves it served", async () => {
+  it("soft delete with an older event time than the record leaves it served", async () => {
+    const group = await api.createGroup(SIMPLE);
+    await api.put(group, { id: "r1", ts: at(10), n: "1" });
+    await api.delete(group, "r1", at(9), "soft");
+    expect((await api.get(group, "r1"))?.values).toEqual({ id: "r1", ts: at(10), n: "1" });
+  });
+
+  it("soft delete at the record's event time is the later write: the record is no longer served, as offline", async () => {
     const group = await api.createGroup(SIMPLE);
     await api.put(group, { id: "r1", ts: at(10), n: "1" });
     await api.delete(group, "r1", at(10), "soft");
-    expect((await api.get(group, "r1"))?.values).toEqual({ id: "r1", ts: at(10), n: "1" });
+    expect(await api.get(group, "r1")).toBeUndefined();
   });
 
   it("hard delete removes the record, after which an older write may land", async () => {

@@ -155,9 +155,9 @@ describe("the offline store read back by DuckDB through the S3 API", () => {
     expect([...counts.values()].reduce((a, b) => a + b, 0)).toBe(written.length);
   });
 
-  it("types every column as declared: int64 BIGINT, double DOUBLE, string VARCHAR, lists LIST, times TIMESTAMP WITH TIME ZONE, is_deleted BOOLEAN, partitions from the path", async () => {
+  it("types every column as declared: int64 BIGINT, double DOUBLE, string VARCHAR, lists LIST, times TIMESTAMP WITH TIME ZONE, is_deleted BOOLEAN, write_sequence BIGINT, partitions from the path", async () => {
     const columns = await duck.describe(`SELECT * FROM ${readParquet(copy2.files)}`);
-    expect(columns.slice(0, 13)).toEqual([
+    expect(columns.slice(0, 15)).toEqual([
       { name: "id", type: "VARCHAR" },
       { name: "ts", type: "VARCHAR" },
       { name: "i64", type: "BIGINT" },
@@ -170,20 +170,22 @@ describe("the offline store read back by DuckDB through the S3 API", () => {
       { name: "write_time", type: "TIMESTAMP WITH TIME ZONE" },
       { name: "api_invocation_time", type: "TIMESTAMP WITH TIME ZONE" },
       { name: "is_deleted", type: "BOOLEAN" },
+      { name: "write_sequence", type: "BIGINT" },
+      { name: "available_time", type: "TIMESTAMP WITH TIME ZONE" },
       { name: "level", type: "BIGINT" },
     ]);
     // Then the Hive partition columns. DuckDB orders them by name and, by
     // default, guesses their types from the values (zero-padded "03" stays
     // VARCHAR, "2026" becomes BIGINT); without the guess they are the
     // zero-padded strings of the path, as the Athena/Spark DDL declares them.
-    expect(columns.slice(13).map((c) => c.name).sort()).toEqual(["day", "hour", "month", "year"]);
+    expect(columns.slice(15).map((c) => c.name).sort()).toEqual(["day", "hour", "month", "year"]);
     const strict = await duck.describe(`SELECT year, month, day, hour FROM ${readParquet(copy2.files, "hive_partitioning = true, union_by_name = true, hive_types_autocast = false")}`);
     expect(strict.map((c) => c.type)).toEqual(["VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"]);
     const padded = await duck.all(`SELECT DISTINCT year, month, day, hour FROM ${readParquet(copy2.files, "hive_partitioning = true, union_by_name = true, hive_types_autocast = false")}`);
     for (const p of padded) expect([p.year, p.month, p.day, p.hour].map((v) => String(v).length)).toEqual([4, 2, 2, 2]);
-    // Inside one file (no Hive columns): declared order, then the three metadata columns.
+    // Inside one file (no Hive columns): declared order, then the five metadata columns.
     const single = await duck.describe(`SELECT * FROM read_parquet(${sqlString(copy1.files[0]!)}, hive_partitioning = false)`);
-    expect(single.map((c) => c.name)).toEqual(["id", "ts", ...FEATURES.map((f) => f.name), "write_time", "api_invocation_time", "is_deleted"]);
+    expect(single.map((c) => c.name)).toEqual(["id", "ts", ...FEATURES.map((f) => f.name), "write_time", "api_invocation_time", "is_deleted", "write_sequence", "available_time"]);
     // The list element is named "element" (Parquet LIST spec, Hive/Athena).
     const schema = await duck.all(`SELECT name FROM parquet_schema(${sqlString(copy1.files[0]!)})`);
     expect(schema.map((r) => r.name)).toContain("element");
@@ -238,7 +240,7 @@ describe("the offline store read back by DuckDB through the S3 API", () => {
       expect(row.is_deleted).toBe(row.id === WAVE1_DELETE.id && row.ts === WAVE1_DELETE.ts);
     }
     // A deletion row carries the identifier and the delete's event time only.
-    const [deletion] = await duck.all(`SELECT * EXCLUDE (write_time, api_invocation_time, year, month, day, hour) FROM ${readParquet(copy2.files)} WHERE is_deleted`);
+    const [deletion] = await duck.all(`SELECT * EXCLUDE (write_time, api_invocation_time, write_sequence, available_time, year, month, day, hour) FROM ${readParquet(copy2.files)} WHERE is_deleted`);
     expect(canonicalRow(deletion!)).toEqual({ id: "r1", ts: WAVE1_DELETE.ts, i64: null, f64: null, s: null, tags: null, nums: null, vec: null, uniq: null, level: null, is_deleted: true });
   });
 
@@ -284,8 +286,8 @@ describe("the offline store read back by DuckDB through the S3 API", () => {
   it("agrees with the worker's own history of a record, version for version", async () => {
     const history = await call("GET", `/feature-groups/${group}/records/r1/history`);
     const rows = await duck.all(
-      `SELECT * EXCLUDE (year, month, day, hour, write_time, api_invocation_time), epoch_ms(write_time) AS w, epoch_ms(api_invocation_time) AS a
-       FROM ${readParquet(copy2.files)} WHERE id = 'r1' ORDER BY CAST(ts AS TIMESTAMPTZ), w, a, is_deleted`,
+      `SELECT * EXCLUDE (year, month, day, hour, write_time, api_invocation_time, write_sequence, available_time), epoch_ms(write_time) AS w, epoch_ms(api_invocation_time) AS a
+       FROM ${readParquet(copy2.files)} WHERE id = 'r1' ORDER BY CAST(ts AS TIMESTAMPTZ), write_sequence, is_deleted`,
     );
     expect(history.versions).toHaveLength(rows.length);
     history.versions.forEach((v: { record: Record<string, Json>; isDeleted: boolean; writeTime: string; apiInvocationTime: string }, i: number) => {
