@@ -61,7 +61,7 @@ describe("offline store: every kind of write lands exactly once", () => {
     const byId = (id: string) =>
       rows
         .filter((r) => r.id === id)
-        .map(({ id: _id, write_time: _w, api_invocation_time: _a, ...rest }) => rest)
+        .map(({ id: _id, write_time: _w, api_invocation_time: _a, write_sequence: _s, available_time: _k, ...rest }) => rest)
         .sort((a, b) => String(a.ts).localeCompare(String(b.ts)));
 
     expect(byId("both")).toEqual([
@@ -96,6 +96,28 @@ describe("offline store: every kind of write lands exactly once", () => {
       expect(invocation).toBeGreaterThanOrEqual(started);
       expect(write).toBeGreaterThanOrEqual(invocation);
       expect(write).toBeLessThanOrEqual(sweptBy);
+    }
+    // The shard stamped every write in the order it accepted them, and each became known when accepted.
+    // (The expiry row is left out: the alarm may sweep before the last writes under load.)
+    const bySequence = [...rows].sort((x, y) => Number(x.write_sequence) - Number(y.write_sequence)).map((r) => `${r.id}@${r.ts}${r.is_deleted ? " deleted" : ""}`);
+    expect(bySequence.indexOf(`ttl@${expiresAt} deleted`)).toBeGreaterThan(bySequence.indexOf(`ttl@${ttlEventTime}`));
+    expect(bySequence.filter((r) => r !== `ttl@${expiresAt} deleted`)).toEqual([
+      `ttl@${ttlEventTime}`,
+      `both@${at(100)}`,
+      `offline-only@${at(100)}`,
+      `both@${at(50)}`,
+      `soft@${at(100)}`,
+      `soft@${at(200)} deleted`,
+      `hard@${at(100)}`,
+      `hard@${at(200)} deleted`,
+      `upd@${at(100)}`,
+      `upd@${at(100)}`,
+    ]);
+    for (const row of rows) {
+      const available = row.available_time as number;
+      expect(available).toBeGreaterThanOrEqual(row.api_invocation_time as number);
+      expect(available).toBeLessThanOrEqual(row.write_time as number);
+      expect(Math.floor(Number(row.write_sequence) / 1000)).toBeGreaterThanOrEqual(available);
     }
     // The expiry is recorded when the sweep ran, which is after the record expired.
     const expiryRow = rows.find((r) => r.id === "ttl" && r.is_deleted)!;

@@ -25,6 +25,8 @@ describe("offline store description for external engines", () => {
       { name: "write_time", hiveType: "timestamp" },
       { name: "api_invocation_time", hiveType: "timestamp" },
       { name: "is_deleted", hiveType: "boolean" },
+      { name: "write_sequence", hiveType: "bigint" },
+      { name: "available_time", hiveType: "timestamp" },
     ]);
     expect(res.body.sql.athena).toMatch(/CREATE EXTERNAL TABLE[\s\S]*PARTITIONED BY \(`year` string, `month` string, `day` string, `hour` string\)[\s\S]*STORED AS PARQUET[\s\S]*LOCATION 's3:\/\//);
     expect(res.body.sql.spark).toContain("LOCATION 's3a://");
