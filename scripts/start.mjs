@@ -15,7 +15,7 @@ under .wrangler/state; delete that folder to start empty.`);
 }
 
 const port = process.env.PORT ?? "8787";
-const persist = ".wrangler/state";
+const persist = process.env.FS_STATE_DIR ?? ".wrangler/state";
 const created = ensureDevVars();
 const vars = readDevVars();
 

@@ -33,6 +33,8 @@ export interface Env {
   OFFLINE_FLUSH_ROWS?: string;
   OFFLINE_FLUSH_BYTES?: string;
   OFFLINE_FLUSH_MS?: string;
+  /** A sent outbox batch not registered this long after its send is sent again (doubling per send, at most 15 min). */
+  OFFLINE_REDELIVER_MS?: string;
   /** Per-access-key token buckets (src/access/rate-limit.ts). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Default rate limit of access keys without their own: requests per second, and burst (default: the rate). */

@@ -1,5 +1,5 @@
 import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES } from "../records";
-import { appendOutbox, OUTBOX_SCHEMA } from "./outbox";
+import { appendOutbox, migrateOutbox } from "./outbox";
 import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
@@ -12,7 +12,6 @@ import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand,
  * it, so the outcome never depends on when the alarm ran.
  */
 export const SHARD_SCHEMA = [
-  ...OUTBOX_SCHEMA,
   `CREATE TABLE IF NOT EXISTS records (
      record_identifier TEXT PRIMARY KEY,
      event_key TEXT NOT NULL,
@@ -37,6 +36,7 @@ export interface ShardMeta {
 }
 
 export function migrateShard(sql: SqlStorage): void {
+  migrateOutbox(sql);
   for (const statement of SHARD_SCHEMA) sql.exec(statement);
 }
 

@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { catalogDb } from "../catalog";
 import { stagingPrefixOf } from "../offline/layout";
+import { registeredBatches } from "../offline/manifest";
 import { drainOutbox, flushPolicyFrom, retryDelayMs, type DrainTarget, type FlushPolicy } from "./drain";
 import { outboxBacklog, outboxStatus, type OutboxBacklog, type OutboxStatus } from "./outbox";
 import type {
@@ -173,9 +175,9 @@ export class RecordShard extends DurableObject<Env> {
   async drop(): Promise<void> {
     dropRecords(this.ctx.storage);
     this.#saveMeta({ ...this.#meta, dropped: true });
-    // Acknowledged offline rows still go out; only then may the alarm stop.
+    // Acknowledged offline rows still go out and are confirmed; only then may the alarm stop.
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
-    if (this.#backlog.rows > 0) {
+    if (outboxStatus(this.ctx.storage.sql).rows > 0) {
       await this.#scheduleAlarm(Date.now());
     } else {
       await this.ctx.storage.deleteAlarm();
@@ -193,6 +195,8 @@ export class RecordShard extends DurableObject<Env> {
     removeExpired(this.ctx.storage, this.#meta.catalogVersion, now);
     const drained = await drainOutbox(this.ctx.storage, this.#drainTarget(), now);
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
+    if (drained.confirmError) console.error("outbox confirmation failed; will retry", { shard: this.ctx.id.name, error: drained.confirmError });
+    if (drained.nextCheckAt !== null) await this.#scheduleAlarm(drained.nextCheckAt);
     if ("error" in drained) {
       console.error("outbox drain failed; will retry", { shard: this.ctx.id.name, attempts: drained.failedAttempts, error: drained.error });
       await this.#scheduleAlarm(Date.now() + retryDelayMs(drained.failedAttempts));
@@ -208,7 +212,15 @@ export class RecordShard extends DurableObject<Env> {
   #drainTarget(): DrainTarget {
     const shardName = this.ctx.id.name;
     if (!shardName) throw new Error("record shards must be addressed by name (idFromName)");
-    return { queue: this.env.OFFLINE_QUEUE, bucket: this.env.OFFLINE_BUCKET, shardName, stagingPrefix: stagingPrefixOf(this.env) };
+    const db = catalogDb(this.env.DB);
+    return {
+      queue: this.env.OFFLINE_QUEUE,
+      bucket: this.env.OFFLINE_BUCKET,
+      shardName,
+      stagingPrefix: stagingPrefixOf(this.env),
+      registered: (batchIds) => registeredBatches(db, batchIds),
+      redeliverMs: this.#flush.redeliverMs,
+    };
   }
 
   /** Counts a new outbox row and arms the alarm for when the flush policy says to send. */

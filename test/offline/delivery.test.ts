@@ -5,6 +5,7 @@ import {
   activeRows,
   bucketKeys,
   captureDrain,
+  confirmOutbox,
   consumeWith,
   d1FailingBatch,
   dataPrefixOf,
@@ -145,11 +146,14 @@ describe("offline delivery: redelivery, failures and retries", () => {
 
       await restoreShardEnv(stub);
       expect(await runDurableObjectAlarm(stub)).toBe(true);
-      const drained = await shardOutbox(stub);
-      expect(drained.rows).toBe(0);
-      expect(drained.batches).toEqual([]);
+      // Sent, and kept until the manifest has registered them.
+      const sent = await shardOutbox(stub);
+      expect(sent.rows).toBe(3);
+      expect(sent.alarm).not.toBeNull();
 
       const files = await waitForManifestRows(group, 3);
+      const drained = await confirmOutbox(stub);
+      expect(drained?.batches).toEqual([]);
       expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(3);
       const batches = await registeredBatchIds(generation);
       expect(batches.map((b) => b.batch_id)).toContain(batchId);

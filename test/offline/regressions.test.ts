@@ -7,7 +7,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
 import { api, at, createGroup, putRecord } from "../helpers";
-import { activeRows, groupInfo, RecordingQueue, restoreShardEnv, shardOutbox, shardStub, swapShardQueue, waitForManifestRows } from "./harness";
+import { activeRows, confirmOutbox, groupInfo, RecordingQueue, restoreShardEnv, shardOutbox, shardStub, swapShardQueue, waitForManifestRows } from "./harness";
 
 const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
 
@@ -80,7 +80,7 @@ describe("offline store regressions", () => {
     await runDurableObjectAlarm(stub);
     const files = await waitForManifestRows(group, 1, 6_000);
     expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(1);
-    expect((await shardOutbox(stub)).rows).toBe(0);
+    expect((await confirmOutbox(stub))?.rows).toBe(0);
   }, 20_000);
 
   // An R2 failure while staging must count as a failed send and retry with our own backoff.
