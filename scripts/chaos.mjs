@@ -167,7 +167,7 @@ function settle(batch, status) {
   }
 }
 
-/** Writers in a closed loop until stopped; a failed request (the kill) leaves its writes in flight. */
+/** Writers in a closed loop until stopped; a request cut off by the kill leaves its writes in flight. */
 function startLoad(origin) {
   const sagemaker = new SageMakerFeatureStoreRuntimeClient({
     endpoint: origin,
@@ -186,11 +186,15 @@ function startLoad(origin) {
       }
     }
   });
-  return async () => {
+  // Stopping ends the loops' next iteration only: requests under way stay in flight across a kill.
+  const stop = () => {
     running = false;
+  };
+  const finished = async () => {
     await Promise.all(loops);
     sagemaker.destroy();
   };
+  return { stop, finished };
 }
 
 function createGroupBody() {
@@ -320,11 +324,12 @@ try {
   if (created.status !== 200 && created.status !== 201) throw new Error(`create group: ${created.status} ${JSON.stringify(created.body)}`);
 
   for (let round = 1; round <= ROUNDS; round++) {
-    const stop = startLoad(stack.origin);
+    const load = startLoad(stack.origin);
     const killAfter = (KILL_MIN + random() * (KILL_MAX - KILL_MIN)) * 1000;
     await new Promise((resolve) => setTimeout(resolve, killAfter));
+    load.stop();
     await killGroup(stack.pid);
-    await stop();
+    await load.finished();
     const acked = [...writes.values()].filter((w) => w.state === "acked").length;
     const inflight = [...writes.values()].filter((w) => w.state === "inflight").length;
     console.log(`  round ${round}: killed after ${(killAfter / 1000).toFixed(1)} s; ${acked} acknowledged so far, ${inflight} in flight at kills`);
