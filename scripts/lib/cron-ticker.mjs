@@ -56,6 +56,13 @@ export async function fireScheduled(origin, cron, scheduledTime, signal) {
   if (res.status !== 200 || outcome !== "ok") throw new Error(`HTTP ${res.status} ${String(outcome).slice(0, 200)}`);
 }
 
+/** An error in a few words: fetch's "fetch failed" names its cause (ECONNREFUSED) only there. */
+function reason(error) {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause?.code ?? error.cause?.message;
+  return cause ? `${error.message} (${cause})` : error.message;
+}
+
 /**
  * Fires each cron on its schedule, on the minute (UTC), until stop(). Every
  * cron due at an instant is fired, concurrently, with that instant as its
@@ -82,7 +89,7 @@ export function startCronTicker({ crons, nextFire, fire, log = (line) => console
     else {
       for (const cron of tick.crons) {
         fire(cron, tick.at, aborter.signal).catch((error) => {
-          if (!stopped) log(`[cron] "${cron}" at ${new Date(tick.at).toISOString()} failed: ${error instanceof Error ? error.message : String(error)}`);
+          if (!stopped) log(`[cron] "${cron}" at ${new Date(tick.at).toISOString()} failed: ${reason(error)}`);
         });
       }
       arm(nextTick(crons, nextFire, Math.max(tick.at, Date.now())));

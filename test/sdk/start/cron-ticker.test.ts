@@ -1,6 +1,7 @@
 // The ticker npm start uses to drive the scheduled handler
 // (scripts/lib/cron-ticker.mjs), on a fake clock, with the jobs' own cron
 // parser as the evaluator (as start.mjs wires it).
+import { createServer } from "node:http";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { nextFireAfter, parseCron } from "../../../src/jobs/cron";
 
@@ -9,6 +10,7 @@ interface Ticker {
 }
 interface TickerModule {
   nextTick(crons: readonly string[], nextFire: NextFire, afterMs: number): { at: number; crons: string[] } | null;
+  fireScheduled(origin: string, cron: string, scheduledTime: number, signal?: AbortSignal): Promise<void>;
   startCronTicker(options: { crons: readonly string[]; nextFire: NextFire; fire: (cron: string, scheduledTime: number, signal: AbortSignal) => Promise<void>; log?: (line: string) => void }): Ticker;
   describeCron(cron: string): string;
 }
@@ -129,5 +131,62 @@ describe("the npm start cron ticker", () => {
     expect(ticker.describeCron("* * * * *")).toBe('every minute ("* * * * *")');
     expect(ticker.describeCron("*/15 * * * *")).toBe('every 15 minutes ("*/15 * * * *")');
     expect(ticker.describeCron("0 3 * * MON")).toBe('on "0 3 * * MON" (UTC)');
+  });
+});
+
+describe("firing the scheduled handler through wrangler dev's endpoint", () => {
+  /** A stand-in for wrangler dev's /cdn-cgi/local/scheduled: records the URL, answers as Miniflare does. */
+  async function endpoint(answer: { status: number; body: string }): Promise<{ origin: string; urls: string[]; close: () => void }> {
+    const urls: string[] = [];
+    const server = createServer((req, res) => {
+      urls.push(req.url ?? "");
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(answer.body);
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const address = server.address();
+    if (typeof address !== "object" || !address) throw new Error("no port");
+    return { origin: `http://127.0.0.1:${address.port}`, urls, close: () => server.close() };
+  }
+
+  it("asks for the cron and the scheduled time, in JSON", async () => {
+    const server = await endpoint({ status: 200, body: '{"outcome":"ok","noRetry":false}' });
+    try {
+      await ticker.fireScheduled(server.origin, "*/15 * * * *", Date.UTC(2026, 11, 3, 12, 15));
+      const url = new URL(server.urls[0]!, server.origin);
+      expect(url.pathname).toBe("/cdn-cgi/local/scheduled");
+      expect(Object.fromEntries(url.searchParams)).toEqual({ cron: "*/15 * * * *", time: String(Date.UTC(2026, 11, 3, 12, 15)), format: "json" });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("rejects with the status and outcome when the handler threw", async () => {
+    const server = await endpoint({ status: 500, body: '{"outcome":"exception","noRetry":false}' });
+    try {
+      await expect(ticker.fireScheduled(server.origin, "* * * * *", 0)).rejects.toThrow("HTTP 500 exception");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("logs a server that is not there by its cause", async () => {
+    const server = await endpoint({ status: 200, body: "" });
+    server.close();
+    const logged: string[] = [];
+    const now = Date.now();
+    const t = ticker.startCronTicker({
+      crons: ["* * * * *"],
+      // Due 50 ms from now, then not again within the test.
+      nextFire: (_cron, after) => (after < now + 50 ? now + 50 : null),
+      fire: (cron, time, signal) => ticker.fireScheduled(server.origin, cron, time, signal),
+      log: (line) => logged.push(line),
+    });
+    try {
+      await vi.waitFor(() => expect(logged).toHaveLength(1), { timeout: 10_000 });
+      expect(logged[0]).toMatch(/^\[cron\] "\* \* \* \* \*" at \S+ failed: fetch failed \(ECONNREFUSED\)$/);
+    } finally {
+      t.stop();
+    }
   });
 });
