@@ -21,9 +21,9 @@ if (process.argv.includes("--help")) {
 Starts the feature store locally on http://127.0.0.1:$PORT (default 8787).
 Creates ${DEV_VARS} with a random root credential and master key if it is
 missing, applies the D1 migrations to the local database, then runs both
-workers with wrangler dev and fires their scheduled handler on the cron
-triggers of wrangler.toml ([triggers] crons, on the minute in UTC), as
-production does; wrangler dev alone never fires them. A failed tick is
+workers with wrangler dev and fires the API worker's scheduled handler on
+the cron triggers of wrangler.toml ([triggers] crons, on the minute in UTC),
+as production does; wrangler dev alone never fires them. A failed tick is
 logged in one line. State persists under .wrangler/state; delete that
 folder to start empty.`);
   process.exit(0);
