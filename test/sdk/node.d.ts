@@ -29,6 +29,10 @@ declare module "node:path" {
 declare var process: {
   readonly execPath: string;
   env: Record<string, string | undefined>;
+  /** Signals a process, or with a negative pid its process group (test/sdk/start). */
+  kill(pid: number, signal?: string | number): true;
+  on(event: "exit", listener: () => void): void;
+  off(event: "exit", listener: () => void): void;
 };
 interface ImportMeta {
   readonly dirname: string;
