@@ -101,6 +101,10 @@ function wrap(target, kind, rpc) {
         const result = Reflect.apply(value, t, real);
         if (isThenable(result)) {
           const inv = charge(kind);
+          if (kind === "queue") {
+            const bodies = prop === "sendBatch" ? (real[0] ?? []).map((m) => m.body) : [real[0]];
+            for (const b of bodies) inv.queueMessage = Math.max(inv.queueMessage ?? 0, typeof b === "string" ? b.length : JSON.stringify(b ?? null).length);
+          }
           const isRpc = rpc && prop !== "fetch";
           if (isRpc) {
             inv.rpcSent = Math.max(inv.rpcSent, messageBytes(real));

@@ -88,8 +88,9 @@ export function prepareStack() {
     .map((s) => s.trim())
     .filter(Boolean);
 
-  async function start() {
-    const state = mkdtempSync(join(tmp, "state-"));
+  /** A fresh stack; `state` reuses a storage directory (kept on dispose) so a seeded fixture serves several paths. */
+  async function start({ state: reuse } = {}) {
+    const state = reuse ?? mkdtempSync(join(tmp, "state-"));
     const accessKeyId = `AKLIMITS${randomBytes(6).toString("hex").toUpperCase()}`;
     const secret = randomBytes(24).toString("base64url");
     const mf = new Miniflare(
@@ -117,7 +118,7 @@ export function prepareStack() {
     const entry = await mf.ready;
     const origin = (await mf.unsafeGetDirectURL(workers[0].options.name)).origin;
     const db = await mf.getD1Database("DB");
-    for (const statement of migrations) await db.prepare(statement).run();
+    if (!reuse) for (const statement of migrations) await db.prepare(statement).run();
     const authorization = `Bearer ${accessKeyId}:${secret}`;
     const bucketS3 = (binding) => {
       const b = workers[0].options.r2Buckets[binding];
@@ -127,6 +128,7 @@ export function prepareStack() {
     return {
       mf,
       db,
+      state,
       origin,
       entryOrigin: entry.origin,
       authorization,
@@ -144,9 +146,9 @@ export function prepareStack() {
         if (!res.ok && !allow.includes(res.status)) throw new Error(`${method} /v1${path} → ${res.status}: ${(await res.text()).slice(0, 500)}`);
         return raw ? new Uint8Array(await res.arrayBuffer()) : res.status === 204 ? undefined : res.json().catch(() => undefined);
       },
-      async dispose() {
+      async dispose({ keep = false } = {}) {
         await mf.dispose();
-        rmSync(state, { recursive: true, force: true });
+        if (!reuse && !keep) rmSync(state, { recursive: true, force: true });
       },
     };
   }
