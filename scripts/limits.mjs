@@ -51,6 +51,9 @@ const LIMITS = {
 };
 const THRESHOLD = 0.8;
 
+/** The measurements so far (after every path: a long run that is stopped keeps what it measured). */
+const writeJson = () => flags.json && writeFileSync(flags.json, JSON.stringify({ scale, limits: LIMITS, threshold: THRESHOLD, results }, null, 2));
+
 const stack = prepareStack();
 const fixtures = new Map();
 const results = [];
@@ -123,6 +126,7 @@ async function measure(name) {
     }
     results.push({ path: name, describe: path.describe, seconds, note: outcome?.note, rows });
     print(results.at(-1));
+    writeJson();
   } finally {
     for (const iso of isolates) iso.close();
     await s.dispose();
@@ -163,7 +167,7 @@ try {
 } finally {
   stack.dispose();
 }
-if (flags.json) writeFileSync(flags.json, JSON.stringify({ scale, limits: LIMITS, threshold: THRESHOLD, results }, null, 2));
+writeJson();
 const over = results.flatMap((r) => (r.rows ?? []).filter((row) => row.over.length).map((row) => `${r.path} (${row.worker}): ${row.over.map((k) => `${k} ${pct(row.shares[k])}`).join(", ")}`));
 console.log(over.length ? `\nOver 80% of a production limit:\n  ${over.join("\n  ")}` : "\nEvery path is within 80% of every limit.");
 process.exit(over.length || failed ? 1 : 0);
