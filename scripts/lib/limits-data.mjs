@@ -18,7 +18,7 @@ export const MAX = {
   syncBodyBytes: 16 * MiB, // MAX_DATASET_BODY_BYTES
   jobObjectBytes: 16 * MiB, // MAX_OBJECT_BYTES of an ingest job
   jobObjectRows: 100_000, // MAX_ROWS_PER_OBJECT
-  queueBatch: 100, // max_batch_size in wrangler.toml
+  queueBatch: 10, // max_batch_size of the offline queue's consumer in wrangler.toml
   messageBytes: 120 * 1024, // MAX_MESSAGE_BYTES of an outbox message
   compactionInputBytes: 48 * MiB, // DEFAULT_COMPACTION_POLICY.maxInputBytes
   asOfLimit: 10_000,
@@ -29,10 +29,10 @@ export const HOUR = 3_600_000;
 export const iso = (ms) => new Date(ms).toISOString();
 
 /** A wide group: identifier, event time, 16 Integral, 16 Fractional, 16 String features. */
-export function wideGroup(name, { shardCount = 16 } = {}) {
+export function wideGroup(name, { shardCount = 16, offline = true } = {}) {
   const features = [{ name: "id", type: "String" }, { name: "ts", type: "String" }];
   for (let k = 0; k < 16; k++) features.push({ name: `n${k}`, type: "Integral" }, { name: `x${k}`, type: "Fractional" }, { name: `s${k}`, type: "String" });
-  return { name, recordIdentifierFeature: "id", eventTimeFeature: "ts", features, offlineStore: { enabled: true }, shardCount };
+  return { name, recordIdentifierFeature: "id", eventTimeFeature: "ts", features, offlineStore: { enabled: offline }, shardCount };
 }
 
 /** Record i of a wide group at `ts`; `pad` random characters spread over its strings. */

@@ -64,7 +64,7 @@ export const PATHS = {
   "put-record": {
     describe: `PutRecord of the maximum record (350 KB canonical JSON), ${PUT_CONCURRENCY} at once`,
     async prepare(ctx) {
-      await ctx.call("POST", "/feature-groups", wideGroup("puts"));
+      await ctx.call("POST", "/feature-groups", wideGroup("puts", { offline: false }));
     },
     async run(ctx) {
       await Promise.all(Array.from({ length: PUT_CONCURRENCY }, (_, i) => ctx.call("PUT", "/feature-groups/puts/records", { record: maxRecord(i, iso(T0)) })));
@@ -74,7 +74,7 @@ export const PATHS = {
   "batch-get": {
     describe: "BatchGetRecord of 100 maximum records from a one-shard group (all in one shard call), 2 at once",
     async prepare(ctx) {
-      await ctx.call("POST", "/feature-groups", wideGroup("batch", { shardCount: 1 }));
+      await ctx.call("POST", "/feature-groups", wideGroup("batch", { shardCount: 1, offline: false }));
       const count = n(MAX.batchGetIdentifiers, ctx.scale);
       for (let i = 0; i < count; i += 8) await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => ctx.call("PUT", "/feature-groups/batch/records", { record: maxRecord(i + k, iso(T0)) })));
       return count;
@@ -100,7 +100,7 @@ export const PATHS = {
     "application/vnd.apache.parquet",
   ),
   "queue-consumer": {
-    describe: "offline queue consumer at its maximum batch: 100 messages, each a staged outbox batch (120 KB of rows + one maximum record)",
+    describe: `offline queue consumer at its maximum batch (max_batch_size ${MAX.queueBatch}): messages, each a staged outbox batch (120 KB of rows + one maximum record)",
     async prepare(ctx) {
       await ctx.call("POST", "/feature-groups", wideGroup("queued"));
       const { generation } = await ctx.call("GET", "/feature-groups/queued");
