@@ -12,6 +12,7 @@
 // (scripts/lib/limits-probe.js) saw. Exits 1 if a path uses over 80 % of a limit.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { Agent, setGlobalDispatcher } from "undici";
 import { attach } from "./lib/isolate-probe.mjs";
 import { prepareStack } from "./lib/limits-stack.mjs";
 import { PATHS } from "./lib/limits-paths.mjs";
@@ -53,6 +54,9 @@ const THRESHOLD = 0.8;
 
 /** The measurements so far (after every path: a long run that is stopped keeps what it measured). */
 const writeJson = () => flags.json && writeFileSync(flags.json, JSON.stringify({ scale, limits: LIMITS, threshold: THRESHOLD, results }, null, 2));
+
+// A full-size path can take minutes before the worker answers on a loaded machine: no client timeouts.
+setGlobalDispatcher(new Agent({ headersTimeout: 0, bodyTimeout: 0 }));
 
 const stack = prepareStack();
 const fixtures = new Map();
