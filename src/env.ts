@@ -2,9 +2,10 @@ import type { OfflineMessage } from "./offline/message";
 import type { RecordShard } from "./online/shard";
 import type { QueryService } from "./query/worker";
 import type { RateLimiter } from "./access/rate-limit";
+import type { ClockEnv } from "./clock";
 
-/** The API worker's bindings, typed once. Contexts take only what they need. */
-export interface Env {
+/** The API worker's bindings, typed once. Contexts take only what they need. TEST_CLOCK (tests only) comes from ClockEnv. */
+export interface Env extends ClockEnv {
   DB: D1Database;
   RECORD_SHARD: DurableObjectNamespace<RecordShard>;
   /** Root credential, from the worker's secrets (.dev.vars locally). */

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { clockOf } from "../clock";
 import type { Env } from "../env";
 import { catalogDb } from "../catalog";
 import { stagingPrefixOf } from "../offline/layout";
@@ -75,7 +76,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     // Unencrypted groups take no await before the write, as before encryption existed.
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
-    const now = Date.now();
+    const now = this.#now();
     const outcome = putRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
@@ -93,7 +94,7 @@ export class RecordShard extends DurableObject<Env> {
     const cmds = putCommandsOf(batch);
     const keys = batch.keys ? await this.#sealing.keysOf(batch) : null;
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
-    const now = Date.now();
+    const now = this.#now();
     const applied = putRecords(this.ctx.storage, sealed, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
@@ -110,7 +111,7 @@ export class RecordShard extends DurableObject<Env> {
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, Date.now());
+    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
     return Array.isArray(records) ? { records } : records;
   }
@@ -119,7 +120,7 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
-    const now = Date.now();
+    const now = this.#now();
     const outcome = deleteRecord(this.ctx.storage, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
@@ -130,7 +131,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     const outcome = await this.#applyUpdate(cmd);
     if ("refused" in outcome) return outcome;
-    const now = Date.now();
+    const now = this.#now();
     if (outcome.outcome === "updated") {
       if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
       if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
@@ -141,7 +142,7 @@ export class RecordShard extends DurableObject<Env> {
   async list(cmd: ListCommand): Promise<ShardReply<ListOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
+    return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, this.#now()) };
   }
 
   /**
@@ -155,7 +156,7 @@ export class RecordShard extends DurableObject<Env> {
       const stored = storedBody(this.ctx.storage.sql, cmd.recordIdentifier);
       const prepared = keys || (stored !== null && isSealedValue(stored)) ? await this.#sealing.prepareUpdate(keys, cmd.recordIdentifier, stored, cmd.features) : undefined;
       if (prepared && "refused" in prepared) return prepared;
-      const outcome = updateRecord(this.ctx.storage, cmd, Date.now(), prepared);
+      const outcome = updateRecord(this.ctx.storage, cmd, this.#now(), prepared);
       if (outcome.outcome !== "changed_meanwhile") return outcome;
     }
     return { refused: "stale_catalog", catalogVersion: this.#meta.catalogVersion };
@@ -178,7 +179,7 @@ export class RecordShard extends DurableObject<Env> {
     // Acknowledged offline rows still go out and are confirmed; only then may the alarm stop.
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
     if (outboxStatus(this.ctx.storage.sql).rows > 0) {
-      await this.#scheduleAlarm(Date.now());
+      await this.#scheduleAlarm(this.#now());
     } else {
       await this.ctx.storage.deleteAlarm();
       this.#alarmAt = null;
@@ -190,7 +191,7 @@ export class RecordShard extends DurableObject<Env> {
    * at-least-once; both jobs are idempotent.
    */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.#now();
     this.#alarmAt = null;
     removeExpired(this.ctx.storage, this.#meta.catalogVersion, now);
     const drained = await drainOutbox(this.ctx.storage, this.#drainTarget(), now);
@@ -199,11 +200,11 @@ export class RecordShard extends DurableObject<Env> {
     if (drained.nextCheckAt !== null) await this.#scheduleAlarm(drained.nextCheckAt);
     if ("error" in drained) {
       console.error("outbox drain failed; will retry", { shard: this.ctx.id.name, attempts: drained.failedAttempts, error: drained.error });
-      await this.#scheduleAlarm(Date.now() + retryDelayMs(drained.failedAttempts));
+      await this.#scheduleAlarm(this.#now() + retryDelayMs(drained.failedAttempts));
     } else if (drained.more) {
-      await this.#scheduleAlarm(Date.now());
+      await this.#scheduleAlarm(this.#now());
     } else if (this.#backlog.oldestAt !== null) {
-      await this.#scheduleFlush(Date.now());
+      await this.#scheduleFlush(this.#now());
     }
     const next = nextExpiry(this.ctx.storage.sql);
     if (next !== null) await this.#scheduleAlarm(next);
@@ -233,6 +234,11 @@ export class RecordShard extends DurableObject<Env> {
     const { rows, bytes, oldestAt } = this.#backlog;
     const full = rows >= this.#flush.maxRows || bytes >= this.#flush.maxBytes;
     await this.#scheduleAlarm(full ? now : (oldestAt ?? now) + this.#flush.maxDelayMs);
+  }
+
+  /** The system clock, or a test's (src/clock.ts). */
+  #now(): number {
+    return clockOf(this.env)();
   }
 
   #check(call: ShardCall): ShardRefusal | null {

@@ -10,6 +10,7 @@ import {
   d1FailingBatch,
   dataPrefixOf,
   deliver,
+  eventually,
   groupInfo,
   manifestFiles,
   RecordingQueue,
@@ -201,14 +202,7 @@ describe("offline delivery: records larger than a queue message", () => {
     expect(rows.filter((r) => r.id === "small")).toHaveLength(1);
     expect((await registeredBatchIds(generation)).reduce((n, b) => n + b.row_count, 0)).toBe(2);
     // Deleted once the batch is registered (the consumer acks, then deletes).
-    const gone = await (async () => {
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        if ((await env.OFFLINE_BUCKET.head(staged[0]!.staged!)) === null) return true;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return false;
-    })();
+    const gone = await eventually(async () => ((await env.OFFLINE_BUCKET.head(staged[0]!.staged!)) === null ? true : undefined), 20_000, 100);
     expect(gone).toBe(true);
     expect(await bucketKeys(`offline-store/_staging/${generation}/`)).toEqual([]);
   }, 30_000);

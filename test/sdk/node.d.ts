@@ -22,6 +22,9 @@ declare module "node:fs" {
 declare module "node:os" {
   export function tmpdir(): string;
 }
+declare module "node:timers/promises" {
+  export function setImmediate(): Promise<void>;
+}
 declare module "node:path" {
   export function join(...segments: string[]): string;
   export function resolve(...segments: string[]): string;
