@@ -2,9 +2,10 @@ import type { OfflineMessage } from "./offline/message";
 import type { RecordShard } from "./online/shard";
 import type { QueryService } from "./query/worker";
 import type { RateLimiter } from "./access/rate-limit";
+import type { ClockEnv } from "./clock";
 
-/** The API worker's bindings, typed once. Contexts take only what they need. */
-export interface Env {
+/** The API worker's bindings, typed once. Contexts take only what they need. TEST_CLOCK (tests only) comes from ClockEnv. */
+export interface Env extends ClockEnv {
   DB: D1Database;
   RECORD_SHARD: DurableObjectNamespace<RecordShard>;
   /** Root credential, from the worker's secrets (.dev.vars locally). */
@@ -33,6 +34,8 @@ export interface Env {
   OFFLINE_FLUSH_ROWS?: string;
   OFFLINE_FLUSH_BYTES?: string;
   OFFLINE_FLUSH_MS?: string;
+  /** A sent outbox batch not registered this long after its send is sent again (doubling per send, at most 15 min). */
+  OFFLINE_REDELIVER_MS?: string;
   /** Per-access-key token buckets (src/access/rate-limit.ts). */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** Default rate limit of access keys without their own: requests per second, and burst (default: the rate). */

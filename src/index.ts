@@ -26,17 +26,20 @@ export default {
   /**
    * Cron: scheduled jobs every minute (JOBS_CRON); offline compaction and
    * housekeeping and audit-log retention on the other trigger (TTL sweeps run on each shard's own alarm).
+   * Each logs what it did, and nothing when it found nothing to do: an idle
+   * store (or `npm start`, which fires these locally) stays quiet.
    */
   async scheduled(controller, env) {
     if (controller.cron === JOBS_CRON) {
       const report = await runJobsTick(env, controller.scheduledTime);
-      console.log("scheduled jobs", report);
+      if (report.continued + report.started > 0) console.log("scheduled jobs", report);
       return;
     }
     const db = catalogDb(env.DB);
     const report = await compactOffline({ db, bucket: env.OFFLINE_BUCKET, location: env, now: Date.now(), keys: dataKeyLookup(db, env) });
-    console.log("offline compaction", { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans });
+    const compacted = { merged: report.merged.length, deletedReplaced: report.deletedReplaced, deletedOrphans: report.deletedOrphans };
+    if (compacted.merged + compacted.deletedReplaced + compacted.deletedOrphans > 0) console.log("offline compaction", compacted);
     const swept = await sweepAudit(env.DB, auditRetentionDays(env.FS_AUDIT_RETENTION_DAYS), Date.now());
-    console.log("audit retention", { deleted: swept });
+    if (swept > 0) console.log("audit retention", { deleted: swept });
   },
 } satisfies ExportedHandler<Env>;

@@ -12,19 +12,30 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-  const init: RequestInit = { method, headers: { authorization: ROOT_AUTH, ...headers } };
-  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  const res = await exports.default.fetch(`${ORIGIN}${path}`, init);
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, headers: res.headers, body: parsed as T, text };
+/** Sends a request to a worker's fetch handler. */
+export type WorkerFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** A request as the root key (or with the given authorization header), answered with its parsed JSON body. */
+export type Api = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse<T>>;
+
+/** The API through `fetch`: the worker's own export, or the app on a test clock (test/clock.ts). */
+export function apiVia(fetch: WorkerFetch): Api {
+  return async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> => {
+    const init: RequestInit = { method, headers: { authorization: ROOT_AUTH, ...headers } };
+    if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+    const res = await fetch(`${ORIGIN}${path}`, init);
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
 }
+
+export const api: Api = apiVia((url, init) => exports.default.fetch(url, init));
 
 let counter = 0;
 /** Names unique within a test file (storage is isolated per file). */

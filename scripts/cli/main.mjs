@@ -7,6 +7,7 @@ import { loadConfig } from "./config.mjs";
 import { CliError, EXIT, usage } from "./errors.mjs";
 import { accessKeyCommands } from "./commands/access-keys.mjs";
 import { datasetCommands } from "./commands/datasets.mjs";
+import { deadLetterCommands } from "./commands/dead-letters.mjs";
 import { featureGroupCommands } from "./commands/feature-groups.mjs";
 import { backfillCommand, ingestCommand } from "./commands/ingest.mjs";
 import { jobCommands } from "./commands/jobs.mjs";
@@ -19,6 +20,7 @@ const COMMANDS = {
   ingest: ingestCommand,
   backfill: backfillCommand,
   dataset: { summary: "build point-in-time training datasets", subcommands: datasetCommands },
+  "dead-letters": { summary: "offline batches the queue gave up on: list, replay", subcommands: deadLetterCommands },
   jobs: { summary: "scheduled jobs: create, list, get, run, pause, resume, runs", subcommands: jobCommands },
   "access-keys": { summary: "access keys (admin): create, list, rotate, revoke", subcommands: accessKeyCommands },
 };

@@ -49,6 +49,7 @@ export const ACTIONS = {
   "featurestore:GetDatasetSql": { resource: "group", audited: false, native: "POST /v1/datasets/sql" },
   "featurestore:ReadOfflineStore": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/offline-store" },
   "featurestore:ListDeadLetters": { resource: "none", audited: false, native: "GET /v1/offline/dead-letters" },
+  "featurestore:ReplayDeadLetters": { resource: "none", audited: true, native: "POST /v1/offline/dead-letters/replay" },
   "featurestore:RegisterOfflineStoreFile": { resource: "group", audited: true, native: "POST /v1/feature-groups/{name}/offline-store/files" },
   // Scheduled jobs: the resource is the job's target group (a job writes to it later, with no caller attached).
   "featurestore:CreateJob": { resource: "group", audited: true, native: "POST /v1/jobs" },

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { clockOf, type ClockEnv } from "../clock";
 import { fail, ok, type Result } from "../failure";
 import type { RateLimit } from "./keys";
 
@@ -22,14 +23,14 @@ import type { RateLimit } from "./keys";
 export const LEASE_MS = 100;
 
 /** The bucket: state in memory only. If the object is evicted, the bucket starts full again, which only errs towards admitting. */
-export class RateLimiter extends DurableObject {
+export class RateLimiter extends DurableObject<ClockEnv> {
   #tokens = 0;
   #updatedAt = 0;
   #started = false;
 
   /** Takes up to `wanted` tokens from a bucket refilled at `perSecond` up to `burst`; returns how many it gave. */
   async take(wanted: number, perSecond: number, burst: number): Promise<number> {
-    const now = Date.now();
+    const now = clockOf(this.env)();
     if (!this.#started) {
       this.#tokens = burst;
       this.#started = true;

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { admit, defaultRateLimit } from "../access";
+import { clockOf } from "../clock";
 import { isSigV4, parseBearer, principalOf, secretLookup, verifySecret, verifySigV4, type Principal } from "../auth";
 import { orThrow, type Result } from "../failure";
 import { readBodyBytes } from "./body";
@@ -10,7 +11,7 @@ import type { AppContext, AppEnv } from "./context";
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const requestId = crypto.randomUUID();
   c.set("requestId", requestId);
-  c.set("store", storeContext(c.env, Date.now()));
+  c.set("store", storeContext(c.env, clockOf(c.env)()));
   await next();
   c.header("x-request-id", requestId);
   c.header("x-amzn-RequestId", requestId);
@@ -42,6 +43,6 @@ async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const principal = orThrow(await authenticateRequest(c));
   c.set("principal", principal);
-  if (!principal.root) orThrow(await admit(c.env, principal.accessKeyId, principal.rateLimit ?? defaultRateLimit(c.env)));
+  if (!principal.root) orThrow(await admit(c.env, principal.accessKeyId, principal.rateLimit ?? defaultRateLimit(c.env), clockOf(c.env)));
   await next();
 });

@@ -44,4 +44,7 @@ export const offlineDeadLetters = sqliteTable("offline_dead_letters", {
   body: text("body").notNull(),
   attempts: integer("attempts").notNull(),
   receivedAt: integer("received_at").notNull(),
+  /** Times a user sent it back to the offline queue, and when last. */
+  replays: integer("replays").notNull().default(0),
+  replayedAt: integer("replayed_at"),
 });

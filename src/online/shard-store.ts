@@ -1,5 +1,5 @@
 import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES, nextSequence, SEQUENCE_PER_MS } from "../records";
-import { appendOutbox, highestOutboxSequence, OUTBOX_ADDED_COLUMNS, OUTBOX_SCHEMA } from "./outbox";
+import { appendOutbox, highestOutboxSequence, migrateOutbox } from "./outbox";
 import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
@@ -17,7 +17,6 @@ import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand,
  * alarm removed it, so the outcome never depends on when the alarm ran.
  */
 export const SHARD_SCHEMA = [
-  ...OUTBOX_SCHEMA,
   `CREATE TABLE IF NOT EXISTS records (
      record_identifier TEXT PRIMARY KEY,
      event_key TEXT NOT NULL,
@@ -42,10 +41,7 @@ export const EXPIRY_SWEEP_BATCH = 500;
  * shard databases. records.write_sequence: the stored version's place in the
  * version order; rows from before it hold 0, so any later write is newer.
  */
-const ADDED_COLUMNS = [
-  ...OUTBOX_ADDED_COLUMNS,
-  { table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" },
-];
+const ADDED_COLUMNS = [{ table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" }];
 
 export interface ShardMeta {
   catalogVersion: number;
@@ -53,9 +49,10 @@ export interface ShardMeta {
 }
 
 export function migrateShard(sql: SqlStorage): void {
+  migrateOutbox(sql);
   for (const statement of SHARD_SCHEMA) sql.exec(statement);
   for (const { table, column, ddl } of ADDED_COLUMNS) {
-    const columns = sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray();
     if (!columns.some((c) => c.name === column)) sql.exec(ddl);
   }
 }

@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
+import { clockOf } from "../clock";
 import type { Env } from "../env";
+import { catalogDb } from "../catalog";
 import { stagingPrefixOf } from "../offline/layout";
+import { registeredBatches } from "../offline/manifest";
 import { drainOutbox, flushPolicyFrom, retryDelayMs, type DrainTarget, type FlushPolicy } from "./drain";
 import { outboxBacklog, outboxStatus, type OutboxBacklog, type OutboxStatus } from "./outbox";
 import type {
@@ -78,7 +81,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     // Unencrypted groups take no await before the write, as before encryption existed.
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
-    const now = Date.now();
+    const now = this.#now();
     const outcome = putRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
     if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
@@ -96,7 +99,7 @@ export class RecordShard extends DurableObject<Env> {
     const cmds = putCommandsOf(batch);
     const keys = batch.keys ? await this.#sealing.keysOf(batch) : null;
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
-    const now = Date.now();
+    const now = this.#now();
     const applied = putRecords(this.ctx.storage, this.#clock, sealed, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
@@ -113,7 +116,7 @@ export class RecordShard extends DurableObject<Env> {
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, Date.now());
+    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
     return Array.isArray(records) ? { records } : records;
   }
@@ -122,7 +125,7 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
-    const now = Date.now();
+    const now = this.#now();
     const outcome = deleteRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
@@ -133,7 +136,7 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     const outcome = await this.#applyUpdate(cmd);
     if ("refused" in outcome) return outcome;
-    const now = Date.now();
+    const now = this.#now();
     if (outcome.outcome === "updated") {
       if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
       if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
@@ -144,7 +147,7 @@ export class RecordShard extends DurableObject<Env> {
   async list(cmd: ListCommand): Promise<ShardReply<ListOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, Date.now()) };
+    return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, this.#now()) };
   }
 
   /**
@@ -158,7 +161,7 @@ export class RecordShard extends DurableObject<Env> {
       const stored = storedBody(this.ctx.storage.sql, cmd.recordIdentifier);
       const prepared = keys || (stored !== null && isSealedValue(stored)) ? await this.#sealing.prepareUpdate(keys, cmd.recordIdentifier, stored, cmd.features) : undefined;
       if (prepared && "refused" in prepared) return prepared;
-      const outcome = updateRecord(this.ctx.storage, this.#clock, cmd, Date.now(), prepared);
+      const outcome = updateRecord(this.ctx.storage, this.#clock, cmd, this.#now(), prepared);
       if (outcome.outcome !== "changed_meanwhile") return outcome;
     }
     return { refused: "stale_catalog", catalogVersion: this.#meta.catalogVersion };
@@ -178,10 +181,10 @@ export class RecordShard extends DurableObject<Env> {
   async drop(): Promise<void> {
     dropRecords(this.ctx.storage);
     this.#saveMeta({ ...this.#meta, dropped: true });
-    // Acknowledged offline rows still go out; only then may the alarm stop.
+    // Acknowledged offline rows still go out and are confirmed; only then may the alarm stop.
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
-    if (this.#backlog.rows > 0) {
-      await this.#scheduleAlarm(Date.now());
+    if (outboxStatus(this.ctx.storage.sql).rows > 0) {
+      await this.#scheduleAlarm(this.#now());
     } else {
       await this.ctx.storage.deleteAlarm();
       this.#alarmAt = null;
@@ -193,18 +196,20 @@ export class RecordShard extends DurableObject<Env> {
    * at-least-once; both jobs are idempotent.
    */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.#now();
     this.#alarmAt = null;
     removeExpired(this.ctx.storage, this.#clock, this.#meta.catalogVersion, now);
     const drained = await drainOutbox(this.ctx.storage, this.#drainTarget(), now);
     this.#backlog = outboxBacklog(this.ctx.storage.sql);
+    if (drained.confirmError) console.error("outbox confirmation failed; will retry", { shard: this.ctx.id.name, error: drained.confirmError });
+    if (drained.nextCheckAt !== null) await this.#scheduleAlarm(drained.nextCheckAt);
     if ("error" in drained) {
       console.error("outbox drain failed; will retry", { shard: this.ctx.id.name, attempts: drained.failedAttempts, error: drained.error });
-      await this.#scheduleAlarm(Date.now() + retryDelayMs(drained.failedAttempts));
+      await this.#scheduleAlarm(this.#now() + retryDelayMs(drained.failedAttempts));
     } else if (drained.more) {
-      await this.#scheduleAlarm(Date.now());
+      await this.#scheduleAlarm(this.#now());
     } else if (this.#backlog.oldestAt !== null) {
-      await this.#scheduleFlush(Date.now());
+      await this.#scheduleFlush(this.#now());
     }
     const next = nextExpiry(this.ctx.storage.sql);
     if (next !== null) await this.#scheduleAlarm(next);
@@ -213,7 +218,15 @@ export class RecordShard extends DurableObject<Env> {
   #drainTarget(): DrainTarget {
     const shardName = this.ctx.id.name;
     if (!shardName) throw new Error("record shards must be addressed by name (idFromName)");
-    return { queue: this.env.OFFLINE_QUEUE, bucket: this.env.OFFLINE_BUCKET, shardName, stagingPrefix: stagingPrefixOf(this.env) };
+    const db = catalogDb(this.env.DB);
+    return {
+      queue: this.env.OFFLINE_QUEUE,
+      bucket: this.env.OFFLINE_BUCKET,
+      shardName,
+      stagingPrefix: stagingPrefixOf(this.env),
+      registered: (batchIds) => registeredBatches(db, batchIds),
+      redeliverMs: this.#flush.redeliverMs,
+    };
   }
 
   /** Counts a new outbox row and arms the alarm for when the flush policy says to send. */
@@ -226,6 +239,11 @@ export class RecordShard extends DurableObject<Env> {
     const { rows, bytes, oldestAt } = this.#backlog;
     const full = rows >= this.#flush.maxRows || bytes >= this.#flush.maxBytes;
     await this.#scheduleAlarm(full ? now : (oldestAt ?? now) + this.#flush.maxDelayMs);
+  }
+
+  /** The system clock, or a test's (src/clock.ts). */
+  #now(): number {
+    return clockOf(this.env)();
   }
 
   #check(call: ShardCall): ShardRefusal | null {

@@ -27,6 +27,18 @@ export interface BatchGetResult {
 export const MAX_SHARD_CALLS_PER_BATCH = 900;
 
 /**
+ * Identifiers one shard call reads. An RPC message is at most 32 MiB
+ * (developers.cloudflare.com/workers/runtime-apis/rpc/); a reply carries
+ * each record's canonical JSON (at most MAX_RECORD_BYTES, 350 KB, and up to
+ * twice that as V8 two-byte text), so 20 records stay under 14 MiB. A shard
+ * holding more of a request's identifiers is called once per 20.
+ */
+export const MAX_IDS_PER_SHARD_CALL = 20;
+
+/** Shard calls for `unique` identifiers over `shardCount` shards, at most. */
+const shardCallsFor = (unique: number, shardCount: number): number => Math.min(unique, shardCount + Math.floor(unique / MAX_IDS_PER_SHARD_CALL));
+
+/**
  * Reads many identifiers from many groups: one call per shard touched, all
  * in parallel. Each group succeeds or fails on its own. Groups are taken in
  * request order while their shard calls fit the invocation's budget; the
@@ -39,7 +51,7 @@ export async function batchGetRecords(ctx: StoreContext, requests: readonly Batc
   const admitted: { req: BatchGetRequest; index: number }[] = [];
   let budget = MAX_SHARD_CALLS_PER_BATCH;
   requests.forEach((req, index) => {
-    const need = Math.min(new Set(req.recordIdentifiers).size, servings[index]?.group.shardCount ?? 0);
+    const need = shardCallsFor(new Set(req.recordIdentifiers).size, servings[index]?.group.shardCount ?? 0);
     if (need > budget) {
       result.unprocessed.push(req);
       return;
@@ -77,8 +89,10 @@ async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: Batc
     if (ids) ids.push(id.value);
     else byShard.set(shard, [id.value]);
   });
+  const calls: [number, string[]][] = [];
+  for (const [shard, ids] of byShard) for (let i = 0; i < ids.length; i += MAX_IDS_PER_SHARD_CALL) calls.push([shard, ids.slice(i, i + MAX_IDS_PER_SHARD_CALL)]);
   const replies = await Promise.all(
-    [...byShard].map(async ([shard, ids]): Promise<{ ids: string[]; reply: GetOutcome | typeof RETRY }> => ({
+    calls.map(async ([shard, ids]): Promise<{ ids: string[]; reply: GetOutcome | typeof RETRY }> => ({
       ids,
       reply: fromShard(
         await shardStub(ctx, group.generation, shard).get({

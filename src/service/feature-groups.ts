@@ -14,6 +14,7 @@ import { masterKeyring } from "../crypto/keyring";
 import { fail, ok, type Result } from "../failure";
 import type { StoreContext } from "./context";
 import { onEveryShard, shardStub } from "./shards";
+import type { OutboxStatus } from "../online";
 
 /**
  * Control-plane operations. They read D1 directly (never the cache) and tell
@@ -84,23 +85,24 @@ export async function deleteFeatureGroup(ctx: StoreContext, name: string): Promi
   return ok(undefined);
 }
 
-export interface OutboxSummary {
-  rows: number;
-  sealedBatches: number;
-  maxAttempts: number;
-  oldestAt: number | null;
-}
+export type OutboxSummary = OutboxStatus;
 
-/** Sums every shard's outbox: rows not yet in the offline store, and retries in progress. */
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** Sums every shard's outbox: rows not yet confirmed in the offline store, sends awaiting registration, and retries in progress. */
 export async function outboxSummary(ctx: StoreContext, group: FeatureGroup): Promise<OutboxSummary> {
   const statuses = await Promise.all(Array.from({ length: group.shardCount }, (_, i) => shardStub(ctx, group.generation, i).outboxStatus()));
   return statuses.reduce<OutboxSummary>(
     (sum, s) => ({
       rows: sum.rows + s.rows,
       sealedBatches: sum.sealedBatches + s.sealedBatches,
+      sentBatches: sum.sentBatches + s.sentBatches,
+      resentBatches: sum.resentBatches + s.resentBatches,
       maxAttempts: Math.max(sum.maxAttempts, s.maxAttempts),
-      oldestAt: s.oldestAt === null ? sum.oldestAt : sum.oldestAt === null ? s.oldestAt : Math.min(sum.oldestAt, s.oldestAt),
+      maxSends: Math.max(sum.maxSends, s.maxSends),
+      oldestAt: earliest(sum.oldestAt, s.oldestAt),
+      oldestSentAt: earliest(sum.oldestSentAt, s.oldestSentAt),
     }),
-    { rows: 0, sealedBatches: 0, maxAttempts: 0, oldestAt: null },
+    { rows: 0, sealedBatches: 0, sentBatches: 0, resentBatches: 0, maxAttempts: 0, maxSends: 0, oldestAt: null, oldestSentAt: null },
   );
 }

@@ -100,6 +100,7 @@ const probes: Record<Action, Probe> = {
   },
   "featurestore:ReadOfflineStore": { call: (s) => as(s.key, "GET", `/v1/feature-groups/${s.group}/offline-store`) },
   "featurestore:ListDeadLetters": { call: (s) => as(s.key, "GET", "/v1/offline/dead-letters") },
+  "featurestore:ReplayDeadLetters": { call: (s) => as(s.key, "POST", "/v1/offline/dead-letters/replay", { messageIds: ["no-such-message"] }) },
   "featurestore:RegisterOfflineStoreFile": {
     reachesHandler: true,
     call: (s) =>

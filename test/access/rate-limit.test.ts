@@ -1,18 +1,34 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers";
-import { allowAll, as, createKey } from "./support";
+import { apiOnClock, setObjectClock, TestClock } from "../clock";
+import { api, type ApiResponse } from "../helpers";
+import { allowAll, as, createKey, type IssuedKey } from "./support";
+
+/**
+ * Requests as the key with the worker and the key's bucket on one test clock,
+ * which stands still unless moved: a refill happens when the test says, not
+ * when a slow machine lets time pass between two requests.
+ */
+async function onClock(key: IssuedKey, clock: TestClock): Promise<(method: string, path: string) => Promise<ApiResponse>> {
+  await setObjectClock(env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key.accessKeyId)), clock);
+  const onClockApi = apiOnClock(clock);
+  return (method, path) => onClockApi(method, path, undefined, { authorization: key.auth });
+}
 
 describe("per-key rate limits", () => {
   it("throttles a key over its limit with 429 and leaves other keys alone", async () => {
+    const clock = new TestClock();
     const tiny = await createKey({ policy: allowAll, rateLimit: { perSecond: 1, burst: 2 } });
     const other = await createKey({ policy: allowAll, rateLimit: { perSecond: 1, burst: 2 } });
-    expect((await as(tiny, "GET", "/v1/health")).status).toBe(200);
-    expect((await as(tiny, "GET", "/v1/health")).status).toBe(200);
-    const throttled = await as(tiny, "GET", "/v1/health");
+    const asTiny = await onClock(tiny, clock);
+    const asOther = await onClock(other, clock);
+    expect((await asTiny("GET", "/v1/health")).status).toBe(200);
+    expect((await asTiny("GET", "/v1/health")).status).toBe(200);
+    const throttled = await asTiny("GET", "/v1/health");
     expect(throttled.status).toBe(429);
     expect(throttled.body.error.code).toBe("throttled");
     expect(throttled.text).not.toContain(tiny.secretAccessKey);
-    expect((await as(other, "GET", "/v1/health")).status).toBe(200);
+    expect((await asOther("GET", "/v1/health")).status).toBe(200);
     expect((await api("GET", "/v1/health")).status).toBe(200);
   });
 
@@ -23,17 +39,20 @@ describe("per-key rate limits", () => {
   });
 
   it("refills at the key's rate", async () => {
+    const clock = new TestClock();
     const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 20, burst: 1 } });
-    expect((await as(key, "GET", "/v1/health")).status).toBe(200);
-    expect((await as(key, "GET", "/v1/health")).status).toBe(429);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect((await as(key, "GET", "/v1/health")).status).toBe(200);
+    const asKey = await onClock(key, clock);
+    expect((await asKey("GET", "/v1/health")).status).toBe(200);
+    expect((await asKey("GET", "/v1/health")).status).toBe(429);
+    clock.advance(120);
+    expect((await asKey("GET", "/v1/health")).status).toBe(200);
   });
 
   it("answers SageMaker runtime calls over the limit with ThrottlingException", async () => {
     const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 1, burst: 1 } });
-    await as(key, "GET", "/FeatureGroup/none?RecordIdentifierValueAsString=a");
-    const res = await as(key, "GET", "/FeatureGroup/none?RecordIdentifierValueAsString=a");
+    const asKey = await onClock(key, new TestClock());
+    await asKey("GET", "/FeatureGroup/none?RecordIdentifierValueAsString=a");
+    const res = await asKey("GET", "/FeatureGroup/none?RecordIdentifierValueAsString=a");
     expect(res.status).toBe(429);
     expect(res.body.__type).toBe("ThrottlingException");
   });

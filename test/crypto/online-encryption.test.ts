@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shardIndexOf, shardName } from "../../src/online";
+import { setObjectClock, TestClock } from "../clock";
 import { api, at, getRecord, putRecord } from "../helpers";
 import { RecordingQueue, restoreShardEnv, swapShardQueue } from "../offline/harness";
 import { createEncryptedGroup, shardDump, storedRows } from "./support";
@@ -13,6 +14,7 @@ import { createEncryptedGroup, shardDump, storedRows } from "./support";
 
 const stubOf = (generation: string, id = "u1", shards = 1) => env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, shardIndexOf(id, shards))));
 const SECRET_CITY = "Zanzibar-Plaintext-Marker";
+const HOUR_MS = 3_600_000;
 
 describe("online encryption at rest", () => {
   it("reports which stores a new group encrypts, with their key versions", async () => {
@@ -96,15 +98,17 @@ describe("online encryption at rest", () => {
   });
 
   it("expires encrypted records and writes their offline deletion rows still sealed", async () => {
-    const { name, generation } = await createEncryptedGroup({ ttl: { unit: "Seconds", value: 1 }, offlineStore: true });
+    const { name, generation } = await createEncryptedGroup({ ttl: { unit: "Hours", value: 1 }, offlineStore: true });
     const stub = stubOf(generation);
-    // Everything the shard sends goes to a recorder: the alarm fires on its own at the expiry.
+    const clock = new TestClock();
+    await setObjectClock(stub, clock);
+    // Everything the shard sends goes to a recorder, whenever its alarm fires.
     const recorder = new RecordingQueue();
     await swapShardQueue(stub, recorder.asQueue());
     try {
-      await putRecord(name, { id: "u1", ts: new Date().toISOString(), city: SECRET_CITY });
+      await putRecord(name, { id: "u1", ts: clock.iso(), city: SECRET_CITY });
       expect((await getRecord(name, "u1")).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      clock.advance(HOUR_MS + 1_000);
       expect((await getRecord(name, "u1")).status).toBe(404);
       await runDurableObjectAlarm(stub);
       await runDurableObjectAlarm(stub);

@@ -234,6 +234,14 @@ export const ROUTES: readonly FuzzRoute[] = [
   { name: "GET /v1/feature-groups/{name}/offline-store", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/offline-store` }) },
   { name: "GET /v1/offline/dead-letters", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/offline/dead-letters${query(r, ["limit"])}` }) },
   {
+    name: "POST /v1/offline/dead-letters/replay",
+    api: "native",
+    mutating: true,
+    // Any message ids are a valid request: those that name no dead letter are reported as notFound.
+    partial: true,
+    build: (r) => jsonRequest("POST", "/v1/offline/dead-letters/replay", r, r.pick([{ messageIds: r.chance(0.5) ? [hostileString(r)] : hostileValue(r) }, { limit: hostileValue(r) }, hostileObject(r)])),
+  },
+  {
     name: "POST /v1/datasets",
     api: "native",
     mutating: false,

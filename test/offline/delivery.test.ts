@@ -5,10 +5,12 @@ import {
   activeRows,
   bucketKeys,
   captureDrain,
+  confirmOutbox,
   consumeWith,
   d1FailingBatch,
   dataPrefixOf,
   deliver,
+  eventually,
   groupInfo,
   manifestFiles,
   RecordingQueue,
@@ -145,11 +147,14 @@ describe("offline delivery: redelivery, failures and retries", () => {
 
       await restoreShardEnv(stub);
       expect(await runDurableObjectAlarm(stub)).toBe(true);
-      const drained = await shardOutbox(stub);
-      expect(drained.rows).toBe(0);
-      expect(drained.batches).toEqual([]);
+      // Sent, and kept until the manifest has registered them.
+      const sent = await shardOutbox(stub);
+      expect(sent.rows).toBe(3);
+      expect(sent.alarm).not.toBeNull();
 
       const files = await waitForManifestRows(group, 3);
+      const drained = await confirmOutbox(stub);
+      expect(drained?.batches).toEqual([]);
       expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(3);
       const batches = await registeredBatchIds(generation);
       expect(batches.map((b) => b.batch_id)).toContain(batchId);
@@ -197,14 +202,7 @@ describe("offline delivery: records larger than a queue message", () => {
     expect(rows.filter((r) => r.id === "small")).toHaveLength(1);
     expect((await registeredBatchIds(generation)).reduce((n, b) => n + b.row_count, 0)).toBe(2);
     // Deleted once the batch is registered (the consumer acks, then deletes).
-    const gone = await (async () => {
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        if ((await env.OFFLINE_BUCKET.head(staged[0]!.staged!)) === null) return true;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      return false;
-    })();
+    const gone = await eventually(async () => ((await env.OFFLINE_BUCKET.head(staged[0]!.staged!)) === null ? true : undefined), 20_000, 100);
     expect(gone).toBe(true);
     expect(await bucketKeys(`offline-store/_staging/${generation}/`)).toEqual([]);
   }, 30_000);

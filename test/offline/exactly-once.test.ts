@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, at, createGroup, putRecord } from "../helpers";
-import { groupInfo, isUtcMillisTimestamp, readObject, registeredBatchIds, shardOutbox, shardStub, waitForManifestRows, type PlainRow } from "./harness";
+import { groupInfo, isUtcMillisTimestamp, readObject, registeredBatchIds, confirmOutbox, shardStub, waitForManifestRows, type PlainRow } from "./harness";
 
 const FEATURES = [
   { name: "age", type: "Integral" },
@@ -48,7 +48,7 @@ describe("offline store: every kind of write lands exactly once", () => {
     const files = await waitForManifestRows(group, expected);
     const sweptBy = Date.now();
     expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(expected);
-    expect((await shardOutbox(stub)).rows).toBe(0);
+    expect((await confirmOutbox(stub))?.rows).toBe(0);
     // Every row came from a registered batch, and those batches hold exactly these rows.
     expect((await registeredBatchIds(generation)).reduce((n, b) => n + b.row_count, 0)).toBe(expected);
 

@@ -282,3 +282,16 @@ export async function shardOutbox(stub: DurableObjectStub<RecordShard>): Promise
     alarm: await state.storage.getAlarm(),
   }));
 }
+
+/**
+ * Fires the shard's alarm until its outbox is empty: every batch sent,
+ * registered in the manifest and confirmed. Answers the outbox then, or
+ * undefined when the deadline passes first.
+ */
+export async function confirmOutbox(stub: DurableObjectStub<RecordShard>, timeoutMs = 20_000): Promise<Awaited<ReturnType<typeof shardOutbox>> | undefined> {
+  return eventually(async () => {
+    await runDurableObjectAlarm(stub);
+    const outbox = await shardOutbox(stub);
+    return outbox.rows === 0 ? outbox : undefined;
+  }, timeoutMs);
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup, putRecord } from "../helpers";
+import { confirmOutbox, groupInfo, shardStub } from "./harness";
 import { drainShards, waitForOfflineRows } from "./support";
 
 describe("offline store description for external engines", () => {
@@ -40,9 +41,16 @@ describe("offline store description for external engines", () => {
     expect(before.body.pending).toMatchObject({ rows: 2, maxAttempts: 0 });
     expect(before.body.stats.rows).toBe(0);
     await drainShards(group);
+    // Sent, but pending until the manifest has them: the outbox, not the queue, holds them until then.
+    const sent = await api("GET", `/v1/feature-groups/${group}/offline-store`);
+    expect(sent.body.pending).toMatchObject({ rows: 2, sealedBatches: 2, sentBatches: 2, resentBatches: 0, maxSends: 1 });
+    expect(Date.parse(sent.body.pending.oldestSentAt)).toBeGreaterThan(0);
+    const { generation } = await groupInfo(group);
+    for (const i of [0, 1]) await confirmOutbox(shardStub(generation, i));
     const after = await api("GET", `/v1/feature-groups/${group}/offline-store`);
-    expect(after.body.pending).toMatchObject({ rows: 0, sealedBatches: 0, oldestAt: null });
-  });
+    expect(after.body.pending).toMatchObject({ rows: 0, sealedBatches: 0, sentBatches: 0, oldestAt: null, oldestSentAt: null });
+    expect(after.body.stats.rows).toBe(2);
+  }, 30_000);
 
   it("lists dead letters kept from the dead-letter queue", async () => {
     const { env, createMessageBatch, createExecutionContext, getQueueResult } = await import("cloudflare:test");

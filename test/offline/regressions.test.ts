@@ -6,10 +6,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import { setObjectClock, TestClock } from "../clock";
 import { api, at, createGroup, putRecord } from "../helpers";
-import { activeRows, groupInfo, RecordingQueue, restoreShardEnv, shardOutbox, shardStub, swapShardQueue, waitForManifestRows } from "./harness";
+import { activeRows, confirmOutbox, groupInfo, RecordingQueue, restoreShardEnv, shardOutbox, shardStub, swapShardQueue, waitForManifestRows } from "./harness";
 
 const utf8Bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+const HOUR_MS = 3_600_000;
 
 describe("offline store regressions", () => {
   // Queues limit bytes, not characters: message sizing must count UTF-8 bytes.
@@ -40,26 +42,29 @@ describe("offline store regressions", () => {
     await putRecord(group, { id: "small", ts: at(11), age: 1 });
     await runDurableObjectAlarm(stub);
     expect((await shardOutbox(stub)).batches.every((b) => b.attempts === 0)).toBe(true);
-    const files = await waitForManifestRows(group, 2, 8_000);
+    const files = await waitForManifestRows(group, 2);
     expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(2);
-  }, 20_000);
+  }, 30_000);
 
   // An expired row overwritten before the sweep reaches it still owes its 'expire' row.
   it("writes the expiry row of a record that expired before it was overwritten, whenever the sweep runs", async () => {
     const group = await createGroup({ offline: true, shardCount: 1 });
     const { generation } = await groupInfo(group);
     const stub = shardStub(generation, 0);
-    const t0 = new Date().toISOString();
-    const first = await putRecord(group, { id: "k", ts: t0, age: 1 }, { ttl: { unit: "Seconds", value: 1 } });
+    const clock = new TestClock();
+    await setObjectClock(stub, clock);
+    const t0 = clock.iso();
+    const first = await putRecord(group, { id: "k", ts: t0, age: 1 }, { ttl: { unit: "Hours", value: 1 } });
     // The sweep runs late (alarms are not punctual, and a run removes at most 500 rows).
     await runInDurableObject(stub, (_instance, state) => state.storage.deleteAlarm());
     await evictDurableObject(stub);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await setObjectClock(stub, clock); // the new instance reads the same clock
+    clock.advance(HOUR_MS + 1_000);
     expect((await api("GET", `/v1/feature-groups/${group}/records/k`)).status).toBe(404);
-    const t1 = new Date().toISOString();
+    const t1 = clock.iso();
     await putRecord(group, { id: "k", ts: t1, age: 2 });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    await waitForManifestRows(group, 3, 5_000);
+    await waitForManifestRows(group, 3);
     const rows = (await activeRows(group)).map((r) => [r.ts, r.age, r.is_deleted]).sort();
     expect(rows).toEqual(
       [
@@ -68,7 +73,7 @@ describe("offline store regressions", () => {
         [t1, 2, false],
       ].sort(),
     );
-  }, 20_000);
+  }, 30_000);
 
   it("still delivers rows acknowledged before the feature group was deleted", async () => {
     const group = await createGroup({ offline: true, shardCount: 1 });
@@ -78,10 +83,10 @@ describe("offline store regressions", () => {
     expect((await api("DELETE", `/v1/feature-groups/${group}`)).status).toBe(204);
     // The drain stays armed (or has already run): fire it if it is still pending.
     await runDurableObjectAlarm(stub);
-    const files = await waitForManifestRows(group, 1, 6_000);
+    const files = await waitForManifestRows(group, 1);
     expect(files.reduce((n, f) => n + f.row_count, 0)).toBe(1);
-    expect((await shardOutbox(stub)).rows).toBe(0);
-  }, 20_000);
+    expect((await confirmOutbox(stub))?.rows).toBe(0);
+  }, 30_000);
 
   // An R2 failure while staging must count as a failed send and retry with our own backoff.
   it("counts a failed staging write as a failed send and retries it with backoff", async () => {

@@ -10,7 +10,7 @@ import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { compactOffline, DEFAULT_COMPACTION_POLICY } from "../../src/offline/compaction";
 import { registerFiles } from "../../src/offline/manifest";
 import { offlineTable, tableToParquet, type OfflineRowValues } from "../../src/offline/parquet";
-import { sealedBatches, sealOutbox } from "../../src/online/outbox";
+import { dueBatches, sealOutbox } from "../../src/online/outbox";
 import { migrateShard } from "../../src/online/shard-store";
 import { eventKeyFromEpochMs } from "../../src/records";
 import { api, at, createGroup, getRecord, putRecord } from "../helpers";
@@ -43,7 +43,7 @@ describe("the version order across an upgrade", () => {
       expect(columnsOf(sql, "outbox")).toContain("write_sequence");
       expect(sql.exec<{ write_sequence: number }>("SELECT write_sequence FROM records WHERE record_identifier = 'old'").one().write_sequence).toBe(0);
       sealOutbox(state.storage, { maxRows: 100, maxBytes: 1 << 20 }, Date.now());
-      const rows = sealedBatches(sql, 10).flatMap((b) => b.rows);
+      const rows = dueBatches(sql, Date.now(), 1_000, 10).flatMap((b) => b.rows);
       expect(rows.find((r) => r.recordIdentifier === "legacy")).toMatchObject({ writeSequence: createdAt * 1000, availableTimeMs: createdAt });
       // Running the migration again changes nothing.
       migrateShard(sql);

@@ -19,6 +19,16 @@ describe("BatchGetRecord", () => {
     expect(ages).toEqual(Object.fromEntries(ids.map((id, i) => [id, i])));
   });
 
+  it("reads 100 identifiers of a one-shard group in calls of at most 20, so no shard reply nears the 32 MiB RPC limit", async () => {
+    const group = await createGroup({ shardCount: 1 });
+    const ids = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    await Promise.all(ids.map((id, i) => putRecord(group, { id, ts: at(i), age: i })));
+    const res = await batchGet([{ featureGroup: group, recordIdentifiers: ids }]);
+    expect(res.status).toBe(200);
+    expect(res.body.misses).toEqual([]);
+    expect(res.body.records.map((r: { recordIdentifier: string }) => r.recordIdentifier).sort()).toEqual([...ids].sort());
+  });
+
   it("stores each record in the shard its identifier hashes to, and nowhere else", async () => {
     const group = await createGroup({ shardCount: 4 });
     const ids = ["alpha", "beta", "gamma", "delta", "epsilon", "ζήτα"];

@@ -1,9 +1,11 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shardIndexOf, shardName } from "../../src/online";
+import { setObjectClock, TestClock } from "../clock";
 import { api, createGroup, getRecord, putRecord } from "../helpers";
 
 const isoAgo = (ms: number) => new Date(Date.now() - ms).toISOString();
+const HOUR_MS = 3_600_000;
 
 describe("TTL", () => {
   it("serves expiresAt = event time + the group TTL", async () => {
@@ -40,12 +42,14 @@ describe("TTL", () => {
   });
 
   it("removes expired records from shard storage when the alarm fires", async () => {
-    const group = await createGroup({ ttl: { unit: "Seconds", value: 1 }, shardCount: 1 });
-    await putRecord(group, { id: "u1", ts: isoAgo(0), age: 1 });
-    await putRecord(group, { id: "keep", ts: isoAgo(0), age: 1 }, { ttl: { unit: "Days", value: 1 } });
+    const group = await createGroup({ ttl: { unit: "Hours", value: 1 }, shardCount: 1 });
     const described = await api("GET", `/v1/feature-groups/${group}`);
     const stub = env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(described.body.generation, shardIndexOf("u1", 1))));
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const clock = new TestClock();
+    await setObjectClock(stub, clock);
+    await putRecord(group, { id: "u1", ts: clock.iso(), age: 1 });
+    await putRecord(group, { id: "keep", ts: clock.iso(), age: 1 }, { ttl: { unit: "Days", value: 1 } });
+    clock.advance(HOUR_MS + 1_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const remaining = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql.exec<{ record_identifier: string }>("SELECT record_identifier FROM records").toArray().map((r) => r.record_identifier),

@@ -201,8 +201,10 @@ describe("rate limits through the SDK", () => {
   it("throttles a key over its limit; the SDK retries ThrottlingException and other keys are unaffected", async () => {
     const { name: group } = await createGroup({ prefix: "thr" });
     const everything = doc(statement("Allow", "*", "*"));
-    const tiny = await createKey({ policy: everything, rateLimit: { perSecond: 5, burst: 1 } });
-    const other = await createKey({ policy: everything, rateLimit: { perSecond: 5, burst: 1 } });
+    // The worker's clock is real here. One token a second with a burst of one: right after an admitted
+    // request the bucket stays empty for a whole second, far longer than the next request takes on a busy machine.
+    const tiny = await createKey({ policy: everything, rateLimit: { perSecond: 1, burst: 1 } });
+    const other = await createKey({ policy: everything, rateLimit: { perSecond: 1, burst: 1 } });
     const get = new GetRecordCommand({ FeatureGroupName: group, RecordIdentifierValueAsString: "a" });
 
     await runtimeClient({ credentials: tiny }).send(get);
@@ -213,8 +215,9 @@ describe("rate limits through the SDK", () => {
     // The other key's bucket is its own.
     await runtimeClient({ credentials: other }).send(get);
 
-    // With retries on, the SDK backs off and the refilled bucket admits it.
-    await runtimeClient({ credentials: tiny }).send(get).catch(() => undefined);
+    // With retries on, the SDK backs off until the refilled bucket admits it: once to empty the bucket, then
+    // again straight after, which cannot be admitted before a retry.
+    await runtimeClient({ credentials: tiny, maxAttempts: 10 }).send(get);
     const retried = await runtimeClient({ credentials: tiny, maxAttempts: 10 }).send(get);
     expect(retried.$metadata.attempts).toBeGreaterThan(1);
   });

@@ -3,6 +3,7 @@
 // paths, oversized headers) and SigV4 signatures that are replayed onto other
 // requests or have expired. Never a 5xx; refusals in the documented shapes.
 import { createConnection } from "node:net";
+import { setImmediate } from "node:timers/promises";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { describe, expect, it } from "vitest";
@@ -18,14 +19,57 @@ interface RawResponse {
   body: string;
 }
 
-/** Sends bytes as they are and reads the first response (headers, then Content-Length bytes or until close). */
-function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise<RawResponse> {
+/**
+ * The server closed the connection while the request was still being sent
+ * (the write failed with EPIPE or ECONNRESET) and no response had arrived.
+ * Legitimate for a request refused before its end: a server answers and
+ * closes without reading the rest, and the client may then never see the answer.
+ */
+interface CutOff {
+  cutOff: string;
+}
+
+/** Bytes per write: small enough that the client reads between them, so it sees an early answer before writing into a closed connection. */
+const WRITE_PIECE_BYTES = 64 * 1024;
+
+/**
+ * Sends bytes as they are and reads the first response (headers, then
+ * Content-Length bytes or until close). The bytes go out a piece at a time
+ * with a turn of the event loop between pieces, and stop as soon as the
+ * server answers or closes: a server may refuse a request before it has all
+ * of it. If the server closes first and a write fails, the answer may be
+ * lost with the connection; that is a CutOff, not an error.
+ */
+function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise<RawResponse | CutOff> {
   return new Promise((resolve, reject) => {
     let received = new Uint8Array(0);
+    let settled = false;
+    let sending = true;
     const socket = createConnection({ host: hostname, port: Number(port) }, () => {
-      for (const part of parts) socket.write(part);
-      if (!keepOpen) socket.end();
+      void send().then(
+        () => {
+          sending = false;
+          if (!keepOpen && !settled) socket.end();
+        },
+        (error: unknown) => settle(() => reject(error)),
+      );
     });
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      done();
+    };
+    const send = async () => {
+      for (const part of parts) {
+        const bytes = typeof part === "string" ? utf8.encode(part) : part;
+        for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) {
+          if (settled || !socket.writable) return;
+          await new Promise<void>((written) => socket.write(bytes.subarray(at, at + WRITE_PIECE_BYTES), () => written()));
+          await setImmediate();
+        }
+      }
+    };
     const finish = () => {
       const text = new TextDecoder().decode(received);
       const split = text.indexOf("\r\n\r\n");
@@ -36,8 +80,7 @@ function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise
       if (length && bodyBytes.length < Number(length[1])) return false;
       // Anything after the declared length is the next response (a pipelined leftover).
       const body = new TextDecoder().decode(length ? bodyBytes.subarray(0, Number(length[1])) : bodyBytes);
-      socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body });
+      settle(() => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body }));
       return true;
     };
     socket.on("data", (chunk) => {
@@ -48,14 +91,35 @@ function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise
       finish();
     });
     socket.on("end", () => {
-      if (!finish()) reject(new Error(`connection closed before a full response: ${new TextDecoder().decode(received).slice(0, 200)}`));
+      if (!finish()) settle(() => reject(new Error(`connection closed before a full response: ${new TextDecoder().decode(received).slice(0, 200)}`)));
     });
-    socket.on("error", reject);
-    socket.setTimeout(15_000, () => {
-      socket.destroy();
-      reject(new Error("no response within 15 s"));
+    socket.on("error", (error) => {
+      if (finish()) return;
+      const code = error.code ?? "";
+      if (sending && (code === "EPIPE" || code === "ECONNRESET")) settle(() => resolve({ cutOff: code }));
+      else settle(() => reject(error));
     });
+    socket.setTimeout(15_000, () => settle(() => reject(new Error("no response within 15 s"))));
   });
+}
+
+/** Tries of rawUntilAnswered: a cut-off takes a few percent of tries, so all of them being cut off is vanishingly rare. */
+const TRIES_FOR_AN_ANSWER = 5;
+
+/**
+ * For a request the server may refuse before its end: sends it again after a
+ * cut-off, so the test sees the answer a client gets when it gets one.
+ */
+async function rawUntilAnswered(parts: readonly (string | Uint8Array)[]): Promise<RawResponse | CutOff> {
+  let outcome = await raw(parts);
+  for (let tries = 1; "cutOff" in outcome && tries < TRIES_FOR_AN_ANSWER; tries++) outcome = await raw(parts);
+  return outcome;
+}
+
+/** The response itself: a test that sends a small request must get one. */
+function answered(outcome: RawResponse | CutOff): RawResponse {
+  if ("cutOff" in outcome) throw new Error(`the server closed the connection (${outcome.cutOff}) before answering`);
+  return outcome;
 }
 
 const request = (method: string, path: string, headers: Record<string, string>, body = "") =>
@@ -68,7 +132,7 @@ function nativeError(res: RawResponse): { code: string; field?: string; requestI
 describe("hostile HTTP on the wire", () => {
   it("refuses a body whose Content-Length claims too much before reading it", async () => {
     // Only 20 of the claimed bytes are ever sent, and the connection stays open: the answer cannot wait for the rest.
-    const res = await raw([request("PUT", "/v1/feature-groups/users/records", { authorization: BEARER, "content-type": "application/json", "content-length": "1000000000" }, '{"record":{"id":"a"}')], true);
+    const res = answered(await raw([request("PUT", "/v1/feature-groups/users/records", { authorization: BEARER, "content-type": "application/json", "content-length": "1000000000" }, '{"record":{"id":"a"}')], true));
     expect(res.status).toBe(413);
     expect(nativeError(res)).toMatchObject({ code: "payload_too_large", field: "body" });
   });
@@ -76,13 +140,15 @@ describe("hostile HTTP on the wire", () => {
   it("counts a chunked body without a length and refuses it past the limit", async () => {
     const chunk = "x".repeat(256 * 1024);
     const chunks = Array.from({ length: 10 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    const res = await raw([request("PUT", "/v1/feature-groups/users/records", { authorization: BEARER, "content-type": "application/json", "transfer-encoding": "chunked" }), ...chunks, "0\r\n\r\n"]);
-    expect(res.status).toBe(413);
-    expect(nativeError(res).code).toBe("payload_too_large");
+    const outcome = await rawUntilAnswered([request("PUT", "/v1/feature-groups/users/records", { authorization: BEARER, "content-type": "application/json", "transfer-encoding": "chunked" }), ...chunks, "0\r\n\r\n"]);
+    // A server that read the whole body cannot have cut the client off; every try being cut off is as much a refusal.
+    if ("cutOff" in outcome) return;
+    expect(outcome.status).toBe(413);
+    expect(nativeError(outcome).code).toBe("payload_too_large");
   });
 
   it("reads only the declared bytes when Content-Length claims too little", async () => {
-    const res = await raw([request("POST", "/v1/records/batch-get", { authorization: BEARER, "content-type": "application/json", "content-length": "5" }, '{"requests":[]}')]);
+    const res = answered(await raw([request("POST", "/v1/records/batch-get", { authorization: BEARER, "content-type": "application/json", "content-length": "5" }, '{"requests":[]}')]));
     expect(res.status).toBe(400);
     expect(nativeError(res)).toMatchObject({ code: "invalid_field", field: "body" });
   });
@@ -90,14 +156,14 @@ describe("hostile HTTP on the wire", () => {
   it("answers raw non-UTF-8 bytes and control characters in the path without a 5xx", async () => {
     for (const path of [Uint8Array.of(...utf8.encode("/v1/feature-groups/"), 0xff, 0xfe, 0xc0, 0xaf), utf8.encode("/FeatureGroup/a\u0001b?RecordIdentifierValueAsString=%ED%A0%80")]) {
       const head = utf8.encode(` HTTP/1.1\r\nhost: ${hostname}:${port}\r\nauthorization: ${BEARER}\r\n\r\n`);
-      const res = await raw([utf8.encode("GET "), path, head]);
+      const res = answered(await raw([utf8.encode("GET "), path, head]));
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }
   });
 
   it("answers an oversized header without a 5xx", async () => {
-    const res = await raw([request("GET", "/v1/health", { authorization: `Bearer ${"A".repeat(200_000)}:x` })]);
+    const res = answered(await raw([request("GET", "/v1/health", { authorization: `Bearer ${"A".repeat(200_000)}:x` })]));
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });

@@ -22,6 +22,9 @@ declare module "node:fs" {
 declare module "node:os" {
   export function tmpdir(): string;
 }
+declare module "node:timers/promises" {
+  export function setImmediate(): Promise<void>;
+}
 declare module "node:path" {
   export function join(...segments: string[]): string;
   export function resolve(...segments: string[]): string;
@@ -29,6 +32,10 @@ declare module "node:path" {
 declare var process: {
   readonly execPath: string;
   env: Record<string, string | undefined>;
+  /** Signals a process, or with a negative pid its process group (test/sdk/start). */
+  kill(pid: number, signal?: string | number): true;
+  on(event: "exit", listener: () => void): void;
+  off(event: "exit", listener: () => void): void;
 };
 interface ImportMeta {
   readonly dirname: string;

@@ -94,7 +94,11 @@ featureGroupRoutes.get("/:name/offline-store", authorize("featurestore:ReadOffli
           sql: Object.fromEntries(Object.entries(description.sql).map(([engine, text]) => [engine, `-- objects are SSE-C encrypted: see encryption.engines.${engine}\n${text}`])),
         }
       : {}),
-    // Rows acknowledged but not yet in a registered file, and failed sends being retried.
-    pending: { ...outbox, oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt) },
+    // Rows acknowledged but not yet confirmed in a registered file: waiting, sent and awaiting registration, or being retried.
+    pending: {
+      ...outbox,
+      oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt),
+      oldestSentAt: outbox.oldestSentAt === null ? null : isoFromEpochMs(outbox.oldestSentAt),
+    },
   });
 });

@@ -1,7 +1,6 @@
-import { desc } from "drizzle-orm";
 import { Hono } from "hono";
-import { fail, orThrow } from "../../failure";
-import { offlineDeadLetters } from "../../offline/schema";
+import { fail, invalid, ok, orThrow, type Result } from "../../failure";
+import { listDeadLetters, replayDeadLetters, type ReplaySelection } from "../../offline/dead-letters";
 import { isoFromEpochMs } from "../../records";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
@@ -21,16 +20,49 @@ export const offlineRoutes = new Hono<AppEnv>();
 /** Messages the offline queue gave up on (after its retries), newest first. */
 offlineRoutes.get("/dead-letters", authorize("featurestore:ListDeadLetters"), async (c) => {
   const limit = orThrow(intParam(c, "limit", 1, 1000, 100));
-  const rows = await c.get("store").db.select().from(offlineDeadLetters).orderBy(desc(offlineDeadLetters.receivedAt)).limit(limit).all();
+  const rows = await listDeadLetters(c.get("store").db, limit);
   return c.json({
     deadLetters: rows.map((r) => ({
       messageId: r.messageId,
       batchId: r.batchId,
       attempts: r.attempts,
       receivedAt: isoFromEpochMs(r.receivedAt),
-      body: JSON.parse(r.body) as unknown,
+      replays: r.replays,
+      replayedAt: r.replayedAt === null ? null : isoFromEpochMs(r.replayedAt),
+      body: r.body,
     })),
   });
+});
+
+const MAX_REPLAY_BODY_BYTES = 16 * 1024;
+const MAX_REPLAY_IDS = 100;
+const MAX_REPLAY_LIMIT = 1000;
+
+/** `{}` or `{limit}`: dead letters never replayed; `{messageIds}`: those, replayed again if need be. */
+export function parseReplaySelection(raw: unknown): Result<ReplaySelection> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object");
+  const body = raw as Record<string, unknown>;
+  const unknown = Object.keys(body).find((k) => k !== "messageIds" && k !== "limit");
+  if (unknown !== undefined) return invalid(unknown, "is not a field of a replay request (messageIds or limit)");
+  if (body.messageIds !== undefined) {
+    if (body.limit !== undefined) return invalid("limit", "cannot be combined with messageIds");
+    const ids = body.messageIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_REPLAY_IDS) return invalid("messageIds", `must be a list of 1 to ${MAX_REPLAY_IDS} message ids`);
+    const bad = ids.findIndex((id) => typeof id !== "string" || id.length === 0 || id.length > 256);
+    if (bad >= 0) return invalid(`messageIds[${bad}]`, "must be a message id of 1 to 256 characters");
+    return ok({ messageIds: [...new Set(ids as string[])] });
+  }
+  if (body.limit === undefined) return ok({ limit: 100 });
+  const limit = body.limit;
+  if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_REPLAY_LIMIT) return invalid("limit", `must be an integer from 1 to ${MAX_REPLAY_LIMIT}`);
+  return ok({ limit });
+}
+
+/** Sends dead letters back to the offline queue; idempotent (docs/api.md). */
+offlineRoutes.post("/dead-letters/replay", authorize("featurestore:ReplayDeadLetters"), async (c) => {
+  const store = c.get("store");
+  const selection = orThrow(parseReplaySelection(orThrow(await readJsonBody(c.req.raw, MAX_REPLAY_BODY_BYTES))));
+  return c.json(await replayDeadLetters({ db: store.db, queue: c.env.OFFLINE_QUEUE, now: store.now }, selection));
 });
 
 /**

@@ -85,3 +85,22 @@ describe("fs access-keys", () => {
     expect(revoked.code).toBe(5);
   });
 });
+
+describe("fs dead-letters", () => {
+  it("lists dead letters and replays named ones, reporting ids that name none; refuses conflicting options", async () => {
+    const listed = await cli("dead-letters", "list", "--limit", "5");
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(Array.isArray(listed.json.deadLetters)).toBe(true);
+
+    const replay = await cli("dead-letters", "replay", "--message-id", "no-such-message", "--message-id", "another");
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.json).toMatchObject({ replayed: [], notFound: ["no-such-message", "another"] });
+
+    const conflicting = await cli("dead-letters", "replay", "--message-id", "x", "--limit", "3");
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.stderr).toContain("--limit cannot be combined with --message-id");
+    const refused = await cli("dead-letters", "replay", "--limit", "0");
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("limit");
+  });
+});

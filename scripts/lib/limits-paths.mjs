@@ -1,0 +1,220 @@
+// The heavy paths `npm run limits` measures. Each has an optional fixture
+// (seeded once, in its own stack, and reused from storage by the paths that
+// read it), an optional `prepare` (unmeasured) and `run` (measured); `run`
+// may return `heavy`, a pattern naming the invocations the path is about,
+// whose count divides the isolate's CPU time into CPU per invocation.
+import { arrowStream, csvBody, entityParquet, HOUR, iso, MAX, maxRecord, MiB, ndjsonBody, parquetOf, T0, wideGroup, wideRecord, wideTable } from "./limits-data.mjs";
+
+const n = (x, scale, min = 1) => Math.max(min, Math.round(x * scale));
+const BULK_CONCURRENCY = 3;
+const PUT_CONCURRENCY = 8;
+
+/** The wide offline group time travel and datasets read: `ids` identifiers × 3 versions, one hour apart, written by the bulk route (offline only). */
+async function seedWide(s, scale) {
+  await s.call("POST", "/feature-groups", wideGroup("wide"));
+  const ids = n(MAX.chunkRows / 3, scale, 100);
+  const per = 50_000;
+  for (let v = 0; v < 3; v++)
+    for (let first = 0; first < ids; first += per) {
+      const rows = Math.min(per, ids - first);
+      await s.call("POST", "/feature-groups/wide/records/batch?targetStores=offline", ndjsonBody(rows, rows * 600, first, iso(T0 + v * HOUR)), { contentType: "application/x-ndjson" });
+    }
+  return { ids };
+}
+
+async function waitForJob(s, id, { timeoutMs = 30 * 60_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await s.call("GET", `/datasets/jobs/${id}`);
+    if (job.state === "succeeded" || job.state === "failed" || job.state === "cancelled") return job;
+    if (Date.now() > deadline) throw new Error(`dataset job ${id} still ${job.state}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function waitForRun(s, jobId, runId, { timeoutMs = 30 * 60_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  const worker = await s.mf.getWorker(s.names[0]);
+  for (;;) {
+    const run = await s.call("GET", `/jobs/${jobId}/runs/${runId}`);
+    if (run.status !== "running") return run;
+    if (Date.now() > deadline) throw new Error(`job run ${runId} still running`);
+    // wrangler's local runtime fires no cron: drive the jobs tick as production would each minute.
+    await worker.scheduled({ cron: "* * * * *" });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function bulkPath(format, describe, body, contentType) {
+  return {
+    describe,
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("bulk"));
+      return Array.from({ length: BULK_CONCURRENCY }, (_, i) => body(ctx.scale, i));
+    },
+    async run(ctx, bodies) {
+      const reports = await Promise.all(bodies.map((b) => ctx.call("POST", "/feature-groups/bulk/records/batch?targetStores=online,offline", b, { contentType })));
+      const rows = reports.reduce((sum, r) => sum + (r?.written ?? r?.rows?.written ?? 0), 0);
+      return { heavy: /^fetch POST .*records\/batch$/, note: `${BULK_CONCURRENCY} requests at once, ${(bodies[0].length / MiB).toFixed(1)} MiB each; report ${JSON.stringify(reports[0]).slice(0, 160)}${rows ? "" : ""}` };
+    },
+  };
+}
+
+export const PATHS = {
+  "put-record": {
+    describe: `PutRecord of the maximum record (350 KB canonical JSON), ${PUT_CONCURRENCY} at once`,
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("puts", { offline: false }));
+    },
+    async run(ctx) {
+      await Promise.all(Array.from({ length: PUT_CONCURRENCY }, (_, i) => ctx.call("PUT", "/feature-groups/puts/records", { record: maxRecord(i, iso(T0)) })));
+      return { heavy: /^fetch PUT/ };
+    },
+  },
+  "batch-get": {
+    describe: "BatchGetRecord of 100 maximum records from a one-shard group (all in one shard call), 2 at once",
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("batch", { shardCount: 1, offline: false }));
+      const count = n(MAX.batchGetIdentifiers, ctx.scale);
+      for (let i = 0; i < count; i += 8) await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => ctx.call("PUT", "/feature-groups/batch/records", { record: maxRecord(i + k, iso(T0)) })));
+      return count;
+    },
+    async run(ctx, count) {
+      const body = { requests: [{ featureGroup: "batch", recordIdentifiers: Array.from({ length: count }, (_, i) => `r${i}`) }] };
+      const replies = await Promise.all([0, 1].map(() => ctx.call("POST", "/records/batch-get", body)));
+      return { heavy: /^fetch POST \/v1\/records\/batch-get/, note: `${replies[0].records?.length ?? "?"} records per reply` };
+    },
+  },
+  "bulk-ndjson": bulkPath("ndjson", "bulk ingest, NDJSON at the 64 MiB / 100,000-row maximum", (scale, i) => ndjsonBody(n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98, i * 1_000_000), "application/x-ndjson"),
+  "bulk-csv": bulkPath("csv", "bulk ingest, CSV at the 64 MiB / 100,000-row maximum", (scale, i) => csvBody(n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98, i * 1_000_000), "text/csv"),
+  "bulk-arrow": bulkPath(
+    "arrow",
+    "bulk ingest, Arrow IPC stream at 100,000 rows / 32 MiB",
+    (scale, i) => arrowStream(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.bufferedBodyBytes * 0.95) / MAX.bulkRows) - 250, i * 1_000_000)),
+    "application/vnd.apache.arrow.stream",
+  ),
+  "bulk-parquet": bulkPath(
+    "parquet",
+    "bulk ingest, Parquet (ZSTD) at 100,000 rows / 32 MiB",
+    (scale, i) => parquetOf(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.bufferedBodyBytes * 0.9) / MAX.bulkRows) - 40, i * 1_000_000)),
+    "application/vnd.apache.parquet",
+  ),
+  "queue-consumer": {
+    describe: `offline queue consumer at its maximum batch (max_batch_size ${MAX.queueBatch}): messages, each a staged outbox batch (120 KB of rows + one maximum record)",
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("queued"));
+      const { generation } = await ctx.call("GET", "/feature-groups/queued");
+      const messages = [];
+      const count = n(MAX.queueBatch, ctx.scale);
+      for (let m = 0; m < count; m++) {
+        const rows = [];
+        let bytes = 0;
+        for (let i = 0; bytes < MAX.messageBytes; i++) {
+          const body = JSON.stringify(wideRecord(m * 1000 + i, iso(T0 + m * 1000)));
+          rows.push(body);
+          bytes += body.length;
+        }
+        rows.push(JSON.stringify(maxRecord(m * 1000 + 999, iso(T0 + m * 1000))));
+        const staged = `limits-staging/${m}.json`;
+        const offlineRows = rows.map((body, i) => ({ kind: "put", recordIdentifier: JSON.parse(body).id, eventKey: `${String(63_000_000_000 + m).padStart(12, "0")}${String(i).padStart(9, "0")}`, body, isDeleted: false, apiInvocationTimeMs: T0 + m * 1000, catalogVersion: 1 }));
+        await ctx.offline.put(staged, JSON.stringify(offlineRows));
+        messages.push({ id: `m${m}`, timestamp: new Date(), attempts: 1, body: { v: 1, batchId: `${generation}:0:${m}`, generation, staged } });
+      }
+      return messages;
+    },
+    async run(ctx, messages) {
+      const worker = await ctx.mf.getWorker(ctx.names[0]);
+      const result = await worker.queue("feature-store-offline", messages);
+      return { heavy: /^queue /, note: `outcome ${result.outcome}, ${result.explicitAcks?.length ?? 0} acked, ${result.retryMessages?.length ?? 0} retried` };
+    },
+  },
+  "dataset-step": {
+    fixture: "wide",
+    seed: seedWide,
+    describe: "dataset job at the maximum chunk: 150,000 entity rows, the wide group (48 features), mostRecent 3, includeDuplicates",
+    async prepare(ctx) {
+      const rows = n(MAX.chunkRows, ctx.scale, 100);
+      await ctx.call("PUT", "/uploads/entities.parquet", entityParquet(rows, ctx.fixture.ids, T0 + 5 * HOUR));
+      return rows;
+    },
+    async run(ctx) {
+      const created = await ctx.call("POST", "/datasets", { async: true, format: "parquet", entities: { object: "entities.parquet" }, timestampColumn: "at", mostRecent: 3, includeDuplicates: true, featureGroups: [{ name: "wide", entityColumn: "user", prefix: "" }] });
+      const job = await waitForJob(ctx, created.id);
+      return { heavy: /^queue feature-store-dataset-jobs /, note: `job ${job.state}${job.error ? `: ${job.error}` : ""}, progress ${JSON.stringify(job.progress)}` };
+    },
+  },
+  "dataset-sync": {
+    fixture: "wide",
+    seed: seedWide,
+    describe: "synchronous dataset at its limits: 100,000 entity rows inline, the wide group, JSON result",
+    async prepare(ctx) {
+      const rows = n(MAX.syncEntityRows, ctx.scale, 100);
+      const perId = Math.max(1, Math.ceil(rows / ctx.fixture.ids));
+      return Array.from({ length: rows }, (_, r) => ({ user: `r${Math.floor(r / perId)}`, at: iso(T0 + 5 * HOUR) }));
+    },
+    async run(ctx, rows) {
+      const result = await ctx.call("POST", "/datasets", { entities: { rows }, timestampColumn: "at", featureGroups: [{ name: "wide", entityColumn: "user", prefix: "" }] }, { raw: true });
+      return { heavy: /^fetch POST \/v1\/datasets$|^QueryService\.dataset/, note: `result ${(result.length / MiB).toFixed(1)} MiB` };
+    },
+  },
+  "as-of": {
+    fixture: "wide",
+    seed: seedWide,
+    describe: "as-of snapshot over the wide group, limit 10,000, 2 at once",
+    async run(ctx) {
+      await Promise.all([0, 1].map(() => ctx.call("GET", `/feature-groups/wide/as-of?eventTime=${iso(T0 + 5 * HOUR)}&limit=${MAX.asOfLimit}`)));
+      return { heavy: /^fetch GET .*as-of|^QueryService\.asOf/ };
+    },
+  },
+  history: {
+    fixture: "wide",
+    seed: seedWide,
+    describe: "record history over the wide group, 4 at once",
+    async run(ctx) {
+      await Promise.all([0, 1, 2, 3].map((i) => ctx.call("GET", `/feature-groups/wide/records/r${i * 7}/history`)));
+      return { heavy: /^fetch GET .*history|^QueryService\.history/ };
+    },
+  },
+  materialize: {
+    fixture: "wide",
+    seed: seedWide,
+    describe: "materialise the wide group offline → online",
+    async run(ctx) {
+      const { job, run } = await ctx.call("POST", "/feature-groups/wide/materialize");
+      const done = await waitForRun(ctx, job.id, run.id);
+      return { heavy: /^fetch POST .*materialize|^scheduled|^QueryService\.asOf/, note: `run ${done.status}, rows ${JSON.stringify(done.rows)}` };
+    },
+  },
+  "ingest-job": {
+    describe: "ingest job step over one object at the 16 MiB / 100,000-row maximum (NDJSON), mode both",
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("landed"));
+      await ctx.ingest.put("landed/0000.ndjson", ndjsonBody(n(MAX.jobObjectRows, ctx.scale), MAX.jobObjectBytes * ctx.scale * 0.97));
+      return ctx.call("POST", "/jobs", { featureGroup: "landed", source: { prefix: "landed/" }, format: "ndjson", mode: "both", schedule: null });
+    },
+    async run(ctx, job) {
+      const run = await ctx.call("POST", `/jobs/${job.id}/run`);
+      const done = await waitForRun(ctx, job.id, run.id);
+      return { heavy: /^fetch POST \/v1\/jobs|^scheduled/, note: `run ${done.status}, rows ${JSON.stringify(done.rows)}` };
+    },
+  },
+  compaction: {
+    describe: "compaction of the largest partition: small files up to the 48 MiB merge input",
+    async prepare(ctx) {
+      await ctx.call("POST", "/feature-groups", wideGroup("compact"));
+      // Four files of ~12 MiB (incompressible text), one hour partition: the merge's maximum input.
+      const files = 4;
+      for (let f = 0; f < files; f++) {
+        const rows = n(20_000, ctx.scale, 50);
+        const body = parquetOf(wideTable(rows, Math.floor((MAX.compactionInputBytes * ctx.scale) / files / rows) - 60, f * 100_000));
+        await ctx.call("POST", "/feature-groups/compact/records/batch?targetStores=offline", body, { contentType: "application/vnd.apache.parquet" });
+      }
+    },
+    async run(ctx) {
+      const worker = await ctx.mf.getWorker(ctx.names[0]);
+      await worker.scheduled({ cron: "*/15 * * * *" });
+      const files = await ctx.db.prepare("SELECT state, count(*) AS n, sum(byte_size) AS bytes FROM offline_files WHERE feature_group = 'compact' GROUP BY state").all();
+      return { heavy: /^scheduled/, note: `files after: ${JSON.stringify(files.results)}` };
+    },
+  },
+};
