@@ -23,7 +23,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Float64, Int64, makeData, makeVector, Table, TimestampMillisecond, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
-import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";
+import { Compression, Encoding, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";
 
 const HELP = `Usage: npm run bench:time-travel -- [options]
 
@@ -218,7 +218,14 @@ function sampleRss() {
 
 const idOf = (i) => `user-${String(i).padStart(8, "0")}`;
 const isoOf = (ms) => new Date(ms).toISOString();
-const parquetProps = () => new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setMaxRowGroupSize(ROW_GROUP).build();
+// write_sequence delta-encoded without a dictionary, as the worker writes it (src/offline/parquet.ts).
+const parquetProps = () =>
+  new WriterPropertiesBuilder()
+    .setCompression(Compression.ZSTD)
+    .setMaxRowGroupSize(ROW_GROUP)
+    .setColumnDictionaryEnabled("write_sequence", false)
+    .setColumnEncoding("write_sequence", Encoding.DELTA_BINARY_PACKED)
+    .build();
 const toParquet = (table) => writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), parquetProps());
 const timestamps = (n, ms) => makeVector(makeData({ type: new TimestampMillisecond("UTC"), length: n, data: new BigInt64Array(n).fill(BigInt(ms)) }));
 
@@ -272,6 +279,8 @@ async function writeGroup(name, rows, prefixIndex) {
       write_time: timestamps(n, writeTime),
       api_invocation_time: timestamps(n, writeTime),
       is_deleted: vectorFromArray(new Array(n).fill(false), new Bool()),
+      write_sequence: makeVector(BigInt64Array.from({ length: n }, (_, r) => BigInt(writeTime) * 1000n + BigInt(r))),
+      available_time: timestamps(n, writeTime),
     });
     const parquet = toParquet(table);
     const partition = `year=2026/month=01/day=01/hour=${String(first % 24).padStart(2, "0")}`;

@@ -3,10 +3,14 @@
 // (parquet-wasm, ZSTD), so registered files cannot be told from the queue
 // consumer's.
 import { tableToIPC } from "apache-arrow";
-import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm";
+import { Compression, Encoding, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm";
 
-/** An Arrow table of the offline layout as one ZSTD Parquet file. */
+/** An Arrow table of the offline layout as one ZSTD Parquet file (write_sequence delta-encoded, as src/offline/parquet.ts writes it). */
 export function writeOfflineTable(table) {
-  const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
+  const properties = new WriterPropertiesBuilder()
+    .setCompression(Compression.ZSTD)
+    .setColumnDictionaryEnabled("write_sequence", false)
+    .setColumnEncoding("write_sequence", Encoding.DELTA_BINARY_PACKED)
+    .build();
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), properties);
 }
