@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup, putRecord } from "../helpers";
+import { land, ndjson } from "../jobs/support";
 import { offlineRows, settle } from "../offline/support";
 
 /**
@@ -79,6 +80,12 @@ describe("knowledge time", () => {
     expect(created.status, created.text).toBe(201);
     expect(created.body.availability).toEqual({ from: "eventTime", delay: { unit: "Seconds", value: 7200 } });
     expect((await api("GET", `/v1/jobs/${created.body.id}`)).body.availability).toEqual({ from: "eventTime", delay: { unit: "Seconds", value: 7200 } });
+    // A run writes the landed history with it: known two hours after each event time.
+    await land("landing/history.ndjson", ndjson([{ id: "j1", ts: JAN, age: 3 }]));
+    const run = await api("POST", `/v1/jobs/${created.body.id}/run`);
+    expect(run.body, run.text).toMatchObject({ status: "succeeded", rows: { written: 1 } });
+    const [row] = await offlineRows(group);
+    expect(new Date(row!.available_time as number).toISOString()).toBe("2026-01-01T02:00:00.000Z");
     for (const [body, field] of [
       [{ ...base, mode: "online", availability: { from: "eventTime" } }, "availability"],
       [{ ...base, mode: "both", availability: { from: "later" } }, "availability.from"],
