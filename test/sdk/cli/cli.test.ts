@@ -5,7 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, createOfflineGroup, download, drained, listObjects, offlineStore, openDuck, readParquet, s3, sqlString, tempDir, type Duck } from "../engines/engines";
+import { call, createOfflineGroup, download, drained, listObjects, localize, offlineStore, openDuck, readParquet, s3, sleep, sqlString, tempDir, type Duck } from "../engines/engines";
 import { native, OFFLINE_S3, uniqueName } from "../support";
 import { cliEnv, runCli } from "./run-cli";
 
@@ -219,6 +219,25 @@ describe("fs backfill, then a training set (knowledge time)", () => {
     expect(leakFree.knowledgeTime).toEqual({ rowsWithExcludedVersions: 50, rowsEmptied: 50 });
     expect(leakFree.warnings).toHaveLength(1);
     expect(leakFree.warnings[0]).toContain("50 entity row(s)");
+    // A dataset job reports the same, and so does the generated SQL's knowledge check run by DuckDB over the manifest's files.
+    const created = await call("POST", "/datasets", { ...request, async: true }, 202);
+    let job = created;
+    for (const deadline = Date.now() + 60_000; job.state !== "succeeded" && job.state !== "failed" && Date.now() < deadline; await sleep(100)) job = await call("GET", `/datasets/jobs/${created.id}`);
+    expect(job.state, job.error).toBe("succeeded");
+    expect(job.knowledgeTime).toEqual({ rowsWithExcludedVersions: 50, rowsEmptied: 50 });
+    expect(job.warnings).toHaveLength(1);
+    const sql = await call("POST", "/datasets/sql", { timestampColumn: "at", entityColumns: ["customer", "at", "label"], featureGroups: request.featureGroups });
+    const dir = tempDir("fs-cli-knowledge-");
+    try {
+      const copy = await download(await offlineStore(group), dir.path);
+      await duck.run(`CREATE OR REPLACE TABLE entities AS SELECT * FROM (VALUES ${request.entities.rows.map((r) => `(${sqlString(r.customer)}, ${sqlString(r.at)}, ${r.label})`).join(", ")}) t(customer, "at", label)`);
+      const [check] = await duck.all(localize(sql.knowledgeCheck.duckdb, copy));
+      expect([Number(check!.rows_with_excluded_versions), Number(check!.rows_emptied)]).toEqual([50, 50]);
+      const joined = await duck.all(localize(sql.duckdb, copy));
+      expect(joined.every((r) => r[`${group}__age`] === null)).toBe(true);
+    } finally {
+      dir.remove();
+    }
     const eventOnly = await call("POST", "/datasets", { ...request, eventTimeOnly: true });
     expect(eventOnly.rows.every((r: Record<string, unknown>) => r[`${group}__age`] === expectedAge(String(r.at)))).toBe(true);
     expect(eventOnly.warnings).toEqual([]);
