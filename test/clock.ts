@@ -37,6 +37,11 @@ export function apiOnClock(clock: TestClock): Api {
  * Has a Durable Object instance read the test clock, the way the offline
  * harness swaps a shard's queue: through its `env` property. Lasts until the
  * object is evicted; call it before swapping anything else in its env.
+ *
+ * Alarms still fire by the real clock. Tests of expiry use TTLs of an hour
+ * and move the test clock past them, so no expiry alarm fires on its own
+ * mid-test (one that did would find nothing expired yet by the test clock,
+ * and re-arm for an instant already past, over and over).
  */
 export async function setObjectClock(stub: DurableObjectStub<Rpc.DurableObjectBranded>, clock: TestClock): Promise<void> {
   await runInDurableObject(stub, (instance) => {

@@ -3,18 +3,11 @@
 // and alarms; returns the API base URL, an authorised call() and stop().
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDevVars, readDevVars } from "./dev-vars.mjs";
+import { freePort } from "./stack.mjs";
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * @param {{ localObservability?: boolean, inspector?: boolean }} [options] localObservability:

@@ -68,6 +68,7 @@ describe("dead letters: replay", () => {
     [{ messageIds: ["a"], limit: 3 }, "limit"],
     [{ ids: ["a"] }, "ids"],
     [[], "body"],
+    [{}, "messageIds"],
   ])("refuses %j with a 400 naming %s", async (body, field) => {
     const res = await api("POST", "/v1/offline/dead-letters/replay", body);
     expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { shardName } from "../../src/online";
 import { decodeParquet } from "../../src/offline/parquet";
 import { api } from "../helpers";
+import { confirmOutbox } from "./harness";
 
 /** Fires every shard's alarm of a group, so outboxes drain now instead of after the flush delay. */
 export async function drainShards(group: string): Promise<void> {
@@ -47,8 +48,17 @@ export async function offlineRows(group: string): Promise<OfflineRecord[]> {
   return rows;
 }
 
-/** Drains every shard and waits until the offline store holds `rows` rows. */
+/**
+ * Drains every shard, waits until the offline store holds `rows` rows, then
+ * until every shard has confirmed its sent batches and emptied its outbox
+ * (so nothing in the shards changes afterwards).
+ */
 export async function settle(group: string, rows: number): Promise<void> {
   await drainShards(group);
   await waitForOfflineRows(group, rows);
+  const { generation, shardCount } = (await api("GET", `/v1/feature-groups/${group}`)).body as { generation: string; shardCount: number };
+  for (let i = 0; i < shardCount; i++) {
+    const outbox = await confirmOutbox(env.RECORD_SHARD.get(env.RECORD_SHARD.idFromName(shardName(generation, i))));
+    if (!outbox) throw new Error(`shard ${i} of ${group} kept rows in its outbox`);
+  }
 }

@@ -19,7 +19,7 @@ export const deadLetterCommands = {
       if (o["message-id"] && o.limit !== undefined) throw usage("dead-letters replay: --limit cannot be combined with --message-id");
       const limit = o.limit === undefined ? undefined : Number(o.limit);
       if (limit !== undefined && !Number.isSafeInteger(limit)) throw usage("dead-letters replay: --limit must be an integer");
-      const json = o["message-id"] ? { messageIds: o["message-id"] } : limit !== undefined ? { limit } : {};
+      const json = o["message-id"] ? { messageIds: o["message-id"] } : { limit: limit ?? 100 };
       ctx.print(await ctx.api.request("POST", "/offline/dead-letters/replay", { json }));
     },
   },

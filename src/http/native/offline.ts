@@ -38,7 +38,7 @@ const MAX_REPLAY_BODY_BYTES = 16 * 1024;
 const MAX_REPLAY_IDS = 100;
 const MAX_REPLAY_LIMIT = 1000;
 
-/** `{}` or `{limit}`: dead letters never replayed; `{messageIds}`: those, replayed again if need be. */
+/** `{limit}`: up to that many dead letters never replayed; `{messageIds}`: those, replayed again if need be. */
 export function parseReplaySelection(raw: unknown): Result<ReplaySelection> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object");
   const body = raw as Record<string, unknown>;
@@ -52,7 +52,7 @@ export function parseReplaySelection(raw: unknown): Result<ReplaySelection> {
     if (bad >= 0) return invalid(`messageIds[${bad}]`, "must be a message id of 1 to 256 characters");
     return ok({ messageIds: [...new Set(ids as string[])] });
   }
-  if (body.limit === undefined) return ok({ limit: 100 });
+  if (body.limit === undefined) return invalid("messageIds", "or limit is required: the dead letters to replay, or how many never-replayed ones");
   const limit = body.limit;
   if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_REPLAY_LIMIT) return invalid("limit", `must be an integer from 1 to ${MAX_REPLAY_LIMIT}`);
   return ok({ limit });
