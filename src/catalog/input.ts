@@ -98,13 +98,33 @@ export interface UpdateFeatureMetadataInput {
 /** Turns the first zod issue into a field-naming failure. */
 export function fromZod<T>(parsed: z.ZodSafeParseResult<T>, prefix: string): Result<T> {
   if (parsed.success) return ok(parsed.data);
-  const issue = parsed.error.issues[0];
-  if (!issue) return invalid(prefix || "body", "is invalid");
+  const first = parsed.error.issues[0];
+  if (!first) return invalid(prefix || "body", "is invalid");
+  const issue = decisiveIssue(first);
   const path = issue.path.reduce<string>(
     (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
     prefix,
   );
   return invalid(path || "body", issue.message);
+}
+
+/**
+ * A union's own issue only says "Invalid input". When exactly one member
+ * recognised the value's shape, that member's first issue is what the
+ * client got wrong (`rows` too long, not "invalid input"); otherwise the
+ * union's message (schemas give it one listing the accepted shapes) stands.
+ */
+function decisiveIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union") return issue;
+  const recognised = issue.errors.filter((members) => members.length > 0 && members.every((member) => !isShapeMismatch(member)));
+  const member = recognised.length === 1 ? recognised[0]?.[0] : undefined;
+  if (!member) return issue;
+  return decisiveIssue({ ...member, path: [...issue.path, ...member.path] });
+}
+
+/** The value is not this union member's kind at all: another type, or (strict objects) a key the member does not know. */
+function isShapeMismatch(issue: z.core.$ZodIssue): boolean {
+  return issue.path.length === 0 && (issue.code === "invalid_type" || issue.code === "unrecognized_keys");
 }
 
 function toDefinition(raw: z.infer<typeof featureSchema>, field: string): Result<FeatureDefinition> {

@@ -97,6 +97,22 @@ describe("point-in-time datasets", () => {
       expect(res.body.error.field).toBe(field);
     }
   });
+
+  it("names the accepted entity shapes, or the member's own rule once the shape is recognised", async () => {
+    const group = await createGroup({ offline: true });
+    const request = (entities: unknown) => ({ entities, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "u" }] });
+    const asArray = await dataset(request([{ u: "a", at: FUTURE }]));
+    expect(asArray.status).toBe(400);
+    expect(asArray.body.error).toMatchObject({ field: "entities", message: expect.stringContaining('exactly one of "rows"') });
+    const both = await dataset(request({ rows: [{ u: "a", at: FUTURE }], csv: "u,at" }));
+    expect(both.body.error).toMatchObject({ field: "entities", message: expect.stringContaining('"csv" (CSV text)') });
+    const rowsNotArray = await dataset(request({ rows: "u,at" }));
+    expect(rowsNotArray.status).toBe(400);
+    expect(rowsNotArray.body.error).toMatchObject({ field: "entities.rows", message: expect.stringContaining("expected array") });
+    const badUpload = await dataset(request({ object: "../x.csv" }));
+    expect(badUpload.status).toBe(400);
+    expect(badUpload.body.error.field).toBe("entities.object");
+  });
 });
 
 describe("point-in-time SQL for external engines", () => {

@@ -43,7 +43,7 @@ const requestSchema = z.strictObject({
     z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }),
     z.strictObject({ csv: z.string().min(1) }),
     z.strictObject({ object: z.string().regex(UPLOAD_NAME, UPLOAD_NAME_RULE), format: z.enum(["csv", "parquet"]).optional() }),
-  ]),
+  ], { error: 'must be an object with exactly one of "rows" (an array of objects), "csv" (CSV text) or "object" (the name of an upload)' }),
   timestampColumn: z.string().min(1),
   featureGroups: z
     .array(
