@@ -5,6 +5,7 @@ import { DEFAULT_SLICE_POLICY, getJob, runJobNow, runJobsTick, type SlicePolicy 
 import { registerFiles } from "../../src/offline/manifest";
 import { offlineTable, tableToParquet } from "../../src/offline/parquet";
 import { api, at, createGroup, putRecord } from "../helpers";
+import { createEncryptedGroup } from "../crypto/support";
 import { createJob, tickWhenDue } from "../jobs/support";
 import { groupInfo, RecordingQueue, restoreShardEnv, shardStub, swapShardQueue } from "../offline/harness";
 import { settle } from "../offline/support";
@@ -77,6 +78,17 @@ describe("parity audit of the online and offline stores", () => {
     expect(res.body.examples).toEqual([expect.objectContaining({ recordIdentifier: "c3", differingFeatures: ["age"], offline: expect.objectContaining({ record: { id: "c3", ts: at(10), age: 33, city: "Bern" } }) })]);
   }, 60_000);
 
+  it("compares an encrypted group's stores by their opened values", async () => {
+    const { name: group } = await createEncryptedGroup({ online: true, offline: true, shardCount: 2 });
+    for (const id of ["x1", "x2"]) expect((await putRecord(group, { id, ts: at(10), age: 1, city: "Bern" })).status).toBe(200);
+    await settle(group, 0);
+    expect((await startAudit(group)).body.counts).toEqual({ matching: 2, differing: 0, onlineOnly: 0, offlineOnly: 0, pending: 0 });
+    expect((await api("PATCH", `/v1/feature-groups/${group}/records/x2`, { features: { age: 9 }, targetStores: ["online"] })).status).toBe(200);
+    const res = await startAudit(group);
+    expect(res.body.counts).toMatchObject({ matching: 1, differing: 1 });
+    expect(res.body.examples).toEqual([expect.objectContaining({ recordIdentifier: "x2", differingFeatures: ["age"], online: expect.objectContaining({ record: { id: "x2", ts: at(10), age: 9, city: "Bern" } }) })]);
+  }, 60_000);
+
   it("reports a write the outbox has not delivered as pending, not as a difference", async () => {
     const group = await createGroup({ offline: true, shardCount: 1 });
     const { generation } = await groupInfo(group);
@@ -132,6 +144,7 @@ describe("parity audit of the online and offline stores", () => {
       [{ sample: 1 }, "sample"],
       [[1], "body"],
       ["{", "body"],
+      [" ", "body"],
     ];
     for (const [body, field] of cases) {
       const res = await startAudit(group, body);

@@ -42,11 +42,11 @@ export function parityAuditView({ audit, run }: AuditWithRun) {
   };
 }
 
-/** The optional body: empty, or a JSON object of options. */
+/** The optional body: none at all (zero bytes), or a JSON object of options; whitespace alone is not a document. */
 async function readOptions(c: AppContext): Promise<Result<ParityOptions>> {
   const text = await readTextBody(c.req.raw, MAX_CONTROL_BODY_BYTES);
   if (!text.ok) return text;
-  if (text.value.trim() === "") return parseParityOptions(undefined);
+  if (text.value === "") return parseParityOptions(undefined);
   const body = parseJson(text.value, "body");
   return body.ok ? parseParityOptions(body.value) : body;
 }
