@@ -17,6 +17,8 @@ export const EXIT = Object.freeze({
   INVALID_DATA: 6,
   /** The service or storage could not be reached, or answered 5xx/429 after retries. */
   UNAVAILABLE: 7,
+  /** A parity audit (fs audit) finished and found differences between the online and offline stores. */
+  DIFFERENCES: 8,
   /** Stopped before finishing (FS_CLI_STOP_AFTER_CHUNKS, or SIGINT/SIGTERM); re-running resumes. */
   INTERRUPTED: 75,
 });

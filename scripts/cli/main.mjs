@@ -11,6 +11,7 @@ import { deadLetterCommands } from "./commands/dead-letters.mjs";
 import { featureGroupCommands } from "./commands/feature-groups.mjs";
 import { backfillCommand, ingestCommand } from "./commands/ingest.mjs";
 import { jobCommands } from "./commands/jobs.mjs";
+import { auditCommand, auditsCommands } from "./commands/parity.mjs";
 import { recordCommands } from "./commands/records.mjs";
 
 /** Top-level commands: a group of subcommands, or a command of its own. */
@@ -22,6 +23,8 @@ const COMMANDS = {
   dataset: { summary: "build point-in-time training datasets", subcommands: datasetCommands },
   "dead-letters": { summary: "offline batches the queue gave up on: list, replay", subcommands: deadLetterCommands },
   jobs: { summary: "scheduled jobs: create, list, get, run, pause, resume, runs", subcommands: jobCommands },
+  audit: auditCommand,
+  audits: { summary: "kept parity audit results: list, get", subcommands: auditsCommands },
   "access-keys": { summary: "access keys (admin): create, list, rotate, revoke", subcommands: accessKeyCommands },
 };
 

@@ -63,6 +63,10 @@ export const ACTIONS = {
   "featurestore:ListJobRuns": { resource: "group", audited: false, native: "GET /v1/jobs/{id}/runs" },
   "featurestore:DescribeJobRun": { resource: "group", audited: false, native: "GET /v1/jobs/{id}/runs/{runId}" },
   "featurestore:MaterializeFeatureGroup": { resource: "group", audited: true, native: "POST /v1/feature-groups/{name}/materialize" },
+  // Parity audits of a group's online and offline stores (not the access audit log below).
+  "featurestore:StartParityAudit": { resource: "group", audited: true, native: "POST /v1/feature-groups/{name}/audit" },
+  "featurestore:ListParityAudits": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/audits" },
+  "featurestore:DescribeParityAudit": { resource: "group", audited: false, native: "GET /v1/feature-groups/{name}/audits/{id}" },
   // Administration: as powerful as the root key, since a key may grant itself anything.
   "featurestore:CreateAccessKey": { resource: "none", audited: true, native: "POST /v1/admin/access-keys" },
   "featurestore:ListAccessKeys": { resource: "none", audited: false, native: "GET /v1/admin/access-keys" },

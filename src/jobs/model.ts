@@ -8,7 +8,7 @@ import { parseCron } from "./cron";
  * Job definitions as clients write them, and the rules that check them:
  * shape first (zod), then the cron expression, then the target group.
  */
-export const JOB_KINDS = ["ingest", "materialize"] as const;
+export const JOB_KINDS = ["ingest", "materialize", "parity-audit"] as const;
 export const JOB_MODES = ["online", "offline", "both"] as const;
 export const SOURCE_FORMATS = ["parquet", "csv", "ndjson"] as const;
 export const RUN_STATUSES = ["running", "succeeded", "failed", "partial"] as const;
@@ -73,6 +73,14 @@ export function parseJobSpec(raw: unknown): Result<JobSpec> {
     if (!cron.ok) return cron;
   }
   const base = { featureGroup: v.featureGroup, ...(v.description !== undefined ? { description: v.description } : {}), schedule, enabled: v.enabled };
+  if (v.kind === "parity-audit") {
+    const what = "a parity-audit job (it reads both stores of the group and writes neither)";
+    if (v.source !== undefined) return invalid("source", `must be absent for ${what}`);
+    if (v.format !== undefined) return invalid("format", `must be absent for ${what}`);
+    if (v.mode !== undefined && v.mode !== "both") return invalid("mode", `must be both (or absent) for ${what}`);
+    if (v.availability !== undefined) return invalid("availability", `must be absent for ${what}`);
+    return ok({ kind: "parity-audit", ...base, mode: "both" });
+  }
   if (v.kind === "materialize") {
     if (v.source !== undefined) return invalid("source", "must be absent for a materialize job (it reads the group's offline store)");
     if (v.format !== undefined) return invalid("format", "must be absent for a materialize job");
@@ -98,8 +106,9 @@ export function checkTargetGroup(spec: JobSpec, group: FeatureGroup | null): Res
   if (!group || group.status !== "Created") return invalid("featureGroup", `names no feature group (${spec.featureGroup})`);
   const online = spec.mode !== "offline";
   const offline = spec.mode !== "online";
-  if (spec.kind === "materialize") {
-    if (!group.onlineStore.enabled || !group.offlineStore.enabled) return invalid("featureGroup", `must have both an online and an offline store to materialize; ${group.name} does not`);
+  if (spec.kind === "materialize" || spec.kind === "parity-audit") {
+    const what = spec.kind === "materialize" ? "to materialize" : "to audit their parity";
+    if (!group.onlineStore.enabled || !group.offlineStore.enabled) return invalid("featureGroup", `must have both an online and an offline store ${what}; ${group.name} does not`);
     return ok(group);
   }
   if (online && !group.onlineStore.enabled) return invalid("mode", `${spec.mode} writes the online store, but feature group ${group.name} has none`);

@@ -4,6 +4,7 @@ import { storeContext, type StoreContext } from "../service";
 import { nextFireAfter, parseCron } from "./cron";
 import { ingestObject } from "./ingest-object";
 import { materializeSlice } from "./materialize";
+import { PAGE_IDENTIFIERS, paritySlice } from "../parity";
 import type { Job, RunTrigger } from "./model";
 import {
   addRunProgress,
@@ -49,6 +50,9 @@ export interface SlicePolicy {
   /** R2 list pages (1,000 keys each) one slice may scan. */
   listPages: number;
   materializePages: number;
+  /** Parity audits: pages per slice (fewer for groups of many shards), and identifiers per page. */
+  parityPages: number;
+  parityPageIdentifiers: number;
   /** Runs in progress continued per tick, and due jobs started per tick. */
   runsPerTick: number;
   dueJobsPerTick: number;
@@ -63,6 +67,8 @@ export const DEFAULT_SLICE_POLICY: SlicePolicy = {
   sliceMs: 60_000,
   listPages: 10,
   materializePages: 4,
+  parityPages: 10,
+  parityPageIdentifiers: PAGE_IDENTIFIERS,
   runsPerTick: 5,
   dueJobsPerTick: 20,
   leaseMs: 15 * 60_000,
@@ -110,10 +116,14 @@ async function beginRun(env: JobsEnv, job: Job, trigger: RunTrigger): Promise<Re
   return run ? ok(run) : fail({ reason: "resource_not_found", kind: "job run", name: runId });
 }
 
-/** "Run now": starts a run and works its first slice before answering; later slices run on the cron tick. */
-export async function runJobNow(env: JobsEnv, job: Job, policy: SlicePolicy = DEFAULT_SLICE_POLICY): Promise<Result<JobRunRow>> {
+/**
+ * "Run now": starts a run and works its first slice before answering; later slices run on the cron tick.
+ * `prepare` records what the run needs before its first slice (a parity audit's options).
+ */
+export async function runJobNow(env: JobsEnv, job: Job, policy: SlicePolicy = DEFAULT_SLICE_POLICY, prepare?: (run: JobRunRow) => Promise<void>): Promise<Result<JobRunRow>> {
   const run = await beginRun(env, job, "manual");
   if (!run.ok) return run;
+  await prepare?.(run.value);
   await workRun(env, job, run.value, policy);
   const after = await getRunById(storeContext(env, Date.now()).db, run.value.id);
   return after ? ok(after) : fail({ reason: "resource_not_found", kind: "job run", name: run.value.id });
@@ -126,6 +136,7 @@ async function workRun(env: JobsEnv, job: Job, run: JobRunRow, policy: SlicePoli
   if (!(await leaseRun(store.db, run.id, started, started + policy.leaseMs))) return;
   try {
     if (job.kind === "materialize") await materializeRun(env, store, job, run, policy);
+    else if (job.kind === "parity-audit") await parityAuditRun(env, store, job, run, policy, started);
     else await ingestRun(env, store, job, run, policy, started);
   } catch (error) {
     // Unexpected (storage down, a bug): end the run rather than retry a poison slice forever.
@@ -192,4 +203,15 @@ async function materializeRun(env: JobsEnv, store: StoreContext, job: Job, run: 
   const totals = await getRunById(store.db, run.id);
   const status = failure ? ((totals?.rowsWritten ?? 0) > 0 ? "partial" : "failed") : (totals?.rowsInvalid ?? 0) > 0 ? "partial" : "succeeded";
   await finishRun(store.db, run, status, failure ?? null, Date.now());
+}
+
+/** A parity audit's result is its own (src/parity); the run counts the identifiers compared as rows read. */
+async function parityAuditRun(env: JobsEnv, store: StoreContext, job: Job, run: JobRunRow, policy: SlicePolicy, started: number): Promise<void> {
+  const slice = await paritySlice(env, store, run, job.featureGroup, { pages: policy.parityPages, pageIdentifiers: policy.parityPageIdentifiers, deadline: started + policy.sliceMs });
+  await addRunProgress(store.db, run.id, { rowsRead: slice.identifiers, rowsWritten: 0, rowsInvalid: 0, rowsOlderIgnored: 0, cursor: null });
+  if (!slice.done) {
+    await releaseRun(store.db, run.id);
+    return;
+  }
+  await finishRun(store.db, run, slice.failure ? "failed" : "succeeded", slice.failure ?? null, Date.now());
 }

@@ -4,7 +4,8 @@ import type { StoreContext } from "../service";
 import { nextFireAfter, parseCron } from "./cron";
 import { checkTargetGroup, parseJobSpec, specFields, type Job, type JobSpec } from "./model";
 import { deleteJob, getJob, insertJob, listJobs, saveJob } from "./repository";
-import { runJobNow, type JobsEnv } from "./runner";
+import { auditableGroup, beginAudit, type ParityOptions } from "../parity";
+import { DEFAULT_SLICE_POLICY, runJobNow, type JobsEnv } from "./runner";
 import type { JobRunRow } from "./schema";
 
 /** Job control-plane operations the HTTP layer calls. */
@@ -72,6 +73,25 @@ export async function removeJob(ctx: StoreContext, id: string): Promise<Result<v
   if (!found.ok) return found;
   await deleteJob(ctx.db, id);
   return ok(undefined);
+}
+
+/**
+ * Audits a group's parity now: runs the group's on-demand parity-audit job
+ * (created on first use, no schedule) with these options. Returns the job
+ * and its run; the audit's result shares the run's id.
+ */
+export async function parityAuditNow(env: JobsEnv, ctx: StoreContext, featureGroup: string, options: ParityOptions): Promise<Result<{ job: Job; run: JobRunRow }>> {
+  const group = auditableGroup(await getFeatureGroup(ctx.db, featureGroup), featureGroup);
+  if (!group.ok) return group;
+  const existing = (await listJobs(ctx.db, { featureGroup, limit: 1_000 })).find((j) => j.kind === "parity-audit" && j.schedule === null);
+  let job = existing;
+  if (!job) {
+    const created = await createJob(ctx, { kind: "parity-audit", featureGroup, description: "on-demand parity audit (POST /v1/feature-groups/{name}/audit)" });
+    if (!created.ok) return created;
+    job = created.value;
+  }
+  const run = await runJobNow(env, job, DEFAULT_SLICE_POLICY, (started) => beginAudit(ctx, started, group.value, options));
+  return run.ok ? ok({ job, run: run.value }) : run;
 }
 
 /**

@@ -113,6 +113,36 @@ export interface ListCommand extends ShardCall {
   includeSoftDeleted: boolean;
 }
 
+/**
+ * Which identifiers a parity audit page reads (src/parity): a range in
+ * identifier order (SQLite's BINARY collation, records/identifier-order.ts),
+ * or named identifiers (the second look at a difference).
+ */
+export type ParitySelection = { after: string | null; atMost: string | null; limit: number } | { recordIdentifiers: string[] };
+
+export interface ParityCommand extends ShardCall {
+  select: ParitySelection;
+}
+
+/**
+ * One identifier as the shard holds it. live: served; deleted: a
+ * tombstone; expired: past its expiry, its offline deletion row not written
+ * yet (the alarm or the next write of it writes that row); absent: no row
+ * (hard-deleted, swept, or only ever offline).
+ */
+export interface ParityEntry {
+  recordIdentifier: string;
+  state: "live" | "deleted" | "expired" | "absent";
+  /** The record as JSON (opened when the group encrypts), for live and expired rows. */
+  body: string | null;
+  eventKey: string | null;
+  writeSequence: number | null;
+  /** Outbox rows for the identifier are not yet confirmed in the offline manifest. */
+  pending: boolean;
+}
+
+export type ParityOutcome = { entries: ParityEntry[] };
+
 export interface StoredRecord {
   recordIdentifier: string;
   /** The record as JSON text, served without re-encoding. */

@@ -1,6 +1,6 @@
 import { epochMsOfKey, eventKeyFromEpochMs, MAX_RECORD_BYTES, nextSequence, SEQUENCE_PER_MS } from "../records";
 import { appendOutbox, highestOutboxSequence, migrateOutbox } from "./outbox";
-import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
+import type { DeleteCommand, DeleteOutcome, GetCommand, ListCommand, ParityEntry, ParitySelection, PutCommand, PutOutcome, StoredRecord, UpdateCommand, UpdateOutcome } from "./protocol";
 
 /**
  * The record shard's storage logic over the Durable Object's SQLite. Plain
@@ -424,6 +424,54 @@ export function listRecordIdentifiers(sql: SqlStorage, cmd: ListCommand, now: nu
     )
     .toArray()
     .map((row) => row.record_identifier);
+}
+
+/**
+ * The identifiers a parity audit page covers, in identifier order: every
+ * one with a record row (tombstones included) or an outbox row, with its
+ * state. Reads only: an expired row is reported as such, not swept. The
+ * outbox has no index on identifiers; it is small once drained, and only
+ * audits read it this way.
+ */
+export function parityEntries(sql: SqlStorage, select: ParitySelection, now: number): ParityEntry[] {
+  const ids =
+    "recordIdentifiers" in select
+      ? [...new Set(select.recordIdentifiers)]
+      : sql
+          .exec<{ id: string }>(
+            `SELECT record_identifier AS id FROM records WHERE record_identifier > ?1 AND (?2 IS NULL OR record_identifier <= ?2)
+             UNION SELECT record_identifier FROM outbox WHERE record_identifier > ?1 AND (?2 IS NULL OR record_identifier <= ?2)
+             ORDER BY 1 LIMIT ?3`,
+            select.after ?? "",
+            select.atMost,
+            select.limit,
+          )
+          .toArray()
+          .map((row) => row.id);
+  if (ids.length === 0) return [];
+  const list = JSON.stringify(ids);
+  const rows = new Map(
+    sql
+      .exec<{ record_identifier: string; event_key: string; expires_at: number | null; deleted: number; body: string | null; write_sequence: number }>(
+        "SELECT record_identifier, event_key, expires_at, deleted, body, write_sequence FROM records WHERE record_identifier IN (SELECT value FROM json_each(?))",
+        list,
+      )
+      .toArray()
+      .map((row) => [row.record_identifier, row]),
+  );
+  const pending = new Set(
+    sql
+      .exec<{ record_identifier: string }>("SELECT DISTINCT record_identifier FROM outbox WHERE record_identifier IN (SELECT value FROM json_each(?))", list)
+      .toArray()
+      .map((row) => row.record_identifier),
+  );
+  return ids.map((id): ParityEntry => {
+    const row = rows.get(id);
+    const base = { recordIdentifier: id, pending: pending.has(id) };
+    if (!row) return { ...base, state: "absent", body: null, eventKey: null, writeSequence: null };
+    const state = row.deleted ? "deleted" : row.expires_at !== null && row.expires_at <= now ? "expired" : "live";
+    return { ...base, state, body: row.deleted ? null : row.body, eventKey: row.event_key, writeSequence: row.write_sequence };
+  });
 }
 
 /**

@@ -13,6 +13,8 @@ import type {
   GetOutcome,
   ListCommand,
   ListOutcome,
+  ParityCommand,
+  ParityOutcome,
   PutBatch,
   PutCommand,
   PutOutcome,
@@ -30,6 +32,7 @@ import {
   listRecordIdentifiers,
   migrateShard,
   nextExpiry,
+  parityEntries,
   putRecord,
   putRecords,
   readSequenceClock,
@@ -148,6 +151,18 @@ export class RecordShard extends DurableObject<Env> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
     return { recordIdentifiers: listRecordIdentifiers(this.ctx.storage.sql, cmd, this.#now()) };
+  }
+
+  /** One page of a parity audit (src/parity): what the shard holds or still owes the offline store, identifier by identifier. */
+  async parityPage(cmd: ParityCommand): Promise<ShardReply<ParityOutcome>> {
+    const refusal = this.#check(cmd);
+    if (refusal) return refusal;
+    const entries = parityEntries(this.ctx.storage.sql, cmd.select, this.#now());
+    const withBodies = entries.flatMap((e) => (e.body !== null ? [{ recordIdentifier: e.recordIdentifier, body: e.body, expiresAtMs: null }] : []));
+    const opened = await this.#sealing.open(await this.#sealing.keysOf(cmd), withBodies, undefined);
+    if (!Array.isArray(opened)) return opened;
+    const bodies = new Map(opened.map((r) => [r.recordIdentifier, r.body]));
+    return { entries: entries.map((e) => (e.body !== null ? { ...e, body: bodies.get(e.recordIdentifier) ?? null } : e)) };
   }
 
   /**

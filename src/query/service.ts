@@ -1,10 +1,10 @@
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import { fail, ok, type Result } from "../failure";
-import { epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
+import { compareIdentifiers, epochMsOfKey, isoFromEpochMs, type FeatureValue } from "../records";
 import { eventTypeOf, newStats, planScan, scanRowGroups, versionAt, type FileFilter, type ReadStats } from "./offline-reader";
 import { identifierKeys } from "./row-groups";
-import { asOfSnapshot, compareVersions, historyOf, visibleAt, type AsOf, type RecordVersion } from "./versions";
+import { historyOf, LatestPage, visibleAt, type AsOf, type RecordVersion } from "./versions";
 
 /**
  * Time-travel reads over the offline store, run by the query worker. The API
@@ -28,9 +28,15 @@ export interface AsOfQuery {
   availableAtMs?: number;
   features?: string[];
   recordIdentifiers?: string[];
-  /** Exclusive lower bound on the identifier, for paging. */
+  /** Exclusive lower bound on the identifier (identifier order, records/identifier-order.ts), for paging. */
   after?: string;
   limit: number;
+  /**
+   * Also return identifiers whose winning version is a deletion (with
+   * isDeleted: true), as the parity audit needs to tell "gone offline" from
+   * "never offline". The public as-of route leaves them out.
+   */
+  includeDeleted?: boolean;
 }
 
 export interface VersionView {
@@ -47,7 +53,11 @@ export interface VersionView {
 
 export interface AsOfResult {
   records: VersionView[];
-  /** Present when more records follow: pass it as `after`. */
+  /**
+   * Present when more records may follow: pass it as `after`. A page may
+   * hold fewer than `limit` records and still have one (the read keeps at
+   * most limit + 1 identifiers in memory, deleted ones included).
+   */
   nextAfter?: string;
   stats: ReadStats;
 }
@@ -81,8 +91,8 @@ export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Resu
   };
   const stats = newStats(plan);
   const eventType = eventTypeOf(plan.schema);
-  // Only the latest visible version per identifier is kept while streaming.
-  const latest = new Map<string, RecordVersion>();
+  // Only the latest visible version per identifier is kept while streaming, for at most limit + 1 identifiers.
+  const latest = new LatestPage(query.limit + 1);
   const bounds = {
     ...filter,
     ...(query.availableAtMs !== undefined ? { availableAtMostMs: query.availableAtMs } : {}),
@@ -91,20 +101,16 @@ export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Resu
   for await (const rows of scanRowGroups(deps.bucket, plan, bounds, stats)) {
     for (let i = 0; i < rows.count; i++) {
       const id = rows.identifier(i);
-      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && id <= query.after)) continue;
+      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && compareIdentifiers(id, query.after) <= 0) || !latest.admits(id)) continue;
       const version = versionAt(rows, i, plan.schema, eventType, id);
-      if (!version || !visibleAt(version, asOf)) continue;
-      const current = latest.get(id);
-      if (!current || compareVersions(version, current) > 0) latest.set(id, version);
+      if (version && visibleAt(version, asOf)) latest.offer(version);
     }
   }
-  const snapshot = asOfSnapshot(latest.values(), asOf);
-  const page = snapshot.slice(0, query.limit);
-  return ok({
-    records: page.map((v) => view(v, query.features)),
-    ...(snapshot.length > query.limit ? { nextAfter: page.at(-1)!.recordIdentifier } : {}),
-    stats,
-  });
+  const { versions, coveredThrough } = latest.result();
+  const selected = query.includeDeleted ? versions : versions.filter((v) => !v.isDeleted);
+  const page = selected.slice(0, query.limit);
+  const nextAfter = selected.length > query.limit ? page.at(-1)!.recordIdentifier : coveredThrough;
+  return ok({ records: page.map((v) => view(v, query.features)), ...(nextAfter !== undefined ? { nextAfter } : {}), stats });
 }
 
 export interface HistoryQuery {

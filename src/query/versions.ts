@@ -1,4 +1,4 @@
-import type { FeatureValue } from "../records";
+import { compareIdentifiers, type FeatureValue } from "../records";
 
 /**
  * Versions of records as the offline store holds them, and the order that
@@ -52,22 +52,55 @@ export function visibleAt(version: RecordVersion, asOf: AsOf): boolean {
   );
 }
 
-/** The winning version per identifier among those visible; a winner may be a deletion. */
-export function latestVersions(versions: Iterable<RecordVersion>, asOf: AsOf): Map<string, RecordVersion> {
-  const latest = new Map<string, RecordVersion>();
-  for (const version of versions) {
-    if (!visibleAt(version, asOf)) continue;
-    const current = latest.get(version.recordIdentifier);
-    if (!current || compareVersions(version, current) > 0) latest.set(version.recordIdentifier, version);
-  }
-  return latest;
-}
+const byIdentifier = (a: RecordVersion, b: RecordVersion) => compareIdentifiers(a.recordIdentifier, b.recordIdentifier);
 
-/** The as-of snapshot: the live record per identifier, deleted ones excluded, by identifier. */
-export function asOfSnapshot(versions: Iterable<RecordVersion>, asOf: AsOf): RecordVersion[] {
-  return [...latestVersions(versions, asOf).values()]
-    .filter((v) => !v.isDeleted)
-    .sort((a, b) => (a.recordIdentifier < b.recordIdentifier ? -1 : a.recordIdentifier > b.recordIdentifier ? 1 : 0));
+/**
+ * The winning version per identifier for the `capacity` smallest
+ * identifiers offered, so one page of a snapshot costs memory for the page,
+ * not for the whole group: while streaming it holds at most twice
+ * `capacity` identifiers, then drops the largest and ignores everything
+ * above the largest it kept (`ceiling`).
+ */
+export class LatestPage {
+  readonly #latest = new Map<string, RecordVersion>();
+  #ceiling: string | undefined;
+
+  constructor(readonly capacity: number) {}
+
+  /** Whether versions of this identifier can still be kept (callers skip decoding the rest). */
+  admits(recordIdentifier: string): boolean {
+    return this.#ceiling === undefined || compareIdentifiers(recordIdentifier, this.#ceiling) <= 0;
+  }
+
+  /** Keeps the version if it wins for its identifier (compareVersions). */
+  offer(version: RecordVersion): void {
+    const id = version.recordIdentifier;
+    if (!this.admits(id)) return;
+    const current = this.#latest.get(id);
+    if (current) {
+      if (compareVersions(version, current) > 0) this.#latest.set(id, version);
+      return;
+    }
+    this.#latest.set(id, version);
+    if (this.#latest.size > 2 * this.capacity) this.#trim();
+  }
+
+  #trim(): void {
+    const ids = [...this.#latest.keys()].sort(compareIdentifiers);
+    for (const id of ids.slice(this.capacity)) this.#latest.delete(id);
+    this.#ceiling = ids[this.capacity - 1];
+  }
+
+  /**
+   * The kept winners (deletions included) in identifier order, and, when
+   * larger identifiers were dropped, the largest one kept: every identifier
+   * up to it is complete, the ones after it are not in this page.
+   */
+  result(): { versions: RecordVersion[]; coveredThrough?: string } {
+    if (this.#latest.size > this.capacity) this.#trim();
+    const versions = [...this.#latest.values()].sort(byIdentifier);
+    return { versions, ...(this.#ceiling !== undefined ? { coveredThrough: this.#ceiling } : {}) };
+  }
 }
 
 /** Every version of one identifier within an event-key range, in version order. */

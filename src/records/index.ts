@@ -3,6 +3,7 @@ export * from "./limits";
 export { parseEventTime, isoFromEpochMs, epochMsOfKey, eventKeyFromEpochMs, type EventTime } from "./event-time";
 export { parseFeatureValue, type ValueEncoding } from "./values";
 export { validateRecord, validateRecordValues, validateFeatures, eventTimeOf, encodeRecordBody, parseRecordIdentifier, parseFeatureSubset, type ValidatedRecord } from "./validate";
+export { compareIdentifiers } from "./identifier-order";
 export { parseTtl, expiresAtMs, ttlMs, MAX_TTL_MS } from "./ttl";
 export {
   SEQUENCE_PER_MS,

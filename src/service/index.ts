@@ -6,3 +6,5 @@ export * from "./update-record";
 export * from "./list-records";
 export * from "./feature-groups";
 export * from "./bulk-ingest";
+export { withServingGroup, shardStub, fromShard, RETRY, type Attempt } from "./shards";
+export { shardKeysOf } from "./keys";

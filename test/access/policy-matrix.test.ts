@@ -123,6 +123,10 @@ const probes: Record<Action, Probe> = {
   "featurestore:ListJobRuns": { call: (s) => as(s.key, "GET", `/v1/jobs/${s.jobId}/runs`) },
   "featurestore:DescribeJobRun": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/jobs/${s.jobId}/runs/no-such-run`) },
   "featurestore:MaterializeFeatureGroup": { call: (s) => as(s.key, "POST", `/v1/feature-groups/${s.group}/materialize`) },
+  "featurestore:StartParityAudit": { call: (s) => as(s.key, "POST", `/v1/feature-groups/${s.group}/audit`, { examples: 1 }) },
+  "featurestore:ListParityAudits": { call: (s) => as(s.key, "GET", `/v1/feature-groups/${s.group}/audits`) },
+  // No audit exists in the matrix scene: past authorization the route answers 404 for the unknown id.
+  "featurestore:DescribeParityAudit": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/feature-groups/${s.group}/audits/no-such-audit`) },
   "featurestore:DescribeDatasetJob": { call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}`) },
   // Queued, never run in this project (no consumer): the result route answers 409 "not ready" once past authorization.
   "featurestore:GetDatasetJobResult": { reachesHandler: true, call: (s) => as(s.key, "GET", `/v1/datasets/jobs/${s.datasetJobId}/result`) },

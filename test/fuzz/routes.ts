@@ -329,6 +329,19 @@ export const ROUTES: readonly FuzzRoute[] = [
   { name: "POST /v1/jobs/{id}/{run,pause,resume}", api: "native", mutating: true, build: (r) => ({ method: "POST", path: `/v1/jobs/${hostileSegment(r)}/${r.pick(["run", "pause", "resume"])}` }) },
   { name: "GET /v1/jobs/{id}/runs[/{runId}]", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/jobs/${hostileSegment(r)}/runs${r.chance(0.5) ? `/${hostileSegment(r)}` : query(r, ["limit"])}` }) },
   { name: "POST /v1/feature-groups/{name}/materialize", api: "native", mutating: true, build: (r) => ({ method: "POST", path: `/v1/feature-groups/${hostileName(r)}/materialize` }) },
+  // Parity audits: a valid request starts one (a job and a result row), so the fixture group only ever gets a broken option.
+  {
+    name: "POST /v1/feature-groups/{name}/audit",
+    api: "native",
+    mutating: true,
+    build: (r, fx) =>
+      r.chance(0.4)
+        ? jsonRequest("POST", `/v1/feature-groups/${hostileName(r)}/audit`, r, r.chance(0.5) ? {} : hostileObject(r))
+        : // An empty body is a valid request (no options), so the fixture groups get JSON with a broken option, never jsonRequest's random text.
+          { method: "POST", path: `/v1/feature-groups/${r.pick([fx.offline, fx.numeric])}/audit`, headers: JSON_TYPE, body: JSON.stringify({ ...(r.chance(0.3) ? hostileObject(r) : {}), examples: r.pick([-1, 26, 1.5, 2 ** 60, "3", null, true, [], {}, hostileString(r)]) }) },
+  },
+  { name: "GET /v1/feature-groups/{name}/audits", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/audits${query(r, ["limit", "after"])}` }) },
+  { name: "GET /v1/feature-groups/{name}/audits/{id}", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/audits/${r.chance(0.3) ? crypto.randomUUID() : hostileSegment(r)}` }) },
   {
     name: "POST /v1/feature-groups/{name}/offline-store/files",
     api: "native",

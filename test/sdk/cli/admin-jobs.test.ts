@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOfflineGroup, tempDir } from "../engines/engines";
-import { ENDPOINT } from "../support";
+import { ENDPOINT, native } from "../support";
 import { cliEnv, runCli } from "./run-cli";
 
 let work: { path: string; remove: () => void };
@@ -102,5 +102,32 @@ describe("fs dead-letters", () => {
     const refused = await cli("dead-letters", "replay", "--limit", "0");
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain("limit");
+  });
+});
+
+describe("fs audit", () => {
+  it("audits a group's parity, exits 8 on a difference and 3 on a bad option, and lists and shows kept results", async () => {
+    const group = await createOfflineGroup("cli-audit", [{ name: "age", type: "Integral" }]);
+    expect((await native("PUT", `/feature-groups/${group}/records`, { record: { id: "a1", ts: "2026-01-01T00:00:00Z", age: 1 } })).status).toBe(200);
+    // Written to both stores: matching once delivered, pending until then; neither is a difference.
+    const clean = await cli("audit", "--group", group);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.json).toMatchObject({ featureGroup: group, status: "succeeded", differences: 0 });
+    expect(clean.json.counts.matching + clean.json.counts.pending).toBe(1);
+
+    expect((await native("PUT", `/feature-groups/${group}/records`, { record: { id: "a2", ts: "2026-01-01T00:00:00Z", age: 2 }, targetStores: ["online"] })).status).toBe(200);
+    const found = await cli("audit", "--group", group, "--examples", "1");
+    expect(found.code, found.stderr).toBe(8);
+    expect(found.json.counts.onlineOnly).toBe(1);
+    expect(found.json.examples).toEqual([expect.objectContaining({ recordIdentifier: "a2", verdict: "onlineOnly" })]);
+
+    const refused = await cli("audit", "--group", group, "--examples", "99");
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("examples");
+
+    const listed = await cli("audits", "list", "--group", group);
+    expect(listed.json.audits.map((a: { id: string }) => a.id)).toEqual([found.json.id, clean.json.id]);
+    const shown = await cli("audits", "get", "--group", group, clean.json.id);
+    expect(shown.json).toMatchObject({ id: clean.json.id, counts: clean.json.counts });
   });
 });

@@ -87,13 +87,15 @@ describe("fs feature-groups", () => {
   });
 
   it("answers --help on every command and exits 2 on usage errors", async () => {
-    for (const args of [["--help"], ["feature-groups", "--help"], ["feature-groups", "create", "--help"], ["records", "get", "--help"], ["ingest", "--help"], ["backfill", "--help"], ["dataset", "build", "--help"], ["jobs", "runs", "--help"], ["access-keys", "rotate", "--help"]]) {
+    for (const args of [["--help"], ["feature-groups", "--help"], ["feature-groups", "create", "--help"], ["records", "get", "--help"], ["ingest", "--help"], ["backfill", "--help"], ["dataset", "build", "--help"], ["jobs", "runs", "--help"], ["audit", "--help"], ["audits", "get", "--help"], ["access-keys", "rotate", "--help"]]) {
       const res = await cli(...args);
       expect(res.code, args.join(" ")).toBe(0);
       expect(res.stdout, args.join(" ")).toContain("Usage: npm run fs --");
     }
     expect((await cli("feature-groups", "create")).code).toBe(2);
     expect((await cli("nonsense")).code).toBe(2);
+    expect((await cli("audit")).code).toBe(2); // --group is required
+    expect((await cli("audit", "--group", "g", "--examples", "many")).code).toBe(2);
     expect((await cli("ingest", "x.csv", "--group", "g", "--mode", "sideways")).code).toBe(2);
     const badWorkers = await cli("backfill", "x.csv", "--group", "g", "--workers", "two");
     expect(badWorkers.code).toBe(2);
