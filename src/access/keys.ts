@@ -75,9 +75,7 @@ function randomId(): string {
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(30));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "A").replace(/\//g, "B");
+  return bytes.toBase64().replace(/\+/g, "A").replace(/\//g, "B");
 }
 
 export function isAccessKeyId(id: string): boolean {

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from "../failure";
+import { toBase64Url } from "./base64url";
 
 /**
  * The master keyring: AES-256-GCM keys from the worker's secret
@@ -62,7 +63,7 @@ export async function seal(keyring: MasterKeyring, plaintext: Uint8Array, contex
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const key = keyring.keys.get(keyring.activeId)!;
   const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(context) }, key, plaintext);
-  return [SEALED_VERSION, keyring.activeId, encodeBase64Url(iv), encodeBase64Url(new Uint8Array(ciphertext))].join(".");
+  return [SEALED_VERSION, keyring.activeId, toBase64Url(iv), toBase64Url(new Uint8Array(ciphertext))].join(".");
 }
 
 /** The id of the master key that sealed a value, or null when it is not a sealed value. */
@@ -96,14 +97,9 @@ export function decodeBase64(text: string): Uint8Array | null {
   const standard = text.replace(/-/g, "+").replace(/_/g, "/");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(standard)) return null;
   try {
-    return Uint8Array.from(atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), (c) => c.charCodeAt(0));
+    return Uint8Array.fromBase64(standard.padEnd(Math.ceil(standard.length / 4) * 4, "="));
   } catch {
     return null;
   }
 }
 
-export function encodeBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}

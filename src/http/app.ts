@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { FailureError, type Failure } from "../failure";
 import type { AppContext, AppEnv } from "./context";
 import { cors } from "./cors";
+import { NATIVE_ERROR_CODES, type NativeErrorCode } from "./error-codes";
 import { requestContext } from "./middleware";
 import { securityHeaders } from "./security-headers";
 import { nativeApi } from "./native";
@@ -34,5 +35,5 @@ app.onError((error, c) => {
   if (c.get("wire")) {
     return c.json({ __type: "InternalFailure", Message: message }, 500, { "x-amzn-ErrorType": "InternalFailure", "x-amzn-RequestId": c.get("requestId") });
   }
-  return c.json({ error: { code: "internal_error", message, requestId: c.get("requestId") } }, 500);
+  return c.json({ error: { code: "internal_error" satisfies NativeErrorCode, message, requestId: c.get("requestId") } }, NATIVE_ERROR_CODES.internal_error.status);
 });

@@ -1,38 +1,15 @@
 import type { Failure } from "../failure";
+import { NATIVE_ERROR_CODES } from "./error-codes";
+
+/** The HTTP status a failure is answered with natively (NATIVE_ERROR_CODES, error-codes.ts). */
+export type NativeFailureStatus = (typeof NATIVE_ERROR_CODES)[Failure["reason"]]["status"];
 
 /**
  * The native API's one mapping from a Failure to a status and a public
  * message. Messages name the field and the rule; they never echo secrets.
  */
-export function nativeStatus(failure: Failure): 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503 {
-  switch (failure.reason) {
-    case "invalid_field":
-    case "unknown_feature":
-      return 400;
-    case "unauthenticated":
-    case "signature_invalid":
-      return 401;
-    case "access_denied":
-      return 403;
-    case "feature_group_not_found":
-    case "resource_not_found":
-    case "feature_not_found":
-    case "record_not_found":
-    case "route_not_found":
-      return 404;
-    case "feature_group_exists":
-    case "feature_group_busy":
-    case "event_time_not_newer":
-    case "update_older_event_time":
-    case "conflict":
-      return 409;
-    case "payload_too_large":
-      return 413;
-    case "throttled":
-      return 429;
-    case "unavailable":
-      return 503;
-  }
+export function nativeStatus(failure: Failure): NativeFailureStatus {
+  return NATIVE_ERROR_CODES[failure.reason].status;
 }
 
 export function failureMessage(failure: Failure): string {

@@ -3,6 +3,7 @@ import { admit, defaultRateLimit } from "../access";
 import { clockOf } from "../clock";
 import { isSigV4, parseBearer, principalOf, secretLookup, verifySecret, verifySigV4, type Principal } from "../auth";
 import { orThrow, type Result } from "../failure";
+import { MAX_SIGNED_BODY_BYTES } from "../records";
 import { readBodyBytes } from "./body";
 import { storeContext } from "../service";
 import type { AppContext, AppEnv } from "./context";
@@ -17,8 +18,6 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.header("x-amzn-RequestId", requestId);
 });
 
-/** SigV4 covers the body hash; the largest body any route accepts. */
-const MAX_SIGNED_BODY_BYTES = 4 * 1024 * 1024;
 
 async function authenticateRequest(c: AppContext): Promise<Result<Principal>> {
   if (isSigV4(c.req.raw.headers)) {

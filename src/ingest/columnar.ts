@@ -23,9 +23,6 @@ export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
 export const ARROW_FILE_TYPE = "application/vnd.apache.arrow.file";
 export const PARQUET_TYPE = "application/vnd.apache.parquet";
 
-/** Bodies read whole before decoding (Arrow file, Parquet): their decoded rows must also fit the isolate. */
-export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
-
 function malformed(format: string, nextRow: number, error: unknown): never {
   const detail = error instanceof Error ? error.message : String(error);
   return orThrow(invalid("body", `must be a valid ${format} (decoding failed at row ${nextRow}: ${detail.slice(0, 200)})`));

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { catalogDb } from "../catalog";
+import type { Secrets } from "../env";
 import type { Result } from "../failure";
 import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
@@ -8,20 +9,23 @@ import type { ReadStats } from "./offline-reader";
 import { abandonJob, createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
 
 /**
+ * The query worker's bindings: WranglerQueryEnv is generated from
+ * wrangler.query.toml (src/query/worker-configuration.d.ts, `npm run types`).
+ * Added here only what a config cannot say: the master keyring secret (it
+ * unwraps the SSE-C keys of encrypted offline stores), and the dataset jobs
+ * queue's message type (each message runs a job for a while, then sends the
+ * next, jobs.ts).
+ */
+export interface QueryEnv extends WranglerQueryEnv, Pick<Secrets, "FS_MASTER_KEYS"> {
+  DATASET_JOBS: Queue<JobMessage>;
+}
+
+/**
  * The time-travel query worker: a separate Worker (wrangler.query.toml) so
  * heavy offline reads never share isolates with online serving. The API
  * worker reaches it through the QUERY service binding (RPC) after
  * authenticating and validating the request; it has no public routes.
  */
-export interface QueryEnv {
-  DB: D1Database;
-  OFFLINE_BUCKET: R2Bucket;
-  /** The master keyring (same secret as the API worker's): unwraps the SSE-C keys of encrypted offline stores. */
-  FS_MASTER_KEYS?: string;
-  /** Dataset jobs: each message runs a job for a while, then sends the next (jobs.ts). */
-  DATASET_JOBS: Queue<JobMessage>;
-}
-
 export class QueryService extends WorkerEntrypoint<QueryEnv> {
   #deps(): QueryDeps {
     const db = catalogDb(this.env.DB);

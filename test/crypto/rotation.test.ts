@@ -4,7 +4,8 @@ import { catalogDb, forgetServingGroup } from "../../src/catalog";
 import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { settle } from "../offline/support";
 import { forgetGroupDataKeys } from "../../src/crypto/data-keys";
-import { encodeBase64Url, sealedKeyId } from "../../src/crypto/keyring";
+import { sealedKeyId } from "../../src/crypto/keyring";
+import { toBase64Url } from "../../src/crypto/base64url";
 import { shardIndexOf, shardName } from "../../src/online";
 import { getRecord as getRecordService, storeContext } from "../../src/service";
 import { rewrapDataKeys } from "../../src/service/encryption";
@@ -61,7 +62,7 @@ describe("master key rotation", () => {
     await putRecord(name, { id: "u1", ts: at(1), city: "Hanoi" });
     await settle(name, 1);
     const oldKeys = env.FS_MASTER_KEYS!;
-    const newMaster = `mk-2:${encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const newMaster = `mk-2:${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
 
     // Step 1: the new key goes first, the old one stays; re-wrap.
     const both = storeContext({ ...env, FS_MASTER_KEYS: `${newMaster},${oldKeys}` }, Date.now());

@@ -1,8 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { declaresMoreThan } from "../../src/http/body";
-import { MAX_NDJSON_LINE_BYTES } from "../../src/http/native/bulk";
-import { MAX_PUT_BODY_BYTES } from "../../src/records";
+import { MAX_NDJSON_LINE_BYTES, MAX_PUT_BODY_BYTES } from "../../src/records";
 import { api, at, createGroup, getRecord, ROOT_AUTH } from "../helpers";
 
 const utf8 = new TextEncoder();

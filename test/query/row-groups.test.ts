@@ -50,10 +50,7 @@ function noise(length: number): string {
   const parts: string[] = [];
   const chunk = new Uint8Array(48 * 1024);
   for (let made = 0; made < length; made += (chunk.length / 3) * 4) {
-    crypto.getRandomValues(chunk);
-    let binary = "";
-    for (let i = 0; i < chunk.length; i += 8192) binary += String.fromCharCode(...chunk.subarray(i, i + 8192));
-    parts.push(btoa(binary));
+    parts.push(crypto.getRandomValues(chunk).toBase64());
   }
   return parts.join("").slice(0, length);
 }

@@ -14,7 +14,7 @@ import {
   type AuditResult,
 } from "../../access";
 import { invalid, orThrow, type Result, ok } from "../../failure";
-import { isoFromEpochMs } from "../../records";
+import { isoFromEpochMs, MAX_ADMIN_BODY_BYTES } from "../../records";
 import { authorize } from "../authorize";
 import { asObject, readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
@@ -27,7 +27,6 @@ import { intParam } from "../query";
 export const accessKeyRoutes = new Hono<AppEnv>();
 export const auditRoutes = new Hono<AppEnv>();
 
-const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 
 function keyView(key: AccessKey) {
   return {

@@ -7,10 +7,11 @@ import { authorize } from "../authorize";
 import { groupParam } from "../resources";
 import { CsvRecords } from "../../ingest/csv-records";
 import { failureMessage } from "../failures";
+import { NATIVE_ERROR_CODES, type NativeErrorCode } from "../error-codes";
 import { declaresMoreThan, readBodyBytes } from "../body";
 import { parseJson } from "../json";
-import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, MAX_BUFFERED_BODY_BYTES, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
-import { parseAvailabilityText, type Availability, type RecordSchema } from "../../records";
+import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
+import { MAX_BUFFERED_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_BULK_ROWS, MAX_NDJSON_LINE_BYTES, parseAvailabilityText, type Availability, type RecordSchema } from "../../records";
 import { enumParam, listParam } from "../query";
 
 /**
@@ -24,11 +25,6 @@ import { enumParam, listParam } from "../query";
  */
 export const bulkRoutes = new Hono<AppEnv>();
 
-const MAX_BULK_BODY_BYTES = 64 * 1024 * 1024;
-export const MAX_BULK_ROWS = 100_000;
-
-/** One NDJSON line holds one record (at most 350 KB canonical); room for whitespace and escapes. */
-export const MAX_NDJSON_LINE_BYTES = 2 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
 function joinBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
@@ -323,7 +319,7 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
   const { failure, ...report } = result;
   if (result.invalidRows > 0 && onInvalid === "reject") {
     const message = `${result.invalidRows} of ${result.rows} rows are invalid; nothing was written`;
-    return c.json({ error: { code: "invalid_rows", message, requestId: c.get("requestId") }, report }, 400);
+    return c.json({ error: { code: "invalid_rows" satisfies NativeErrorCode, message, requestId: c.get("requestId") }, report }, NATIVE_ERROR_CODES.invalid_rows.status);
   }
   return c.json({ ...report, ...(failure ? { error: { code: failure.reason, message: failureMessage(failure) } } : {}) }, failure ? 207 : 200);
 });

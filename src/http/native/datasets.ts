@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { fromZod, recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
-import { MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
+import { MAX_DATASET_BODY_BYTES, MAX_ENTITY_ROWS, MAX_SYNC_ENTITY_OBJECT_BYTES, MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import { decodeParquet } from "../../offline/parquet";
@@ -28,11 +28,6 @@ import { bodyGroups, membersOf } from "../resources";
  */
 export const datasetRoutes = new Hono<AppEnv>();
 
-const MAX_DATASET_BODY_BYTES = 16 * 1024 * 1024;
-/** Entity rows a synchronous request may join; more go to an asynchronous job ("async": true). */
-export const MAX_ENTITY_ROWS = 100_000;
-/** An uploaded entity object a synchronous request may read whole. */
-const MAX_SYNC_ENTITY_OBJECT_BYTES = 16 * 1024 * 1024;
 /** Entities may arrive as one CSV string as large as the body. */
 const DATASET_JSON_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxStringChars: MAX_DATASET_BODY_BYTES };
 /** The groups a dataset request joins, read under the same limits as the handler reads the body. */

@@ -6,6 +6,7 @@ import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSum
 import { describeOfflineStore } from "../../offline/external";
 import { activeFiles } from "../../offline/manifest";
 import { externalReadNotes } from "../../crypto/offline-objects";
+import { fromBase64Url, toBase64Url } from "../../crypto/base64url";
 import { encryptionView } from "../../service/encryption";
 import { readJsonBody } from "../body";
 import { authorize } from "../authorize";
@@ -17,14 +18,12 @@ import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMeta
 /** Feature group and feature metadata routes, under /v1/feature-groups. */
 export const featureGroupRoutes = new Hono<AppEnv>();
 
+/** A page token is the base64url of the last name listed. */
 const decodeToken = (token: string): string => {
-  try {
-    return atob(token.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return orThrow(invalid("nextToken", "must be a token returned by a previous page"));
-  }
+  const bytes = fromBase64Url(token);
+  return bytes ? new TextDecoder().decode(bytes) : orThrow(invalid("nextToken", "must be a token returned by a previous page"));
 };
-const encodeToken = (name: string): string => btoa(name).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const encodeToken = (name: string): string => toBase64Url(new TextEncoder().encode(name));
 
 featureGroupRoutes.post("/", authorize("sagemaker:CreateFeatureGroup", bodyGroups(MAX_CONTROL_BODY_BYTES, (b) => [b.name])), async (c) => {
   const body = orThrow(await readJsonBody(c.req.raw, MAX_CONTROL_BODY_BYTES));

@@ -1,15 +1,13 @@
 import { Hono } from "hono";
 import { fail, invalid, ok, orThrow, type Result } from "../../failure";
 import { listDeadLetters, replayDeadLetters, type ReplaySelection } from "../../offline/dead-letters";
-import { isoFromEpochMs } from "../../records";
+import { isoFromEpochMs, MAX_REGISTRATION_BODY_BYTES, MAX_REPLAY_BODY_BYTES } from "../../records";
 import type { AppEnv } from "../context";
 import { intParam } from "../query";
 import { readJsonBody } from "../body";
 import { describeFeatureGroup } from "../../service";
 import { describeOfflineStore } from "../../offline/external";
 import { parseFileRegistration, registerExternalFile } from "../../offline/registration";
-
-const MAX_REGISTRATION_BODY_BYTES = 16 * 1024;
 import { authorize } from "../authorize";
 import { dataKeyLookup } from "../../crypto/offline-objects";
 import { groupParam } from "../resources";
@@ -34,7 +32,6 @@ offlineRoutes.get("/dead-letters", authorize("featurestore:ListDeadLetters"), as
   });
 });
 
-const MAX_REPLAY_BODY_BYTES = 16 * 1024;
 const MAX_REPLAY_IDS = 100;
 const MAX_REPLAY_LIMIT = 1000;
 

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { authorize } from "../authorize";
 import { fail, FailureError, invalid, orThrow } from "../../failure";
 import type { AppEnv } from "../context";
+import { MAX_UPLOAD_BYTES } from "../../records";
 
 /**
  * PUT /v1/uploads/{name}: an entity list (CSV or Parquet) for dataset
@@ -14,7 +15,6 @@ import type { AppEnv } from "../context";
 export const uploadRoutes = new Hono<AppEnv>();
 
 export const UPLOAD_PREFIX = "uploads";
-export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|parquet)$/;
 export const UPLOAD_NAME_RULE = "must be 1-200 letters, digits, '.', '_' or '-' ending in .csv or .parquet";
 
