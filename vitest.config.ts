@@ -1,5 +1,34 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
 import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * The Worker under test runs renamed as the project's runner (the plugin's
+ * getRunnerName: "vitest-plugin-runner-" + project name). The plugin points
+ * the test Worker's own self-bindings at it, but not an auxiliary Worker's.
+ */
+const WORKERS_RUNNER = "vitest-plugin-runner-workers";
+
+/** The access key the example's binding names in its wrangler.toml (`props = { accessKeyId = "…" }`). */
+const EXAMPLE_ACCESS_KEY_ID = /^props = \{ accessKeyId = "(FSAK[A-Z2-7]{16})" \}$/m.exec(readFileSync("./examples/edge-inference/wrangler.toml", "utf8"))?.[1];
+if (!EXAMPLE_ACCESS_KEY_ID) throw new Error("examples/edge-inference/wrangler.toml: no props = { accessKeyId = \"FSAK…\" } on its binding");
+
+/**
+ * The edge-inference example as its own Worker (one ES module bundled by
+ * esbuild, as wrangler would), bound to the store's FeatureStore entrypoint
+ * with the props its wrangler.toml declares (there `service = "edge-feature-store"`).
+ */
+async function edgeInferenceWorker() {
+  const bundle = await build({ entryPoints: ["./examples/edge-inference/src/index.ts"], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  return {
+    name: "edge-inference",
+    modules: true,
+    script: bundle.outputFiles[0]!.text,
+    compatibilityDate: "2026-11-01",
+    serviceBindings: { FEATURE_STORE: { name: WORKERS_RUNNER, entrypoint: "FeatureStore", props: { accessKeyId: EXAMPLE_ACCESS_KEY_ID } } },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -14,7 +43,9 @@ export default defineConfig({
             // it here, so time-travel routes cross a real service binding.
             main: "./test/worker-entry.ts",
             miniflare: {
-              serviceBindings: { QUERY: { name: "edge-feature-store", entrypoint: "QueryService" } },
+              serviceBindings: { QUERY: { name: "edge-feature-store", entrypoint: "QueryService" }, EDGE_INFERENCE: "edge-inference" },
+              // A second Worker calling this one over RPC: the edge-inference example (examples/edge-inference).
+              workers: [await edgeInferenceWorker()],
               // Deliver offline batches promptly instead of after the 5 s batch window.
               queueConsumers: { "feature-store-offline": { maxBatchTimeout: 1 } },
               // The query worker's producer (wrangler.query.toml), so QueryService can queue dataset
@@ -26,13 +57,15 @@ export default defineConfig({
                 FS_ROOT_SECRET_ACCESS_KEY: "test-root-secret",
                 // A fixed test keyring (never a real secret): 32 bytes, base64.
                 FS_MASTER_KEYS: "test-mk-1:dGVzdC1tYXN0ZXIta2V5LW9uZS0tLTMyLWJ5dGVzISE=",
+                // examples/edge-inference's test creates the key the example's binding acts as.
+                EDGE_INFERENCE_ACCESS_KEY_ID: EXAMPLE_ACCESS_KEY_ID,
               },
             },
           })),
         ],
         test: {
           name: "workers",
-          include: ["test/**/*.test.ts"],
+          include: ["test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/sdk/**"],
           setupFiles: ["./test/setup.ts"],
           // test/fuzz: FUZZ_SEED replays a run, FUZZ_REQUESTS scales it.

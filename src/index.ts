@@ -10,6 +10,8 @@ import { JOBS_CRON, runJobsTick } from "./jobs";
 
 export { RecordShard } from "./online";
 export { RateLimiter } from "./access/rate-limit";
+/** The Workers RPC binding other Workers call (docs/api.md#workers-rpc-binding). */
+export { FeatureStore } from "./rpc/entrypoint";
 
 /** The dead-letter queue's name ends so (wrangler.toml). */
 const DEAD_LETTER_SUFFIX = "-dlq";

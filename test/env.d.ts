@@ -11,6 +11,10 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** The query worker's producer (vitest.config.ts), for QueryService running in this project. */
       DATASET_JOBS: Queue<JobMessage>;
+      /** The edge-inference example Worker (vitest.config.ts), which calls this one through the FeatureStore RPC binding. */
+      EDGE_INFERENCE: Fetcher;
+      /** The access key id the example's binding names in its props (examples/edge-inference/wrangler.toml). */
+      EDGE_INFERENCE_ACCESS_KEY_ID: string;
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");

@@ -110,8 +110,11 @@ function storageDir(storage) {
  * Starts the worker on 127.0.0.1 and returns its origin, the credential and
  * a dispose function. `direct` serves the user worker on its own socket,
  * skipping Miniflare's entry worker (one fewer in-process hop per request).
+ * `workers` are more Workers (Miniflare worker options) run next to it, e.g.
+ * a caller bound to it by RPC; `reconfigure(workers)` replaces them (the
+ * store's state persists) and `directOrigin(name)` finds their sockets.
  */
-export async function startWorker({ direct = true, storage = "memory", rev } = {}) {
+export async function startWorker({ direct = true, storage = "memory", rev, workers = [] } = {}) {
   const tree = sourceTree(rev);
   let bundle, migrations, config;
   try {
@@ -138,32 +141,34 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
   };
   const accessKeyId = `AKBENCH${randomBytes(6).toString("hex").toUpperCase()}`;
   const secret = randomBytes(24).toString("base64url");
+  const store = {
+    ...config,
+    modulesRules: undefined,
+    serviceBindings,
+    name: WORKER_NAME,
+    rootPath: outdir,
+    modules,
+    modulesRoot: outdir,
+    // A fresh root credential and master keyring per run instead of .dev.vars
+    // (the keyring also serves groups that encrypt at rest, --encrypted).
+    bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
+    ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+  };
+  const shared = {
+    host: "127.0.0.1",
+    port: 0,
+    // Per-request logging goes through a loopback call to Node: not in a benchmark.
+    logRequests: false,
+    // A placeholder Request.cf instead of fetching a real one from Cloudflare.
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    // A fresh directory per run, removed on dispose: every run starts empty.
+    resourcePersistencePath: stateDir,
+  };
+  const optionsWith = (more) => convertV4MiniflareOptions(more.length ? { ...shared, workers: [store, ...more] } : { ...shared, ...store });
   let mf, url, entryOrigin;
   try {
-    mf = new Miniflare(
-      convertV4MiniflareOptions({
-        ...config,
-        modulesRules: undefined,
-        serviceBindings,
-        name: WORKER_NAME,
-        rootPath: outdir,
-        modules,
-        modulesRoot: outdir,
-        // A fresh root credential and master keyring per run instead of .dev.vars
-        // (the keyring also serves groups that encrypt at rest, --encrypted).
-        bindings: { ...config.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
-        host: "127.0.0.1",
-        port: 0,
-        ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
-        // Per-request logging goes through a loopback call to Node: not in a benchmark.
-        logRequests: false,
-        // A placeholder Request.cf instead of fetching a real one from Cloudflare.
-        cf: false,
-        log: new Log(LogLevel.WARN),
-        // A fresh directory per run, removed on dispose: every run starts empty.
-        resourcePersistencePath: stateDir,
-      }),
-    );
+    mf = new Miniflare(optionsWith(workers));
     const entry = await mf.ready;
     entryOrigin = entry.origin;
     url = direct ? await mf.unsafeGetDirectURL(WORKER_NAME) : entry;
@@ -182,6 +187,13 @@ export async function startWorker({ direct = true, storage = "memory", rev } = {
     source: tree.source,
     script, // the bundle, e.g. to map a profile's index.js:line back to src/
     authorization: `Bearer ${accessKeyId}:${secret}`,
+    /** Replaces the extra Workers (e.g. once their bindings' props are known); the store's origin may change, so it is returned again. */
+    async reconfigure(more) {
+      await mf.setOptions(optionsWith(more));
+      return (direct ? await mf.unsafeGetDirectURL(WORKER_NAME) : await mf.ready).origin;
+    },
+    /** The origin of an extra Worker's own socket (it must declare `unsafeDirectSockets`). */
+    directOrigin: async (name) => (await mf.unsafeGetDirectURL(name)).origin,
     async dispose() {
       await mf.dispose();
       removeFiles();

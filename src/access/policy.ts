@@ -154,3 +154,14 @@ export function mayList(policy: Policy | null, action: Action): boolean {
   if (ACTIONS[action].resource !== "list") return false;
   return policy?.statements.some((s) => s.effect === "Allow" && s.actions.some((a) => a.test(action))) ?? false;
 }
+
+/**
+ * For "group" actions: the first group the policy does not allow the action
+ * on, or undefined when it allows them all. A request whose groups cannot be
+ * read is checked as the empty name, so only patterns that allow every group
+ * let it through (to the handler's own 400). Every transport (HTTP routes,
+ * the RPC binding) authorizes with this.
+ */
+export function firstDeniedGroup(policy: Policy | null, action: Action, groups: readonly string[], scope: ResourceScope): string | undefined {
+  return (groups.length ? groups : [""]).find((g) => !isAllowed(policy, action, groupArn(scope, g)));
+}

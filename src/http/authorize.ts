@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import type { MiddlewareHandler } from "hono";
-import { ACTIONS, groupArn, isAllowed, mayList, recordAudit, ANY_RESOURCE, type Action, type AuditResult } from "../access";
+import { ACTIONS, firstDeniedGroup, groupArn, isAllowed, mayList, recordAudit, ANY_RESOURCE, type Action, type AuditResult } from "../access";
 import { FailureError } from "../failure";
 import type { AppContext, AppEnv } from "./context";
 
@@ -58,9 +58,7 @@ async function deny(c: AppContext, action: string, resource: string, featureGrou
 
 /** The first group the policy does not allow the action on, or undefined when it allows all. */
 function firstDenied(c: AppContext, action: Action, groups: string[]): string | undefined {
-  const policy = c.get("principal").policy ?? null;
-  // A request whose groups cannot be read is checked as the empty name: only patterns that allow every group pass it on to the handler's 400.
-  return (groups.length ? groups : [""]).find((g) => !isAllowed(policy, action, groupArn(scopeOf(c), g)));
+  return firstDeniedGroup(c.get("principal").policy ?? null, action, groups, scopeOf(c));
 }
 
 /**

@@ -2,3 +2,4 @@ export { RecordShard } from "./shard";
 export { shardIndexOf, shardName, fnv1a32 } from "./routing";
 export * from "./protocol";
 export type { OutboxStatus } from "./outbox";
+export { pick } from "./shard-store";

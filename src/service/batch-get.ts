@@ -5,6 +5,8 @@ import { parseFeatureSubset, parseRecordIdentifier } from "../records";
 import type { StoreContext } from "./context";
 import { shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
+import { cachedRecord, rememberRecord, type CachedRecord } from "./read-cache";
+import { mayUseReadCache, subsetOf } from "./records";
 
 export interface BatchGetRequest {
   featureGroup: string;
@@ -13,7 +15,8 @@ export interface BatchGetRequest {
 }
 
 export interface BatchGetResult {
-  found: { featureGroup: string; record: StoredRecord }[];
+  /** Each record with the age of what was served (0: read from its shard by this request). */
+  found: { featureGroup: string; record: StoredRecord; ageMs: number }[];
   /** Requests left for the client to send again: they did not fit this invocation's subrequest budget. */
   unprocessed: BatchGetRequest[];
   misses: { featureGroup: string; recordIdentifier: string }[];
@@ -35,6 +38,20 @@ export const MAX_SHARD_CALLS_PER_BATCH = 900;
  */
 export const MAX_IDS_PER_SHARD_CALL = 20;
 
+/**
+ * Identifiers of one batch get that may be looked up in the colo cache
+ * (read-cache.ts), over all its groups; the rest go to their shards. Cache
+ * operations may count as subrequests, and the invocation's budget belongs
+ * to the shard calls; 100 lookups plus as many fills stay well inside the
+ * room MAX_SHARD_CALLS_PER_BATCH leaves.
+ */
+export const MAX_CACHE_LOOKUPS_PER_BATCH = 100;
+
+/** Bounded-staleness options of a batch get (see GetRecordRequest.maxStalenessMs). */
+export interface BatchGetOptions {
+  maxStalenessMs?: number;
+}
+
 /** Shard calls for `unique` identifiers over `shardCount` shards, at most. */
 const shardCallsFor = (unique: number, shardCount: number): number => Math.min(unique, shardCount + Math.floor(unique / MAX_IDS_PER_SHARD_CALL));
 
@@ -45,11 +62,12 @@ const shardCallsFor = (unique: number, shardCount: number): number => Math.min(u
  * rest come back as unprocessed (SageMaker's UnprocessedIdentifiers), for
  * the client to send again, as the SDKs' batch helpers do.
  */
-export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string): Promise<BatchGetResult> {
+export async function batchGetRecords(ctx: StoreContext, requests: readonly BatchGetRequest[], fieldPrefix: (index: number) => string, options: BatchGetOptions = {}): Promise<BatchGetResult> {
   const servings = await Promise.all(requests.map((req) => servingGroup(ctx.db, req.featureGroup, ctx.now)));
   const result: BatchGetResult = { found: [], unprocessed: [], misses: [], errors: [] };
   const admitted: { req: BatchGetRequest; index: number }[] = [];
   let budget = MAX_SHARD_CALLS_PER_BATCH;
+  const lookups = { left: options.maxStalenessMs ? MAX_CACHE_LOOKUPS_PER_BATCH : 0 };
   requests.forEach((req, index) => {
     const need = shardCallsFor(new Set(req.recordIdentifiers).size, servings[index]?.group.shardCount ?? 0);
     if (need > budget) {
@@ -61,14 +79,38 @@ export async function batchGetRecords(ctx: StoreContext, requests: readonly Batc
   });
   await Promise.all(
     admitted.map(async ({ req, index }) => {
-      const outcome = await withServingGroup(ctx, req.featureGroup, async (serving) => batchGetGroup(ctx, serving, req, fieldPrefix(index), result));
+      const outcome = await withServingGroup(ctx, req.featureGroup, async (serving) => batchGetGroup(ctx, serving, req, fieldPrefix(index), result, { ...options, lookups }));
       if (!outcome.ok) result.errors.push({ featureGroup: req.featureGroup, failure: outcome.failure });
     }),
   );
   return result;
 }
 
-async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: BatchGetRequest, field: string, result: BatchGetResult): Promise<Attempt<void>> {
+interface GroupReadOptions extends BatchGetOptions {
+  /** Cache lookups the whole batch may still make. */
+  lookups: { left: number };
+}
+
+/**
+ * Looks identifiers up in the colo cache, as many as the batch's allowance
+ * leaves: those with a young enough copy are taken out of `byShard`.
+ * Returns the hits and the identifiers looked up (only those are filled
+ * from the shard replies, to keep within the allowance).
+ */
+async function cachedHits(ctx: StoreContext, generation: string, byShard: Map<number, string[]>, maxStalenessMs: number, lookups: { left: number }): Promise<{ hits: CachedRecord[]; looked: Set<string> }> {
+  const candidates = [...byShard.values()].flat().slice(0, Math.max(0, lookups.left));
+  lookups.left -= candidates.length;
+  const hits = (await Promise.all(candidates.map((id) => cachedRecord(generation, id, ctx.now, maxStalenessMs)))).filter((hit): hit is CachedRecord => hit !== null);
+  const served = new Set(hits.map((hit) => hit.record.recordIdentifier));
+  for (const [shard, ids] of byShard) {
+    const rest = ids.filter((id) => !served.has(id));
+    if (rest.length) byShard.set(shard, rest);
+    else byShard.delete(shard);
+  }
+  return { hits, looked: new Set(candidates) };
+}
+
+async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: BatchGetRequest, field: string, result: BatchGetResult, options: GroupReadOptions): Promise<Attempt<void>> {
   const { group, schema } = serving;
   const subset = parseFeatureSubset(schema, `${field}.features`, req.features);
   if (!subset.ok) return subset;
@@ -89,6 +131,8 @@ async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: Batc
     if (ids) ids.push(id.value);
     else byShard.set(shard, [id.value]);
   });
+  const cacheable = mayUseReadCache(serving, options.maxStalenessMs);
+  const { hits, looked } = cacheable ? await cachedHits(ctx, group.generation, byShard, options.maxStalenessMs!, options.lookups) : { hits: [], looked: new Set<string>() };
   const calls: [number, string[]][] = [];
   for (const [shard, ids] of byShard) for (let i = 0; i < ids.length; i += MAX_IDS_PER_SHARD_CALL) calls.push([shard, ids.slice(i, i + MAX_IDS_PER_SHARD_CALL)]);
   const replies = await Promise.all(
@@ -97,23 +141,28 @@ async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: Batc
       reply: fromShard(
         await shardStub(ctx, group.generation, shard).get({
           catalogVersion: group.catalogVersion,
-        ...shardKeysOf(serving),
+          ...shardKeysOf(serving),
           recordIdentifiers: ids,
-          ...(subset.value ? { features: subset.value } : {}),
+          // Reads that fill the cache take whole records, so a copy serves any feature subset.
+          ...(subset.value && !cacheable ? { features: subset.value } : {}),
         }),
       ),
     })),
   );
   if (replies.some((r) => r.reply === RETRY)) return RETRY;
   result.errors.push(...invalidIds);
+  for (const hit of hits) result.found.push({ featureGroup: group.name, record: subsetOf(hit.record, subset.value), ageMs: hit.ageMs });
+  const fills: StoredRecord[] = [];
   for (const { ids, reply } of replies) {
     if (reply === RETRY) continue;
-    const hits = new Set<string>();
+    const found = new Set<string>();
     for (const record of reply.records) {
-      hits.add(record.recordIdentifier);
-      result.found.push({ featureGroup: group.name, record });
+      found.add(record.recordIdentifier);
+      result.found.push({ featureGroup: group.name, record: cacheable ? subsetOf(record, subset.value) : record, ageMs: 0 });
+      if (looked.has(record.recordIdentifier)) fills.push(record);
     }
-    for (const id of ids) if (!hits.has(id)) result.misses.push({ featureGroup: group.name, recordIdentifier: id });
+    for (const id of ids) if (!found.has(id)) result.misses.push({ featureGroup: group.name, recordIdentifier: id });
   }
+  await Promise.all(fills.map((record) => rememberRecord(group.generation, record, ctx.now)));
   return ok(undefined);
 }

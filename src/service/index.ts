@@ -8,3 +8,4 @@ export * from "./feature-groups";
 export * from "./bulk-ingest";
 export { withServingGroup, shardStub, fromShard, RETRY, type Attempt } from "./shards";
 export { shardKeysOf } from "./keys";
+export { MAX_STALENESS_MS } from "./read-cache";

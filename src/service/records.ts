@@ -1,6 +1,6 @@
 import { refreshForUnknownFeature, type ServingGroup } from "../catalog";
 import { fail, ok, type Result } from "../failure";
-import { shardIndexOf, type DeletionMode, type StoredRecord } from "../online";
+import { pick, shardIndexOf, type DeletionMode, type StoredRecord } from "../online";
 import {
   expiresAtMs,
   parseFeatureSubset,
@@ -14,6 +14,7 @@ import type { StoreContext } from "./context";
 import { loadShardKeys, shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
+import { cachedRecord, forgetRecord, rememberRecord } from "./read-cache";
 
 /**
  * The record operations both APIs share: validation, event-time rules and
@@ -76,6 +77,7 @@ export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Res
       }),
     );
     if (reply === RETRY) return RETRY;
+    if (targets.value.online && reply.applied) await forgetRecord(group.generation, record.recordIdentifier);
     return ok({
       online: !targets.value.online ? "not_targeted" : reply.applied ? "written" : "older_event_time_ignored",
       offline: targets.value.offline ? "queued" : "not_targeted",
@@ -90,26 +92,55 @@ export interface GetRecordRequest {
   recordIdentifierField: string;
   features: readonly string[];
   featuresField: string;
+  /**
+   * How stale the answer may be (ms); 0 or absent: strongly consistent, from
+   * the shard. Within the bound the answer may come from the colo cache
+   * (read-cache.ts). The caller has authorized the read already.
+   */
+  maxStalenessMs?: number;
 }
 
-export function getRecord(ctx: StoreContext, req: GetRecordRequest): Promise<Result<StoredRecord | null>> {
-  return withServingGroup(ctx, req.featureGroup, async (serving): Promise<Attempt<StoredRecord | null>> => {
+/** A record as served, with the age of what was served (0: read from its shard by this request). */
+export type ServedRecord = StoredRecord & { ageMs: number };
+
+/** Whether a read may be answered from the colo cache: it asked for a bound, and the group's values are not encrypted. */
+export function mayUseReadCache(serving: ServingGroup, maxStalenessMs: number | undefined): maxStalenessMs is number {
+  return maxStalenessMs !== undefined && maxStalenessMs > 0 && shardKeysOf(serving).keys === undefined;
+}
+
+/** The record restricted to the feature subset, as the shard restricts it. */
+export function subsetOf(record: StoredRecord, features: string[] | undefined): StoredRecord {
+  return features ? { ...record, body: pick(record.body, features) } : record;
+}
+
+export function getRecord(ctx: StoreContext, req: GetRecordRequest): Promise<Result<ServedRecord | null>> {
+  return withServingGroup(ctx, req.featureGroup, async (serving): Promise<Attempt<ServedRecord | null>> => {
     const id = parseRecordIdentifier(serving.schema, req.recordIdentifierField, req.recordIdentifier);
     if (!id.ok) return id;
     const subset = parseFeatureSubset(serving.schema, req.featuresField, req.features);
     if (!subset.ok) return subset;
     const { group } = serving;
     if (!group.onlineStore.enabled) return fail({ reason: "invalid_field", field: "featureGroup", rule: `${group.name} has no online store` });
+    const cacheable = mayUseReadCache(serving, req.maxStalenessMs);
+    if (cacheable) {
+      const hit = await cachedRecord(group.generation, id.value, ctx.now, req.maxStalenessMs!);
+      if (hit) return ok({ ...subsetOf(hit.record, subset.value), ageMs: hit.ageMs });
+    }
     const reply = fromShard(
       await shardStub(ctx, group.generation, shardIndexOf(id.value, group.shardCount)).get({
         catalogVersion: group.catalogVersion,
         ...shardKeysOf(serving),
         recordIdentifiers: [id.value],
-        ...(subset.value ? { features: subset.value } : {}),
+        // A read that fills the cache takes the whole record, so the copy serves any feature subset.
+        ...(subset.value && !cacheable ? { features: subset.value } : {}),
       }),
     );
     if (reply === RETRY) return RETRY;
-    return ok(reply.records[0] ?? null);
+    const found = reply.records[0];
+    if (!found) return ok(null);
+    if (!cacheable) return ok({ ...found, ageMs: 0 });
+    await rememberRecord(group.generation, found, ctx.now);
+    return ok({ ...subsetOf(found, subset.value), ageMs: 0 });
   });
 }
 
@@ -170,6 +201,7 @@ export function deleteRecord(ctx: StoreContext, req: DeleteRecordRequest): Promi
     if (reply.outcome === "refused_not_newer") {
       return fail({ reason: "event_time_not_newer", featureGroup: group.name, recordIdentifier: record.value.recordIdentifier, eventTime: req.eventTime });
     }
+    if (targets.value.online && reply.outcome === "deleted") await forgetRecord(group.generation, record.value.recordIdentifier);
     return ok({
       online: !targets.value.online ? "not_targeted" : reply.outcome === "deleted" ? "deleted" : "older_event_time_unchanged",
       offline: targets.value.offline ? "queued" : "not_targeted",

@@ -5,6 +5,7 @@ import type { StoreContext } from "./context";
 import { shardKeysOf } from "./keys";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
+import { forgetRecord } from "./read-cache";
 
 export interface UpdateRecordRequest {
   featureGroup: string;
@@ -58,6 +59,7 @@ export function updateRecord(ctx: StoreContext, req: UpdateRecordRequest): Promi
     if (reply === RETRY) return RETRY;
     switch (reply.outcome) {
       case "updated":
+        await forgetRecord(group.generation, id.value);
         return ok({ expiresAtMs: reply.expiresAtMs });
       case "not_found":
         return fail({ reason: "record_not_found", featureGroup: group.name, recordIdentifier: id.value });

@@ -193,7 +193,7 @@ export const ROUTES: readonly FuzzRoute[] = [
   },
   { name: "PUT /v1/feature-groups/{name}/records", api: "native", mutating: true, build: (r, fx) => jsonRequest("PUT", `/v1/feature-groups/${groupSegment(r, fx, true)}/records`, r, { record: brokenRecord(r, fx), ...(r.chance(0.2) ? { targetStores: hostileValue(r) } : {}), ...(r.chance(0.2) ? { ttl: hostileValue(r) } : {}) }) },
   { name: "GET /v1/feature-groups/{name}/records", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records${query(r, ["limit", "nextToken", "includeSoftDeleted"])}` }) },
-  { name: "GET /v1/feature-groups/{name}/records/{id}", api: "native", mutating: false, build: (r, fx) => ({ method: r.chance(0.9) ? "GET" : "HEAD", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}${query(r, ["features"])}` }) },
+  { name: "GET /v1/feature-groups/{name}/records/{id}", api: "native", mutating: false, build: (r, fx) => ({ method: r.chance(0.9) ? "GET" : "HEAD", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}${query(r, ["features", "maxStalenessMs"])}` }) },
   { name: "PATCH /v1/feature-groups/{name}/records/{id}", api: "native", mutating: true, build: (r, fx) => jsonRequest("PATCH", `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}`, r, { features: brokenRecord(r, fx, false), ...(r.chance(0.2) ? { ttl: hostileValue(r) } : {}) }) },
   {
     name: "DELETE /v1/feature-groups/{name}/records/{id}",
@@ -227,7 +227,7 @@ export const ROUTES: readonly FuzzRoute[] = [
     api: "native",
     mutating: false,
     build: (r, fx) =>
-      jsonRequest("POST", "/v1/records/batch-get", r, r.chance(0.7) ? { requests: Array.from({ length: r.int(0, 3) }, () => ({ featureGroup: r.chance(0.5) ? r.pick([fx.online, fx.offline, fx.numeric]) : hostileValue(r), recordIdentifiers: r.chance(0.6) ? [r.pick(fx.ids), hostileString(r)] : hostileValue(r), ...(r.chance(0.3) ? { features: hostileValue(r) } : {}) })) } : hostileObject(r)),
+      jsonRequest("POST", `/v1/records/batch-get${query(r, ["maxStalenessMs"])}`, r, r.chance(0.7) ? { requests: Array.from({ length: r.int(0, 3) }, () => ({ featureGroup: r.chance(0.5) ? r.pick([fx.online, fx.offline, fx.numeric]) : hostileValue(r), recordIdentifiers: r.chance(0.6) ? [r.pick(fx.ids), hostileString(r)] : hostileValue(r), ...(r.chance(0.3) ? { features: hostileValue(r) } : {}) })) } : hostileObject(r)),
   },
   { name: "GET /v1/feature-groups/{name}/as-of", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/as-of${query(r, ["eventTime", "knownAt", "features", "ids", "after", "limit"])}` }) },
   { name: "GET /v1/feature-groups/{name}/records/{id}/history", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}/history${query(r, ["from", "to"])}` }) },

@@ -1,61 +1,19 @@
 import { Hono } from "hono";
-import { FailureError, invalid, ok, orThrow, type Result } from "../../failure";
-import {
-  isoFromEpochMs,
-  MAX_BATCH_GET_BODY_BYTES,
-  MAX_BATCH_GET_GROUPS,
-  MAX_BATCH_GET_IDENTIFIERS,
-  MAX_PUT_BODY_BYTES,
-  parseTtl,
-  type TtlDuration,
-} from "../../records";
+import { FailureError, invalid, orThrow } from "../../failure";
+import { isoFromEpochMs, MAX_BATCH_GET_BODY_BYTES, MAX_PUT_BODY_BYTES, parseTtl } from "../../records";
 import type { StoredRecord } from "../../online";
-import { batchGetRecords, deleteRecord, getRecord, listRecords, putRecord, updateRecord, type BatchGetRequest, type StoreTarget } from "../../service";
+import { batchGetRecords, deleteRecord, getRecord, listRecords, MAX_STALENESS_MS, putRecord, updateRecord } from "../../service";
 import { asObject, readJsonBody } from "../body";
-import type { AppEnv } from "../context";
+import type { AppContext, AppEnv } from "../context";
 import { authorize } from "../authorize";
 import { bodyGroups, groupParam, membersOf } from "../resources";
 import { failureMessage } from "../failures";
 import { enumParam, intParam, listParam } from "../query";
 import { rawJson } from "../render";
+import { parseBatchGet, parsePutBody, parseTargets } from "./record-input";
 
 /** Record routes: put, get and delete one record, and batch get. */
 export const recordRoutes = new Hono<AppEnv>();
-
-const STORE_TARGETS: readonly StoreTarget[] = ["online", "offline"];
-const PUT_KEYS = new Set(["record", "targetStores", "ttl"]);
-
-function parseTargets(raw: unknown, field: string): Result<StoreTarget[] | undefined> {
-  if (raw === undefined) return ok(undefined);
-  if (!Array.isArray(raw) || !raw.every((t): t is StoreTarget => (STORE_TARGETS as readonly unknown[]).includes(t))) {
-    return invalid(field, `must be a list of ${STORE_TARGETS.join(", ")}`);
-  }
-  return ok(raw);
-}
-
-interface PutBody {
-  record: Record<string, unknown>;
-  targetStores?: StoreTarget[];
-  ttl?: TtlDuration;
-}
-
-function parsePutBody(body: unknown): Result<PutBody> {
-  const object = asObject(body, "body");
-  if (!object.ok) return object;
-  const unknownKey = Object.keys(object.value).find((k) => !PUT_KEYS.has(k));
-  if (unknownKey !== undefined) return invalid(unknownKey, "is not a field of a put (expected record, targetStores, ttl)");
-  const record = asObject(object.value.record, "record");
-  if (!record.ok) return record;
-  const targetStores = parseTargets(object.value.targetStores, "targetStores");
-  if (!targetStores.ok) return targetStores;
-  const ttl = object.value.ttl === undefined ? ok(undefined) : parseTtl("ttl", object.value.ttl);
-  if (!ttl.ok) return ttl;
-  return ok({
-    record: record.value,
-    ...(targetStores.value ? { targetStores: targetStores.value } : {}),
-    ...(ttl.value ? { ttl: ttl.value } : {}),
-  });
-}
 
 /** `{"record":<stored JSON>,"expiresAt":...}` without re-encoding the record. */
 function recordJson(record: StoredRecord): string {
@@ -123,9 +81,16 @@ recordRoutes.patch("/feature-groups/:name/records/:id", authorize("sagemaker:Upd
   return c.json(result.expiresAtMs !== null ? { expiresAt: isoFromEpochMs(result.expiresAtMs) } : {});
 });
 
+/** A read's bound on staleness (`?maxStalenessMs=`, 0 = strongly consistent, the default). */
+const stalenessParam = (c: AppContext) => orThrow(intParam(c, "maxStalenessMs", 0, MAX_STALENESS_MS, 0));
+
+/** `Age` (whole seconds, as HTTP caches state it) and the exact age in ms, for reads that asked for a bound. */
+const ageHeaders = (ageMs: number): Record<string, string> => ({ age: String(Math.floor(ageMs / 1000)), "x-record-age-ms": String(ageMs) });
+
 recordRoutes.get("/feature-groups/:name/records/:id", authorize("sagemaker:GetRecord", groupParam), async (c) => {
   const featureGroup = c.req.param("name");
   const recordIdentifier = c.req.param("id");
+  const maxStalenessMs = stalenessParam(c);
   const record = orThrow(
     await getRecord(c.get("store"), {
       featureGroup,
@@ -133,10 +98,11 @@ recordRoutes.get("/feature-groups/:name/records/:id", authorize("sagemaker:GetRe
       recordIdentifierField: "recordIdentifier",
       features: listParam(c, "features"),
       featuresField: "features",
+      maxStalenessMs,
     }),
   );
   if (!record) throw new FailureError({ reason: "record_not_found", featureGroup, recordIdentifier });
-  return rawJson(recordJson(record));
+  return rawJson(recordJson(record), maxStalenessMs > 0 ? ageHeaders(record.ageMs) : {});
 });
 
 recordRoutes.delete("/feature-groups/:name/records/:id", authorize("sagemaker:DeleteRecord", groupParam), async (c) => {
@@ -159,40 +125,14 @@ recordRoutes.delete("/feature-groups/:name/records/:id", authorize("sagemaker:De
   return c.json(result);
 });
 
-function parseBatchGet(body: unknown): Result<BatchGetRequest[]> {
-  const object = asObject(body, "body");
-  if (!object.ok) return object;
-  const requests = object.value.requests;
-  if (!Array.isArray(requests) || requests.length < 1 || requests.length > MAX_BATCH_GET_GROUPS) {
-    return invalid("requests", `must be a list of 1 to ${MAX_BATCH_GET_GROUPS} {featureGroup, recordIdentifiers, features?}`);
-  }
-  const out: BatchGetRequest[] = [];
-  for (const [i, raw] of requests.entries()) {
-    const field = `requests[${i}]`;
-    const item = asObject(raw, field);
-    if (!item.ok) return item;
-    const { featureGroup, recordIdentifiers, features } = item.value;
-    if (typeof featureGroup !== "string") return invalid(`${field}.featureGroup`, "must be a feature group name");
-    if (!Array.isArray(recordIdentifiers) || recordIdentifiers.length < 1 || recordIdentifiers.length > MAX_BATCH_GET_IDENTIFIERS) {
-      return invalid(`${field}.recordIdentifiers`, `must be a list of 1 to ${MAX_BATCH_GET_IDENTIFIERS} identifiers`);
-    }
-    const badId = recordIdentifiers.findIndex((id) => typeof id !== "string" && typeof id !== "number");
-    if (badId >= 0) return invalid(`${field}.recordIdentifiers[${badId}]`, "must be a string or an integer");
-    if (features !== undefined && (!Array.isArray(features) || !features.every((f) => typeof f === "string"))) {
-      return invalid(`${field}.features`, "must be a list of feature names");
-    }
-    out.push({ featureGroup, recordIdentifiers: recordIdentifiers.map(String), features: (features as string[] | undefined) ?? [] });
-  }
-  return ok(out);
-}
-
 recordRoutes.post("/records/batch-get", authorize("sagemaker:BatchGetRecord", bodyGroups(MAX_BATCH_GET_BODY_BYTES, membersOf("requests", "featureGroup"))), async (c) => {
+  const maxStalenessMs = stalenessParam(c);
   const requests = orThrow(parseBatchGet(orThrow(await readJsonBody(c.req.raw, MAX_BATCH_GET_BODY_BYTES))));
-  const result = await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`);
+  const result = await batchGetRecords(c.get("store"), requests, (i) => `requests[${i}]`, { maxStalenessMs });
   // Records are spliced in as stored JSON text: no parse and re-encode per record.
   const records = result.found.map(
-    ({ featureGroup, record }) =>
-      `{"featureGroup":${JSON.stringify(featureGroup)},"recordIdentifier":${JSON.stringify(record.recordIdentifier)},${recordJson(record).slice(1)}`,
+    ({ featureGroup, record, ageMs }) =>
+      `{"featureGroup":${JSON.stringify(featureGroup)},"recordIdentifier":${JSON.stringify(record.recordIdentifier)},${maxStalenessMs > 0 ? `"ageMs":${ageMs},` : ""}${recordJson(record).slice(1)}`,
   );
   const errors = result.errors.map(({ featureGroup, recordIdentifier, failure }) => ({
     featureGroup,

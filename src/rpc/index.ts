@@ -1,0 +1,2 @@
+export { FeatureStore } from "./entrypoint";
+export type * from "./types";
