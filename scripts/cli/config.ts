@@ -29,6 +29,7 @@ export interface Config {
 
 const isLoopback = (url: string) => /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
 
+/** The connection settings from the environment, with the local stack's defaults (see the header). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const vars = readDevVars(join(cwd, ".dev.vars"));
   const endpoint = (env.FS_ENDPOINT ?? `http://127.0.0.1:${env.PORT ?? "8787"}`).replace(/\/+$/, "");

@@ -37,6 +37,7 @@ export class CliError extends Error {
   }
 }
 
+/** A usage error (exit 2). */
 export const usage = (message: string): CliError => new CliError(EXIT.USAGE, message);
 
 /** Exit code for an HTTP status of the API. */

@@ -37,6 +37,7 @@ export interface ChunkResult {
   skipped: number;
 }
 
+/** The work function of one backfill: the schema and registered keys prepared once, then one call per chunk. */
 export function chunkWork(setup: ChunkSetup): (task: ChunkTask) => ChunkResult {
   const schema = recordSchemaOfView(setup.group);
   const registered = new Set(setup.registered);

@@ -38,6 +38,7 @@ export function formatOf(name: string): InputFormat | null {
   return null;
 }
 
+/** An input's rows, decoded when `each` is called. */
 export function decodeInput(bytes: Uint8Array, format: InputFormat): DecodedInput {
   if (format === "parquet") return { encoding: "typed", each: parquetRows(bytes) };
   const text = new TextDecoder().decode(bytes);

@@ -21,6 +21,7 @@ export interface Input {
   read: () => Promise<Uint8Array>;
 }
 
+/** An input's identity: the SHA-256 of its bytes, hex. */
 export const identityOf = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 function localInputs(path: string, forced: InputFormat | undefined): Input[] {
@@ -43,6 +44,7 @@ function localInputs(path: string, forced: InputFormat | undefined): Input[] {
   });
 }
 
+/** The inputs of the command line, in order: files, folder contents by name, S3 objects by key. */
 export async function resolveInputs(paths: readonly string[], forcedFormat: InputFormat | undefined, s3Settings: S3Settings): Promise<Input[]> {
   const inputs: Input[] = [];
   let client: S3Client | undefined;

@@ -28,6 +28,7 @@ export const ROWS_PER_REQUEST = 20_000;
 
 const encoder = new TextEncoder();
 
+/** Sends validated rows through the bulk API, ROWS_PER_REQUEST at a time, and adds up its reports. */
 export async function sendOnline({
   api,
   group,

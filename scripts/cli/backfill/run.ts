@@ -130,6 +130,12 @@ function rejected(report: Report, progress: Progress, input: Input, rows: number
   return true;
 }
 
+/**
+ * ingest and backfill: resolves the inputs, then validates and writes them
+ * one at a time (offline: through the chunk pool and the checkpoint; online
+ * and both: through the bulk API). Prints the summary; exit 6 when an input
+ * was rejected.
+ */
 export async function ingest(ctx: Context, o: Options, paths: string[], mode: Mode): Promise<ExitCode> {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();

@@ -12,6 +12,7 @@ export interface InputObject {
   etag: string;
 }
 
+/** A client for an S3 endpoint (path-style when the endpoint is given: R2 and wrangler's local endpoint need it). */
 export function s3Client(settings: S3Settings): S3Client {
   return new S3Client({
     ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
@@ -46,6 +47,7 @@ export async function listInputObjects(client: S3Client, bucket: string, prefix:
   return objects.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
+/** An object's bytes, whole. */
 export async function getObjectBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -56,6 +58,7 @@ export async function getObjectBytes(client: S3Client, bucket: string, key: stri
   }
 }
 
+/** Writes a Parquet file to the bucket. */
 export async function putObjectBytes(client: S3Client, bucket: string, key: string, bytes: Uint8Array): Promise<void> {
   try {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: "application/vnd.apache.parquet" }));
