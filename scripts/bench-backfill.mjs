@@ -14,11 +14,11 @@
 // 4. Checks the manifest holds exactly --rows rows.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { register } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startWorker } from "./lib/bench-worker.mjs";
+import { importBundled } from "./lib/ts-bundle.mjs";
 
 const HELP = `Usage: npm run bench:backfill -- [options]
 
@@ -41,10 +41,10 @@ if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error("--rows must be a p
 const LOCAL_S3 = { accessKeyId: "local-offline-store", secretAccessKey: "local-offline-store-secret" };
 const ROOT = resolve(import.meta.dirname, "..");
 
-register("./cli/ts-resolve.mjs", import.meta.url);
 const arrow = await import("apache-arrow");
 const pw = await import("parquet-wasm");
-const { columnVector } = await import("../src/offline/arrow-columns.ts");
+// The service's Arrow column builder (src/offline/arrow-columns.ts), from the bundle the CLI runs from too.
+const { columnVector } = await importBundled("arrow-columns");
 
 const FEATURES = [
   { name: "id", type: "String" },
@@ -103,7 +103,7 @@ async function floor(path) {
 function runCli(args, env) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ["--experimental-transform-types", "--no-warnings", ...(process.env.BENCH_CLI_NODE_ARGS ? process.env.BENCH_CLI_NODE_ARGS.split(" ") : []), join(ROOT, "scripts/fs.mjs"), ...args], { env: { PATH: process.env.PATH, ...env }, cwd: work });
+    const child = spawn(process.execPath, [...(process.env.BENCH_CLI_NODE_ARGS ? process.env.BENCH_CLI_NODE_ARGS.split(" ") : []), join(ROOT, "scripts/fs.mjs"), ...args], { env: { PATH: process.env.PATH, ...env }, cwd: work });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));

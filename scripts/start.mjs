@@ -9,11 +9,11 @@
 // known noise (scripts/lib/wrangler-output.mjs: errors and unknown warnings
 // pass through), and a banner once the server is ready.
 import { spawn } from "node:child_process";
-import { register } from "node:module";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { configuredCrons, describeCron, fireScheduled, startCronTicker } from "./lib/cron-ticker.mjs";
 import { DEV_VARS, ensureDevVars, readDevVars } from "./lib/dev-vars.mjs";
+import { importBundled } from "./lib/ts-bundle.mjs";
 import { devOutputFilter, migrationSummary, plain } from "./lib/wrangler-output.mjs";
 
 if (process.argv.includes("--help")) {
@@ -33,24 +33,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const CONFIGS = ["wrangler.toml", "wrangler.query.toml"];
 
-if (process.features.typescript !== "transform") await reexec();
-else await start();
-
-/**
- * The ticker evaluates crons with the jobs' own parser (src/jobs/cron.ts),
- * which needs Node's --experimental-transform-types; npm start passes it.
- * Started without it, run once more with it (as scripts/fs.mjs does).
- */
-async function reexec() {
-  const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 7)) {
-    console.error(`npm start needs Node 22.7 or later (this is ${process.version}); run it as "npm start", which uses the project's pinned Node`);
-    process.exit(2);
-  }
-  const child = spawn(process.execPath, ["--experimental-transform-types", "--no-warnings", ...process.execArgv, import.meta.filename, ...process.argv.slice(2)], { stdio: "inherit" });
-  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
+await start();
 
 /** Runs wrangler to completion; resolves with its exit code and everything it printed. */
 function captureWrangler(args, env) {
@@ -73,10 +56,13 @@ function relay(from, to, seen = () => {}) {
   });
 }
 
-/** nextFire for the ticker: each cron parsed once by the jobs' parser; one that does not parse is not driven. */
+/**
+ * nextFire for the ticker: each cron parsed once by the jobs' own parser
+ * (src/jobs/cron.ts, run from its esbuild bundle: scripts/lib/ts-bundle.mjs);
+ * one that does not parse is not driven.
+ */
 async function cronEvaluator(crons) {
-  register("./cli/ts-resolve.mjs", import.meta.url);
-  const { parseCron, nextFireAfter } = await import("../src/jobs/cron.ts");
+  const { parseCron, nextFireAfter } = await importBundled("cron");
   const schedules = new Map();
   for (const cron of crons) {
     const parsed = parseCron(cron, "crons");

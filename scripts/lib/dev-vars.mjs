@@ -4,8 +4,13 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 
 export const DEV_VARS = ".dev.vars";
 
-/** Parses KEY=value lines (optionally quoted). */
+/**
+ * Parses KEY=value lines (optionally quoted).
+ * @param {string} [path]
+ * @returns {Record<string, string | undefined>}
+ */
 export function readDevVars(path = DEV_VARS) {
+  /** @type {Record<string, string | undefined>} */
   const vars = {};
   if (!existsSync(path)) return vars;
   for (const line of readFileSync(path, "utf8").split("\n")) {

@@ -83,7 +83,9 @@ function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise
       settle(() => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body }));
       return true;
     };
-    socket.on("data", (chunk) => {
+    socket.on("data", (data) => {
+      // Bytes: the socket has no encoding set, so it never hands over strings.
+      const chunk = typeof data === "string" ? utf8.encode(data) : data;
       const next = new Uint8Array(received.length + chunk.length);
       next.set(received);
       next.set(chunk, received.length);
@@ -95,7 +97,8 @@ function raw(parts: readonly (string | Uint8Array)[], keepOpen = false): Promise
     });
     socket.on("error", (error) => {
       if (finish()) return;
-      const code = error.code ?? "";
+      // A socket's errors are system errors, with a code.
+      const code = (error as NodeJS.ErrnoException).code ?? "";
       if (sending && (code === "EPIPE" || code === "ECONNRESET")) settle(() => resolve({ cutOff: code }));
       else settle(() => reject(error));
     });

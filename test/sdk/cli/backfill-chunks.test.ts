@@ -1,6 +1,6 @@
 // The offline backfill's column-wise chunk path (scripts/cli/backfill:
 // chunk-source, chunk-work) against the row-wise path it replaced, which
-// online ingest still uses (decode.mjs + validate.mjs, then offline-table.ts
+// online ingest still uses (decode.ts + validate.ts, then offline-table.ts
 // row objects): on the same inputs it must cut the same chunks, reject
 // exactly the same rows with the same row/field/rule report, and write
 // byte-identical Parquet files under the same keys. Inputs are written by
@@ -11,25 +11,27 @@ import { readParquet, writeParquet, WriterPropertiesBuilder } from "parquet-wasm
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionOf } from "../../../src/offline/layout";
 import { offlineTable } from "../../../src/offline/offline-table";
+import type { Availability } from "../../../src/records";
+import * as source from "../../../scripts/cli/backfill/chunk-source";
+import * as work from "../../../scripts/cli/backfill/chunk-work";
+import * as decode from "../../../scripts/cli/backfill/decode";
+import * as encode from "../../../scripts/cli/backfill/encode-batch";
+import * as parquet from "../../../scripts/cli/backfill/parquet";
+import * as validate from "../../../scripts/cli/backfill/validate";
+import type { GroupSchemaView } from "../../../scripts/cli/backfill/validate";
+import type { Problem } from "../../../scripts/cli/backfill/views";
 import { md5Hex, openDuck, sqlString, tempDir, type Duck } from "../engines/engines";
 
-type Feature = { name: string; type: "Integral" | "Fractional" | "String"; collection?: { type: "List" } };
-type Group = { name: string; recordIdentifierFeature: string; eventTimeFeature: string; features: Feature[] };
-type Problem = { row: number; field: string; rule: string };
-type File = { key: string; partition: string; rows: number; bytes: Uint8Array; minEventTime: number; maxEventTime: number };
-type Format = "csv" | "ndjson" | "parquet";
-
-// The CLI's modules are plain JavaScript (no declarations): loaded by a path TypeScript does not follow.
-const load = (name: string): Promise<any> => import(/* @vite-ignore */ `../../../scripts/cli/backfill/${name}.mjs`);
-const [source, work, decode, validate, parquet, encode] = await Promise.all(["chunk-source", "chunk-work", "decode", "validate", "parquet", "encode-batch"].map(load));
+type File = encode.OfflineFile;
+type Format = decode.InputFormat;
 
 const WRITE_TIME = Date.UTC(2026, 5, 1);
 /** The backfill's default knowledge time: the event time, plus a delay here so the column is not the event time itself. */
-const AVAILABILITY = { from: "eventTime", delayMs: 7_200_000 };
+const AVAILABILITY = { from: "eventTime", delayMs: 7_200_000 } satisfies Availability;
 const IDENTITY = "ab".repeat(32);
 const PREFIX = "offline-store/g/gen/data/";
 
-const GROUP: Group = {
+const GROUP: GroupSchemaView & { features: { name: string; type: "Integral" | "Fractional" | "String"; collection?: { type: "List" } }[] } = {
   name: "g",
   recordIdentifierFeature: "id",
   eventTimeFeature: "ts",
@@ -52,24 +54,24 @@ async function columnWise(bytes: Uint8Array, format: Format, chunkRows: number) 
   const files = new Map<string, File>();
   let rows = 0;
   for await (const task of source.chunkTasks(bytes, format, chunkRows)) {
-    // An unreadable input (as offline.mjs does): its one report entry, and nothing of the chunks before.
+    // An unreadable input (as offline.ts does): its one report entry, and nothing of the chunks before.
     if (task.fatal) return { rows: 1, invalid: [{ row: task.fatal.row, field: "row", rule: task.fatal.rule }], files: new Map<string, File>() };
     const { share: _share, ...rest } = task;
     const result = run({ ...rest, identity: IDENTITY, encode: true });
     rows += result.rows;
     invalid.push(...result.invalid);
-    for (const file of result.files as File[]) files.set(file.key, file);
+    for (const file of result.files) files.set(file.key, file);
   }
   return { rows, invalid, files: invalid.length > 0 ? new Map<string, File>() : files };
 }
 
-/** The row path: decode.mjs + validate.mjs, then chunks of valid rows split by partition, as row objects through offline-table.ts. */
+/** The row path: decode.ts + validate.ts, then chunks of valid rows split by partition, as row objects through offline-table.ts. */
 function rowWise(bytes: Uint8Array, format: Format, chunkRows: number) {
   const { valid, invalid } = validate.validateRows(validate.recordSchemaOfView(GROUP), decode.decodeInput(bytes, format));
   const files = new Map<string, { rows: number; bytes: Uint8Array; minEventTime: number; maxEventTime: number }>();
-  if (invalid.length > 0) return { rows: valid.length + invalid.length, invalid: invalid as Problem[], files };
+  if (invalid.length > 0) return { rows: valid.length + invalid.length, invalid, files };
   for (let chunk = 0; chunk * chunkRows < valid.length; chunk++) {
-    const byPartition = new Map<string, { row: number; values: Record<string, unknown>; eventMs: number }[]>();
+    const byPartition = new Map<string, validate.ValidRow[]>();
     for (const row of valid.slice(chunk * chunkRows, (chunk + 1) * chunkRows)) {
       const partition = partitionOf(row.eventKey);
       byPartition.set(partition, [...(byPartition.get(partition) ?? []), row]);
@@ -78,7 +80,7 @@ function rowWise(bytes: Uint8Array, format: Format, chunkRows: number) {
       const table = offlineTable(
         GROUP.features,
         rows.map((r) => ({
-          values: r.values as never,
+          values: r.values,
           writeTimeMs: WRITE_TIME,
           apiInvocationTimeMs: WRITE_TIME,
           isDeleted: false,

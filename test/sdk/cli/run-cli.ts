@@ -32,7 +32,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
 
 export function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--experimental-transform-types", "--no-warnings", resolve(ROOT, "scripts/fs.mjs"), ...args], { cwd: options.cwd, env: options.env ?? cliEnv() });
+    const child = spawn(process.execPath, [resolve(ROOT, "scripts/fs.mjs"), ...args], { cwd: options.cwd, env: options.env ?? cliEnv() });
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk) => (stdout += String(chunk)));
