@@ -87,6 +87,7 @@ class FeatureStore:
         feature_definitions: Optional[Sequence[FeatureLike]] = None,
         *,
         dataframe: Optional[pd.DataFrame] = None,
+        collections: Optional[Mapping[str, Any]] = None,
         online_store: bool = True,
         offline_store: bool = True,
         ttl: Any = None,
@@ -96,12 +97,12 @@ class FeatureStore:
         encryption: Optional[Mapping[str, bool]] = None,
     ) -> Dict[str, Any]:
         """Creates a group from explicit definitions, or inferred from ``dataframe``'s dtypes
-        (:func:`load_feature_definitions`). ``ttl``: the online TTL, e.g. ``"30d"`` or
+        (:func:`load_feature_definitions`; ``collections`` as there). ``ttl``: the online TTL, e.g. ``"30d"`` or
         ``{"unit": "Days", "value": 30}``."""
         if feature_definitions is None:
             if dataframe is None:
                 raise ValueError("pass feature_definitions or a dataframe to infer them from")
-            feature_definitions = load_feature_definitions(dataframe)
+            feature_definitions = load_feature_definitions(dataframe, collections)
         body: Dict[str, Any] = {
             "name": name,
             "recordIdentifierFeature": record_identifier_name,
@@ -190,6 +191,11 @@ class FeatureStore:
         group = self._http.json("PATCH", f"/v1/feature-groups/{quote(name, safe='')}", json_body=body, retry=False)
         self._groups[name] = group
         return group
+
+    def offline_store(self, name: str) -> Dict[str, Any]:
+        """The group's offline store: location, manifest files, ``stats``, column types, SQL
+        for DuckDB/Athena/Spark and what shards' outboxes still hold (``pending``)."""
+        return self._http.json("GET", f"/v1/feature-groups/{quote(name, safe='')}/offline-store")
 
     def delete_feature_group(self, name: str) -> None:
         self._groups.pop(name, None)
