@@ -14,7 +14,7 @@ from ._frames import record_to_python, records_to_frame
 from ._http import Transport
 from ._ingest import IngestResult, Ingestor
 from ._progress import ProgressArg
-from .errors import RecordNotFoundError
+from .errors import FeatureGroupNotFoundError, RecordNotFoundError
 from .features import FeatureDefinition, FeatureLike, as_definition, load_feature_definitions
 
 MAX_BATCH_GET_IDS = 100
@@ -197,9 +197,15 @@ class FeatureStore:
         for DuckDB/Athena/Spark and what shards' outboxes still hold (``pending``)."""
         return self._http.json("GET", f"/v1/feature-groups/{quote(name, safe='')}/offline-store")
 
-    def delete_feature_group(self, name: str) -> None:
+    def delete_feature_group(self, name: str, *, missing_ok: bool = False) -> None:
+        """Deletes a group (its online records at once; the name can be reused).
+        ``missing_ok=True``: no error when there is no such group."""
         self._groups.pop(name, None)
-        self._http.request("DELETE", f"/v1/feature-groups/{quote(name, safe='')}")
+        try:
+            self._http.request("DELETE", f"/v1/feature-groups/{quote(name, safe='')}")
+        except FeatureGroupNotFoundError:
+            if not missing_ok:
+                raise
 
     # ---- records ----------------------------------------------------------------------------
 
