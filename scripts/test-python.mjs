@@ -30,6 +30,8 @@ const VENV = join(ROOT, ".venv-python-tests");
 const STAMP = join(VENV, ".installed");
 const PYTHON = process.env.FS_PYTHON ?? "python3";
 const venvPython = join(VENV, "bin/python");
+/** Builds the package without isolation on reuse: setuptools 70.1+ builds wheels without the `wheel` package. */
+const BUILD_REQUIREMENT = "setuptools>=70.1";
 
 function fail(message) {
   console.error(`test:python: ${message}`);
@@ -39,6 +41,14 @@ function fail(message) {
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", ...options });
   if (result.error) fail(`${command} could not run: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+/** Runs pip quietly: its output (mirror warnings and all) is shown only when it fails. */
+function pip(args) {
+  const result = spawnSync(venvPython, ["-m", "pip", ...args], { cwd: ROOT, encoding: "utf8" });
+  if (result.error) fail(`pip could not run: ${result.error.message}`);
+  if (result.status !== 0) process.stderr.write(`${result.stdout}${result.stderr}`);
   return result.status ?? 1;
 }
 
@@ -90,19 +100,19 @@ function prepareEnvironment() {
   const version = capture(PYTHON, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stdout?.trim() ?? "";
   const [major, minor] = version.split(".").map(Number);
   if (!(major === 3 && minor >= 9)) fail(`${PYTHON} is Python ${version || "?"}; the client needs 3.9 or later (set FS_PYTHON)`);
-  const stamp = createHash("sha256").update(readFileSync(join(PACKAGE, "pyproject.toml"))).update(version).digest("hex");
+  const stamp = createHash("sha256").update(readFileSync(join(PACKAGE, "pyproject.toml"))).update(version).update(BUILD_REQUIREMENT).digest("hex");
   const fresh = process.env.FS_PYTHON_FRESH === "1" || !existsSync(venvPython) || !existsSync(STAMP) || readFileSync(STAMP, "utf8") !== stamp;
   const mirror = mirrorArgs();
   if (fresh) {
     rmSync(VENV, { recursive: true, force: true });
     console.log(`test:python: creating ${VENV} (Python ${version}) from the local mirror`);
     if (run(PYTHON, ["-m", "venv", VENV]) !== 0) fail("python -m venv failed");
-    const status = run(venvPython, ["-m", "pip", "install", "--quiet", ...mirror, "setuptools>=61", `${PACKAGE}[test]`]);
+    const status = pip(["install", ...mirror, BUILD_REQUIREMENT, `${PACKAGE}[test]`]);
     if (status !== 0) fail(`pip could not install the package and its test dependencies from the mirror (${mirror.join(" ")}); see above`);
     writeFileSync(STAMP, stamp);
   } else {
     // The dependencies are in place: only the package, rebuilt from the working tree.
-    const status = run(venvPython, ["-m", "pip", "install", "--quiet", ...mirror, "--no-deps", "--no-build-isolation", "--force-reinstall", PACKAGE]);
+    const status = pip(["install", ...mirror, "--no-deps", "--no-build-isolation", "--force-reinstall", PACKAGE]);
     if (status !== 0) fail("pip could not reinstall the package; see above (FS_PYTHON_FRESH=1 recreates the environment)");
   }
   rmSync(join(PACKAGE, "build"), { recursive: true, force: true });
