@@ -3,7 +3,7 @@ import { invalid, ok, type Result } from "../failure";
 /**
  * RFC 4180 CSV split into records incrementally, text chunk by text chunk,
  * so a bulk body is parsed as it streams in. The rules are parseCsv's
- * (http/csv.ts) exactly: quoted fields, doubled quotes, CRLF or LF, and a
+ * (formats/csv.ts) exactly: quoted fields, doubled quotes, CRLF or LF, and a
  * quote that opens a field only at its start. Runs of plain characters are
  * sliced rather than appended one by one.
  */

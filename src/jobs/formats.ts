@@ -1,6 +1,6 @@
 import { DataType, type Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
-import { parseCsv } from "../http/csv";
+import { parseCsv } from "../formats/csv";
 import { decodeParquet } from "../offline/parquet";
 import { isoFromEpochMs, RESERVED_FEATURE_NAMES, type ValueEncoding } from "../records";
 import type { BulkRow } from "../service";

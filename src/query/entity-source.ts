@@ -1,6 +1,6 @@
 import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
-import { parseCsv } from "../http/csv";
+import { parseCsv } from "../formats/csv";
 import { decodeParquet } from "../offline/parquet";
 import { rowsOfTable } from "./entities";
 import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";

@@ -3,7 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
-import { toCsv } from "../http/csv";
+import { toCsv } from "../formats/csv";
 import type { FeatureDefinition } from "../records";
 import {
   datasetColumns,

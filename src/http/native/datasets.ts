@@ -17,7 +17,7 @@ import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
 import type { AppContext, AppEnv } from "../context";
-import { parseCsv, toCsv } from "../csv";
+import { parseCsv, toCsv } from "../../formats/csv";
 import { rawJson } from "../render";
 import { authorize, type GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";
