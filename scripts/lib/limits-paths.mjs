@@ -6,6 +6,16 @@
 import { arrowStream, csvBody, entityParquet, HOUR, iso, MAX, maxRecord, MiB, ndjsonBody, parquetOf, T0, wideGroup, wideRecord, wideTable } from "./limits-data.mjs";
 
 const n = (x, scale, min = 1) => Math.max(min, Math.round(x * scale));
+
+/** A Parquet body of `rows` wide rows as close under `bytes` as its random text allows (the numbers' size is only known once compressed). */
+function parquetNear(rows, bytes, first) {
+  let pad = Math.floor(bytes / rows);
+  for (;;) {
+    const body = parquetOf(wideTable(rows, pad, first));
+    if (body.length <= bytes || pad === 0) return body;
+    pad = Math.max(0, Math.floor(pad - (body.length - bytes) / rows) - 16);
+  }
+}
 const BULK_CONCURRENCY = 3;
 const PUT_CONCURRENCY = 8;
 
@@ -17,7 +27,9 @@ async function seedWide(s, scale) {
   for (let v = 0; v < 3; v++)
     for (let first = 0; first < ids; first += per) {
       const rows = Math.min(per, ids - first);
-      await s.call("POST", "/feature-groups/wide/records/batch?targetStores=offline", ndjsonBody(rows, rows * 600, first, iso(T0 + v * HOUR)), { contentType: "application/x-ndjson" });
+      // Knowledge time = event time (a backfill's): datasets are leak-free by knowledge time, so rows
+      // known only when the harness ran (after the entity times) would be excluded and read nothing.
+      await s.call("POST", "/feature-groups/wide/records/batch?targetStores=offline&availableFrom=eventTime", ndjsonBody(rows, rows * 600, first, iso(T0 + v * HOUR)), { contentType: "application/x-ndjson" });
     }
   return { ids };
 }
@@ -54,8 +66,10 @@ function bulkPath(format, describe, body, contentType) {
     },
     async run(ctx, bodies) {
       const reports = await Promise.all(bodies.map((b) => ctx.call("POST", "/feature-groups/bulk/records/batch?targetStores=online,offline", b, { contentType })));
-      const rows = reports.reduce((sum, r) => sum + (r?.written ?? r?.rows?.written ?? 0), 0);
-      return { heavy: /^fetch POST .*records\/batch$/, note: `${BULK_CONCURRENCY} requests at once, ${(bodies[0].length / MiB).toFixed(1)} MiB each; report ${JSON.stringify(reports[0]).slice(0, 160)}${rows ? "" : ""}` };
+      const written = reports.reduce((sum, r) => sum + (r?.written ?? 0), 0);
+      const expected = bodies.length * n(MAX.bulkRows, ctx.scale);
+      if (written !== expected || reports.some((r) => r.failure || r.error || r.notWritten)) throw new Error(`bulk ingest wrote ${written} of ${expected} rows: ${JSON.stringify(reports[0]).slice(0, 300)}`);
+      return { heavy: /^fetch POST .*records\/batch$/, note: `${BULK_CONCURRENCY} requests at once, ${(bodies[0].length / MiB).toFixed(1)} MiB each; report ${JSON.stringify(reports[0]).slice(0, 160)}` };
     },
   };
 }
@@ -89,18 +103,18 @@ export const PATHS = {
   "bulk-csv": bulkPath("csv", "bulk ingest, CSV at the 64 MiB / 100,000-row maximum", (scale, i) => csvBody(n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98, i * 1_000_000), "text/csv"),
   "bulk-arrow": bulkPath(
     "arrow",
-    "bulk ingest, Arrow IPC stream at 100,000 rows / 32 MiB",
-    (scale, i) => arrowStream(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.bufferedBodyBytes * 0.95) / MAX.bulkRows) - 250, i * 1_000_000)),
+    "bulk ingest, Arrow IPC stream at 100,000 rows (~48 MiB)",
+    (scale, i) => arrowStream(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.arrowStreamBodyBytes * 0.95) / MAX.bulkRows) - 250, i * 1_000_000)),
     "application/vnd.apache.arrow.stream",
   ),
   "bulk-parquet": bulkPath(
     "parquet",
-    "bulk ingest, Parquet (ZSTD) at 100,000 rows / 32 MiB",
-    (scale, i) => parquetOf(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.bufferedBodyBytes * 0.9) / MAX.bulkRows) - 40, i * 1_000_000)),
+    "bulk ingest, Parquet (ZSTD), 100,000 rows in one row group, at MAX_BUFFERED_BODY_BYTES (8 MiB)",
+    (scale, i) => parquetNear(n(MAX.bulkRows, scale), MAX.bufferedBodyBytes * scale * 0.95, i * 1_000_000),
     "application/vnd.apache.parquet",
   ),
   "queue-consumer": {
-    describe: `offline queue consumer at its maximum batch (max_batch_size ${MAX.queueBatch}): messages, each a staged outbox batch (120 KB of rows + one maximum record)",
+    describe: `offline queue consumer at its maximum batch (max_batch_size ${MAX.queueBatch}): messages, each a staged outbox batch (120 KB of rows + one maximum record)`,
     async prepare(ctx) {
       await ctx.call("POST", "/feature-groups", wideGroup("queued"));
       const { generation } = await ctx.call("GET", "/feature-groups/queued");
@@ -140,6 +154,8 @@ export const PATHS = {
     async run(ctx) {
       const created = await ctx.call("POST", "/datasets", { async: true, format: "parquet", entities: { object: "entities.parquet" }, timestampColumn: "at", mostRecent: 3, includeDuplicates: true, featureGroups: [{ name: "wide", entityColumn: "user", prefix: "" }] });
       const job = await waitForJob(ctx, created.id);
+      if (job.state !== "succeeded") throw new Error(`dataset job ${job.state}: ${job.error ?? ""}`);
+      if (!(job.progress?.filesRead > 0)) throw new Error(`dataset job read no offline file: ${JSON.stringify(job.progress)}`);
       return { heavy: /^queue feature-store-dataset-jobs /, note: `job ${job.state}${job.error ? `: ${job.error}` : ""}, progress ${JSON.stringify(job.progress)}` };
     },
   },
@@ -182,6 +198,7 @@ export const PATHS = {
     async run(ctx) {
       const { job, run } = await ctx.call("POST", "/feature-groups/wide/materialize");
       const done = await waitForRun(ctx, job.id, run.id);
+      if (done.status !== "succeeded") throw new Error(`materialise run ${done.status}: ${JSON.stringify(done).slice(0, 300)}`);
       return { heavy: /^fetch POST .*materialize|^scheduled|^QueryService\.asOf/, note: `run ${done.status}, rows ${JSON.stringify(done.rows)}` };
     },
   },
@@ -195,6 +212,7 @@ export const PATHS = {
     async run(ctx, job) {
       const run = await ctx.call("POST", `/jobs/${job.id}/run`);
       const done = await waitForRun(ctx, job.id, run.id);
+      if (done.status !== "succeeded") throw new Error(`ingest run ${done.status}: ${JSON.stringify(done).slice(0, 300)}`);
       return { heavy: /^fetch POST \/v1\/jobs|^scheduled/, note: `run ${done.status}, rows ${JSON.stringify(done.rows)}` };
     },
   },
