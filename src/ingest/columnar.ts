@@ -1,5 +1,5 @@
 import { RecordBatchReader, tableFromIPC, type RecordBatch } from "apache-arrow";
-import { ParquetFile } from "parquet-wasm/esm";
+import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm/esm";
 import { invalid, orThrow } from "../failure";
 import { ensureParquetWasm } from "../offline/parquet";
 import type { FeatureDefinition } from "../records";
@@ -23,8 +23,14 @@ export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
 export const ARROW_FILE_TYPE = "application/vnd.apache.arrow.file";
 export const PARQUET_TYPE = "application/vnd.apache.parquet";
 
-/** Bodies read whole before decoding (Arrow file, Parquet): their decoded rows must also fit the isolate. */
-export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * Bodies read whole before decoding (Arrow file, Parquet). Three such
+ * requests at once in one isolate hold three bodies, parquet-wasm's copy of
+ * the row group being decoded (WebAssembly memory, which never shrinks) and
+ * their chunks of decoded rows, within 128 MB (docs/limits.md: 16 MiB
+ * measured 111 %; it was 32 MiB).
+ */
+export const MAX_BUFFERED_BODY_BYTES = 8 * 1024 * 1024;
 
 function malformed(format: string, nextRow: number, error: unknown): never {
   const detail = error instanceof Error ? error.message : String(error);
@@ -101,20 +107,33 @@ export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, F
   return rowsOfBatches(batches, features, "Arrow IPC file", () => false, onTooLarge);
 }
 
-/** Rows of a buffered Parquet body, decoded one row group at a time. */
-export async function* parquetRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+/**
+ * Rows decoded at a time from a Parquet body: the body's row groups can be
+ * as large as its writer chose, and a whole decoded row group of a 16 MiB
+ * ZSTD file can be several times the isolate's memory (docs/limits.md).
+ */
+const PARQUET_BATCH_ROWS = 2_048;
+
+/** Rows of a buffered Parquet body, decoded PARQUET_BATCH_ROWS at a time (parquet-wasm's async reader holds one row group's compressed pages). */
+export async function* parquetRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
   ensureParquetWasm();
   let file: ParquetFile;
-  let rowGroups: number;
   try {
-    file = await ParquetFile.fromFile(new Blob([bytes]));
-    rowGroups = file.metadata().numRowGroups();
+    file = await ParquetFile.fromFile(body);
+    file.metadata().numRowGroups();
   } catch (error) {
     malformed("Parquet file", 1, error);
   }
   async function* batches(): AsyncGenerator<RecordBatch> {
-    for (let group = 0; group < rowGroups; group++) {
-      yield* tableFromIPC((await file.read({ rowGroups: [group] })).intoIPCStream()).batches;
+    const reader = (await file.stream({ batchSize: PARQUET_BATCH_ROWS, concurrency: 1 })).getReader() as ReadableStreamDefaultReader<WasmRecordBatch>;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield* tableFromIPC(value.intoIPCStream()).batches;
+      }
+    } finally {
+      reader.releaseLock();
     }
   }
   try {

@@ -238,8 +238,8 @@ describe("malformed and oversized columnar bodies", () => {
         body: stream,
       });
       expect(res.status).toBe(413);
-      // Parquet is buffered (footer at the end), so its limit is the smaller one.
-      const limit = format === "parquet" ? 32 * 1024 * 1024 : 64 * 1024 * 1024;
+      // Parquet is buffered (footer at the end), so its limit is the smaller one (MAX_BUFFERED_BODY_BYTES).
+      const limit = format === "parquet" ? 8 * 1024 * 1024 : 64 * 1024 * 1024;
       expect(((await res.json()) as any).error.message).toBe(`body: must be at most ${limit} bytes`);
       // The runtime's request pipe may pull one 1 KiB chunk ahead; the worker reads none of the 80 MiB.
       expect(pulled).toBeLessThanOrEqual(1);
