@@ -114,15 +114,68 @@ export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, F
  */
 const PARQUET_BATCH_ROWS = 2_048;
 
+/**
+ * One Parquet body is decoded at a time per isolate. A reader holds its row
+ * group's compressed pages and one decompressed page per column in
+ * WebAssembly memory, which never shrinks: three bodies decoded at once
+ * measured 77 MiB of it (docs/limits.md). Decoding is CPU work on the
+ * isolate's one thread anyway, so taking turns costs little. A turn not
+ * handed back (a request whose reader is never resumed) is passed on after
+ * PARQUET_TURN_MAX_WAIT_MS rather than blocking the isolate.
+ */
+let parquetTurn: Promise<void> = Promise.resolve();
+const PARQUET_TURN_MAX_WAIT_MS = 60_000;
+
+async function takeParquetTurn(): Promise<() => void> {
+  const previous = parquetTurn;
+  let release!: () => void;
+  parquetTurn = new Promise<void>((resolve) => (release = resolve));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([previous, new Promise<void>((resolve) => (timer = setTimeout(resolve, PARQUET_TURN_MAX_WAIT_MS)))]);
+  clearTimeout(timer);
+  return release;
+}
+
 /** Rows of a buffered Parquet body, decoded PARQUET_BATCH_ROWS at a time (parquet-wasm's async reader holds one row group's compressed pages). */
 export async function* parquetRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  const release = await takeParquetTurn();
+  try {
+    yield* parquetTurnRows(body, features, onTooLarge);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Uncompressed bytes of one row group of a Parquet body. The reader holds
+ * a row group's pages, compressed and (one page per column) decompressed,
+ * in WebAssembly memory; a writer's default row group can be a whole file
+ * of any size once decompressed (a 7.4 MiB body of 80,000 wide rows in one
+ * row group took 77 MiB: docs/limits.md). Writers choose the size
+ * (pyarrow `row_group_size`, DuckDB `ROW_GROUP_SIZE`).
+ */
+export const MAX_PARQUET_ROW_GROUP_BYTES = 8 * 1024 * 1024;
+
+async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
   ensureParquetWasm();
   let file: ParquetFile;
+  let large: { index: number; bytes: number; rows: number } | undefined;
   try {
     file = await ParquetFile.fromFile(body);
-    file.metadata().numRowGroups();
+    file.metadata().rowGroups().forEach((group, index) => {
+      if (!large && group.totalByteSize() > MAX_PARQUET_ROW_GROUP_BYTES) large = { index, bytes: group.totalByteSize(), rows: group.numRows() };
+    });
   } catch (error) {
     malformed("Parquet file", 1, error);
+  }
+  if (large) {
+    file.free();
+    orThrow(
+      invalid(
+        "body",
+        `must have row groups of at most ${MAX_PARQUET_ROW_GROUP_BYTES} bytes uncompressed (row group ${large.index} holds ${large.rows} rows in ${large.bytes} bytes; write smaller row groups)`,
+      ),
+    );
   }
   async function* batches(): AsyncGenerator<RecordBatch> {
     const reader = (await file.stream({ batchSize: PARQUET_BATCH_ROWS, concurrency: 1 })).getReader() as ReadableStreamDefaultReader<WasmRecordBatch>;
