@@ -17,6 +17,7 @@ export const MAX = {
   chunkRows: 150_000, // MAX_CHUNK_ROWS of a dataset job step
   syncEntityRows: 100_000, // MAX_ENTITY_ROWS of a synchronous dataset
   syncBodyBytes: 16 * MiB, // MAX_DATASET_BODY_BYTES
+  syncResultChars: 16 * MiB, // MAX_SYNC_RESULT_CHARS of a synchronous dataset's JSON rows
   jobObjectBytes: 16 * MiB, // MAX_OBJECT_BYTES of an ingest job
   jobObjectRows: 100_000, // MAX_ROWS_PER_OBJECT
   queueBatch: 10, // max_batch_size of the offline queue's consumer in wrangler.toml

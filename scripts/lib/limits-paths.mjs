@@ -167,9 +167,10 @@ export const PATHS = {
   "dataset-sync": {
     fixture: "wide",
     seed: seedWide,
-    describe: "synchronous dataset at its limits: 100,000 entity rows inline, the wide group, JSON result",
+    describe: "synchronous dataset at its limits: the wide group, JSON result just under MAX_SYNC_RESULT_CHARS (16 Mi characters, ~19,000 entity rows; 100,000 entity rows are allowed only for narrower results)",
     async prepare(ctx) {
-      const rows = n(MAX.syncEntityRows, ctx.scale, 100);
+      // A wide row answers ~860 characters of JSON: 100,000 of them would be 86 MB (over the 32 MiB RPC limit, refused).
+      const rows = n(Math.min(MAX.syncEntityRows, Math.floor((MAX.syncResultChars * 0.97) / 880)), ctx.scale, 100);
       const perId = Math.max(1, Math.ceil(rows / ctx.fixture.ids));
       return Array.from({ length: rows }, (_, r) => ({ user: `r${Math.floor(r / perId)}`, at: iso(T0 + 5 * HOUR) }));
     },

@@ -1,4 +1,4 @@
-import { ok, type Result } from "../failure";
+import { invalid, ok, type Result } from "../failure";
 import type { GenerationSchema } from "../offline/manifest";
 import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
 import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
@@ -287,5 +287,21 @@ export async function buildDataset(deps: Deps, query: DatasetQuery, entityColumn
   if (!joined.ok) return joined;
   const knowledgeTime = knowledgeReport(joined.value);
   const warning = knowledgeWarning(knowledgeTime);
-  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: joinedRows(joined.value).map((r) => JSON.stringify(r)), stats, knowledgeTime, warnings: warning ? [warning] : [] });
+  const rows: string[] = [];
+  let chars = 0;
+  for (const row of joinedRows(joined.value)) {
+    const text = JSON.stringify(row);
+    chars += text.length;
+    if (chars > MAX_SYNC_RESULT_CHARS) return invalid("entities", `must yield at most ${MAX_SYNC_RESULT_CHARS} characters of JSON rows in a synchronous dataset (these yield more); build it as a job ("async": true)`);
+    rows.push(text);
+  }
+  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows, stats, knowledgeTime, warnings: warning ? [warning] : [] });
 }
+
+/**
+ * Characters of JSON rows a synchronous dataset may answer. The rows cross
+ * the service binding as one RPC result (at most 32 MiB, two bytes a
+ * character at worst): 100,000 entity rows of a 48-feature group made
+ * 86 MB and failed (docs/limits.md). Jobs write their result to R2 instead.
+ */
+export const MAX_SYNC_RESULT_CHARS = 16 * 1024 * 1024;
