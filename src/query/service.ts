@@ -81,8 +81,19 @@ export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Resu
   };
   const stats = newStats(plan);
   const eventType = eventTypeOf(plan.schema);
-  // Only the latest visible version per identifier is kept while streaming.
+  // Only the latest visible version of each of the `limit` smallest identifiers is kept while
+  // streaming: the page is the first `limit` identifiers after the cursor, so memory follows the
+  // page, not the group (150,000 wide records held whole were 123 % of the isolate: docs/limits.md).
+  // A tombstone keeps its identifier's place, so a page may hold fewer live records than `limit`;
+  // nextAfter then still continues exactly after the last identifier considered.
   const latest = new Map<string, RecordVersion>();
+  /** The largest identifier that can still be on the page, once more than `limit` were seen. */
+  let bound: string | undefined;
+  const prune = () => {
+    const ids = [...latest.keys()].sort();
+    for (const id of ids.slice(query.limit)) latest.delete(id);
+    bound = ids[query.limit - 1];
+  };
   const bounds = {
     ...filter,
     ...(query.availableAtMs !== undefined ? { availableAtMostMs: query.availableAtMs } : {}),
@@ -91,18 +102,19 @@ export async function asOfQuery(deps: QueryDeps, query: AsOfQuery): Promise<Resu
   for await (const rows of scanRowGroups(deps.bucket, plan, bounds, stats)) {
     for (let i = 0; i < rows.count; i++) {
       const id = rows.identifier(i);
-      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && id <= query.after)) continue;
+      if (id === undefined || (wanted && !wanted.has(id)) || (query.after !== undefined && id <= query.after) || (bound !== undefined && id > bound)) continue;
       const version = versionAt(rows, i, plan.schema, eventType, id);
       if (!version || !visibleAt(version, asOf)) continue;
       const current = latest.get(id);
       if (!current || compareVersions(version, current) > 0) latest.set(id, version);
+      if (latest.size > 2 * query.limit) prune();
     }
   }
-  const snapshot = asOfSnapshot(latest.values(), asOf);
-  const page = snapshot.slice(0, query.limit);
+  if (latest.size > query.limit) prune();
+  const page = asOfSnapshot(latest.values(), asOf);
   return ok({
     records: page.map((v) => view(v, query.features)),
-    ...(snapshot.length > query.limit ? { nextAfter: page.at(-1)!.recordIdentifier } : {}),
+    ...(bound !== undefined ? { nextAfter: bound } : {}),
     stats,
   });
 }
