@@ -23,17 +23,24 @@ function parquetNear(rows, bytes, first) {
 }
 /**
  * A text body from `make(rows, target)` of at most `bytes`: the generators' padding is approximate, so
- * aim lower until it fits; when even unpadded rows do not fit (100,000 wide rows are ~72 MB of NDJSON),
- * take fewer rows.
+ * aim lower until it fits; when the padding is spent and it still does not fit (100,000 wide rows are
+ * ~80 MB of NDJSON unpadded), take fewer rows.
  */
 function textNear(make, rows, bytes) {
-  for (let target = bytes; ; ) {
+  let target = bytes;
+  let last = -1;
+  for (;;) {
     const body = make(rows, target);
     const size = Buffer.byteLength(body);
     if (size <= bytes) return body;
-    const unpadded = Buffer.byteLength(make(Math.min(rows, 1000), 0)) * (rows / Math.min(rows, 1000));
-    if (unpadded > bytes) rows = Math.floor((rows * bytes * 0.97) / unpadded);
-    else target = Math.floor(target * (bytes / size) * 0.995);
+    if (size === last) {
+      rows = Math.floor(((rows * bytes) / size) * 0.99);
+      target = bytes;
+      last = -1;
+      continue;
+    }
+    last = size;
+    target = Math.floor(target * (bytes / size) * 0.995);
   }
 }
 const BULK_CONCURRENCY = 3;
