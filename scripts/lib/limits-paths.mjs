@@ -231,10 +231,10 @@ export const PATHS = {
     },
   },
   "ingest-job": {
-    describe: "ingest job step over one object at the 16 MiB / 100,000-row maximum (NDJSON), mode both",
+    describe: "ingest job step over one object at the 16 MiB maximum (NDJSON: as many wide rows as fit, up to 100,000), mode both",
     async prepare(ctx) {
       await ctx.call("POST", "/feature-groups", wideGroup("landed"));
-      await ctx.ingest.put("landed/0000.ndjson", ndjsonBody(n(MAX.jobObjectRows, ctx.scale), MAX.jobObjectBytes * ctx.scale * 0.97));
+      await ctx.ingest.put("landed/0000.ndjson", textNear((rows, b) => ndjsonBody(rows, b), n(MAX.jobObjectRows, ctx.scale), MAX.jobObjectBytes * ctx.scale * 0.97));
       return ctx.call("POST", "/jobs", { featureGroup: "landed", source: { prefix: "landed/" }, format: "ndjson", mode: "both", schedule: null });
     },
     async run(ctx, job) {
@@ -245,14 +245,15 @@ export const PATHS = {
     },
   },
   compaction: {
-    describe: "compaction of the largest partition: small files up to the 48 MiB merge input",
+    describe: "compaction of the largest partition: 20 small files, ~47 MiB, up to the 48 MiB merge input",
     async prepare(ctx) {
       await ctx.call("POST", "/feature-groups", wideGroup("compact"));
-      // Four files of ~12 MiB (incompressible text), one hour partition: the merge's maximum input.
-      const files = 4;
+      // Twenty files of ~2.4 MiB (1,000 wide rows with 3,000 characters of incompressible text each, one
+      // bulk chunk), one hour partition: the merge's maximum input (maxInputBytes, 48 MiB).
+      const files = 20;
       for (let f = 0; f < files; f++) {
-        const rows = n(20_000, ctx.scale, 50);
-        const body = parquetOf(wideTable(rows, Math.floor((MAX.compactionInputBytes * ctx.scale) / files / rows) - 60, f * 100_000));
+        const rows = n(1_000, ctx.scale, 50);
+        const body = parquetOf(wideTable(rows, 3_000, f * 100_000), rows);
         await ctx.call("POST", "/feature-groups/compact/records/batch?targetStores=offline", body, { contentType: "application/vnd.apache.parquet" });
       }
     },

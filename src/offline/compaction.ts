@@ -5,7 +5,7 @@ import { bulkStagingPrefixOf, fileKey, offlinePrefixOf, sha256Hex, stagingPrefix
 import { generationSchema } from "./manifest";
 import type { Table } from "apache-arrow";
 import { offlineTable } from "./parquet";
-import { parquetBatches, parquetStream, putInParts } from "./parquet-stream";
+import { parquetBatches, parquetStream, putInParts, rowGroupRows } from "./parquet-stream";
 import { offlineFiles } from "./schema";
 import { rowsFromTable } from "./table-rows";
 
@@ -116,7 +116,9 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
     }
   }
   const ssecKey = writeKey.options.ssecKey;
-  const byteSize = await putInParts(deps.bucket, key, await parquetStream(rows()), ssecKey ? { ssecKey } : {});
+  // Row groups sized by the inputs' compressed bytes per row, so wide rows make fewer rows per group.
+  const perRow = inputs.reduce((n, f) => n + f.byteSize, 0) / Math.max(1, inputs.reduce((n, f) => n + f.rowCount, 0));
+  const byteSize = await putInParts(deps.bucket, key, await parquetStream(rows(), rowGroupRows(perRow)), ssecKey ? { ssecKey } : {});
 
   const keys = JSON.stringify(inputs.map((f) => f.key));
   const merged = {

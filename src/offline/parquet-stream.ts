@@ -10,10 +10,24 @@ import { ensureParquetWasm } from "./parquet";
  * step may hold a file's decoded rows at once.
  */
 
-/** Rows decoded at a time. */
-export const READ_BATCH_ROWS = 4_096;
-/** Rows per row group written: the writer buffers one row group's pages; readers decode one at a time. */
+/** Rows decoded at a time (each batch is copied into WebAssembly memory again to be written). */
+export const READ_BATCH_ROWS = 1_024;
+/** Most rows per row group written: the writer buffers one row group's pages; readers decode one at a time. */
 export const WRITE_ROW_GROUP_ROWS = 8_192;
+/** Fewest rows per row group, however wide the rows. */
+export const MIN_ROW_GROUP_ROWS = 512;
+/**
+ * Compressed bytes a written row group should hold: the writer keeps them
+ * (and each column's open pages) in WebAssembly memory until the group is
+ * closed. 8,192 rows of 3.5 KB took 128 MiB (docs/limits.md).
+ */
+export const ROW_GROUP_TARGET_BYTES = 4 * 1024 * 1024;
+
+/** Rows per written row group for rows of about `bytesPerRow` compressed bytes. */
+export function rowGroupRows(bytesPerRow: number): number {
+  const rows = Math.floor(ROW_GROUP_TARGET_BYTES / Math.max(1, bytesPerRow));
+  return Math.max(MIN_ROW_GROUP_ROWS, Math.min(WRITE_ROW_GROUP_ROWS, rows));
+}
 /** Bytes per R2 part (R2 wants at least 5 MiB for every part but the last). */
 export const PART_BYTES = 8 * 1024 * 1024;
 
@@ -43,7 +57,7 @@ export async function* parquetBatches(bytes: Uint8Array): AsyncGenerator<Table> 
  * groups leave as they fill. Properties as encodeParquet's (write_sequence
  * delta-encoded).
  */
-export async function parquetStream(tables: AsyncIterable<Table>): Promise<ReadableStream<Uint8Array>> {
+export async function parquetStream(tables: AsyncIterable<Table>, rowsPerGroup = WRITE_ROW_GROUP_ROWS): Promise<ReadableStream<Uint8Array>> {
   ensureParquetWasm();
   const source = tables[Symbol.asyncIterator]();
   const batches = new ReadableStream<WasmRecordBatch>(
@@ -62,7 +76,7 @@ export async function parquetStream(tables: AsyncIterable<Table>): Promise<Reada
   );
   const properties = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
-    .setMaxRowGroupSize(WRITE_ROW_GROUP_ROWS)
+    .setMaxRowGroupSize(rowsPerGroup)
     .setColumnDictionaryEnabled("write_sequence", false)
     .setColumnEncoding("write_sequence", Encoding.DELTA_BINARY_PACKED)
     .build();
@@ -71,44 +85,48 @@ export async function parquetStream(tables: AsyncIterable<Table>): Promise<Reada
 
 /**
  * Puts a byte stream of unknown length as one object: a single put when it
- * fits one part, else a multipart upload of PART_BYTES parts (aborted on
- * failure). Returns the object's size.
+ * fits one part, else a multipart upload of parts of exactly PART_BYTES
+ * (R2 wants every part but the last of one size), aborted on failure.
+ * Returns the object's size.
  */
 export async function putInParts(bucket: R2Bucket, key: string, stream: ReadableStream<Uint8Array>, options: { ssecKey?: ArrayBuffer | string }): Promise<number> {
   const reader = stream.getReader();
-  let parts: Uint8Array[] = [];
-  let partBytes = 0;
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
   let total = 0;
   let upload: R2MultipartUpload | undefined;
   const uploaded: R2UploadedPart[] = [];
-  const join = () => {
-    const out = new Uint8Array(partBytes);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
+  /** The first `size` pending bytes as one array. */
+  const take = (size: number): Uint8Array => {
+    const out = new Uint8Array(size);
+    for (let filled = 0; filled < size; ) {
+      const head = pending[0]!;
+      const n = Math.min(head.byteLength, size - filled);
+      out.set(head.subarray(0, n), filled);
+      filled += n;
+      if (n === head.byteLength) pending.shift();
+      else pending[0] = head.subarray(n);
     }
-    parts = [];
-    partBytes = 0;
+    pendingBytes -= size;
     return out;
   };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      parts.push(value);
-      partBytes += value.byteLength;
+      pending.push(value);
+      pendingBytes += value.byteLength;
       total += value.byteLength;
-      if (partBytes >= PART_BYTES) {
+      while (pendingBytes >= PART_BYTES) {
         upload ??= await bucket.createMultipartUpload(key, options);
-        uploaded.push(await upload.uploadPart(uploaded.length + 1, join(), options));
+        uploaded.push(await upload.uploadPart(uploaded.length + 1, take(PART_BYTES), options));
       }
     }
     if (!upload) {
-      await bucket.put(key, join(), options);
+      await bucket.put(key, take(pendingBytes), options);
       return total;
     }
-    if (partBytes > 0) uploaded.push(await upload.uploadPart(uploaded.length + 1, join(), options));
+    if (pendingBytes > 0) uploaded.push(await upload.uploadPart(uploaded.length + 1, take(pendingBytes), options));
     await upload.complete(uploaded);
     return total;
   } catch (error) {
@@ -118,4 +136,3 @@ export async function putInParts(bucket: R2Bucket, key: string, stream: Readable
     reader.releaseLock();
   }
 }
-
