@@ -23,7 +23,7 @@ export const MAX = {
   queueBatch: 10, // max_batch_size of the offline queue's consumer in wrangler.toml
   messageBytes: 120 * 1024, // MAX_MESSAGE_BYTES of an outbox message
   compactionInputBytes: 48 * MiB, // DEFAULT_COMPACTION_POLICY.maxInputBytes
-  asOfLimit: 10_000,
+  asOfLimit: 2_500, // MAX_AS_OF_LIMIT
 };
 
 export const T0 = Date.UTC(2026, 0, 1);

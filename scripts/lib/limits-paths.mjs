@@ -204,7 +204,7 @@ export const PATHS = {
   "as-of": {
     fixture: "wide",
     seed: seedWide,
-    describe: "as-of snapshot over the wide group, limit 10,000, 2 at once",
+    describe: "as-of snapshot over the wide group at the page limit (MAX_AS_OF_LIMIT, 2,500), 2 at once",
     async run(ctx) {
       await Promise.all([0, 1].map(() => ctx.call("GET", `/feature-groups/wide/as-of?eventTime=${iso(T0 + 5 * HOUR)}&limit=${MAX.asOfLimit}`)));
       return { heavy: /^fetch GET .*as-of|^QueryService\.asOf/ };

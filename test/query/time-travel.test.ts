@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_AS_OF_LIMIT } from "../../src/http/native/time-travel";
 import { api, createGroup, putRecord } from "../helpers";
 import { settle } from "../offline/support";
 
@@ -90,7 +91,7 @@ describe("as-of snapshots", () => {
 
   it("refuses bad parameters with a 400 naming them", async () => {
     const group = await createGroup({ offline: true });
-    for (const [query, field] of [["eventTime=yesterday", "eventTime"], ["knownAt=soon", "knownAt"], ["features=nope", "features"], ["limit=0", "limit"]]) {
+    for (const [query, field] of [["eventTime=yesterday", "eventTime"], ["knownAt=soon", "knownAt"], ["features=nope", "features"], ["limit=0", "limit"], [`limit=${MAX_AS_OF_LIMIT + 1}`, "limit"]]) {
       const res = await asOf(group, query!);
       expect(res.status).toBe(400);
       expect(res.body.error.field).toBe(field);

@@ -9,6 +9,14 @@ import { authorize } from "../authorize";
 import { groupParam } from "../resources";
 
 /**
+ * Records one as-of page may hold. The query worker keeps up to twice the
+ * page's candidates while it scans, and the page crosses the service
+ * binding whole: two pages of 10,000 wide records at once took 165 % of the
+ * isolate's 128 MB (docs/limits.md).
+ */
+export const MAX_AS_OF_LIMIT = 2_500;
+
+/**
  * Time-travel routes. They authenticate and validate here, then hand typed
  * queries to the query worker over the QUERY service binding.
  */
@@ -46,7 +54,7 @@ timeTravelRoutes.get("/feature-groups/:name/as-of", authorize("featurestore:Quer
     await c.env.QUERY.asOf({
       featureGroup: group.name,
       generation: group.generation,
-      limit: orThrow(intParam(c, "limit", 1, 10_000, 1_000)),
+      limit: orThrow(intParam(c, "limit", 1, MAX_AS_OF_LIMIT, 1_000)),
       ...(eventTime ? { eventKeyAtMost: eventTime.key } : {}),
       ...(knownAt ? { knownAtMs: knownAt.epochMs } : {}),
       ...(availableAt ? { availableAtMs: availableAt.epochMs } : {}),
