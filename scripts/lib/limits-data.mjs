@@ -10,9 +10,9 @@ export const MiB = 1024 * 1024;
 export const MAX = {
   recordBytes: 350 * 1024, // MAX_RECORD_BYTES
   batchGetIdentifiers: 100, // MAX_BATCH_GET_IDENTIFIERS
-  bulkBodyBytes: 64 * MiB, // MAX_BULK_BODY_BYTES (NDJSON, CSV: streamed)
+  bulkBodyBytes: 32 * MiB, // MAX_BULK_BODY_BYTES (NDJSON, CSV, Arrow IPC stream: streamed)
   bufferedBodyBytes: 8 * MiB, // MAX_BUFFERED_BODY_BYTES (Arrow file, Parquet: held whole)
-  arrowStreamBodyBytes: 32 * MiB, // an Arrow IPC stream of 100,000 wide rows (streamed; the body limit is 64 MiB)
+  arrowStreamBodyBytes: 32 * MiB, // MAX_BULK_BODY_BYTES for an Arrow IPC stream
   bulkRows: 100_000, // MAX_BULK_ROWS
   chunkRows: 150_000, // MAX_CHUNK_ROWS of a dataset job step
   syncEntityRows: 100_000, // MAX_ENTITY_ROWS of a synchronous dataset

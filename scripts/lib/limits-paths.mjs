@@ -43,6 +43,14 @@ function textNear(make, rows, bytes) {
     target = Math.floor(target * (bytes / size) * 0.995);
   }
 }
+/** An Arrow IPC stream of up to `rows` wide rows (4 characters of text per string) under `bytes`: fewer rows until it fits. */
+function arrowNear(rows, bytes, first) {
+  for (;;) {
+    const body = arrowStream(wideTable(rows, 64, first));
+    if (body.length <= bytes) return body;
+    rows = Math.floor(((rows * bytes) / body.length) * 0.99);
+  }
+}
 const BULK_CONCURRENCY = 3;
 const PUT_CONCURRENCY = 8;
 
@@ -126,12 +134,12 @@ export const PATHS = {
       return { heavy: /^fetch POST \/v1\/records\/batch-get/, note: `${replies[0].records?.length ?? "?"} records per reply` };
     },
   },
-  "bulk-ndjson": bulkPath("ndjson", "bulk ingest, NDJSON at the 64 MiB maximum (as many wide rows as fit, up to 100,000)", (scale, i) => textNear((rows, b) => ndjsonBody(rows, b, i * 1_000_000), n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98), "application/x-ndjson"),
-  "bulk-csv": bulkPath("csv", "bulk ingest, CSV at the 64 MiB / 100,000-row maximum", (scale, i) => textNear((rows, b) => csvBody(rows, b, i * 1_000_000), n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98), "text/csv"),
+  "bulk-ndjson": bulkPath("ndjson", "bulk ingest, NDJSON at the 32 MiB maximum (as many wide rows as fit, up to 100,000)", (scale, i) => textNear((rows, b) => ndjsonBody(rows, b, i * 1_000_000), n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98), "application/x-ndjson"),
+  "bulk-csv": bulkPath("csv", "bulk ingest, CSV at the 32 MiB maximum (as many wide rows as fit, up to 100,000)", (scale, i) => textNear((rows, b) => csvBody(rows, b, i * 1_000_000), n(MAX.bulkRows, scale), MAX.bulkBodyBytes * scale * 0.98), "text/csv"),
   "bulk-arrow": bulkPath(
     "arrow",
-    "bulk ingest, Arrow IPC stream at 100,000 rows (~48 MiB)",
-    (scale, i) => arrowStream(wideTable(n(MAX.bulkRows, scale), Math.floor((MAX.arrowStreamBodyBytes * 0.95) / MAX.bulkRows) - 250, i * 1_000_000)),
+    "bulk ingest, Arrow IPC stream at the 32 MiB maximum (as many wide rows as fit, up to 100,000)",
+    (scale, i) => arrowNear(n(MAX.bulkRows, scale), MAX.arrowStreamBodyBytes * scale * 0.97, i * 1_000_000),
     "application/vnd.apache.arrow.stream",
   ),
   "bulk-parquet": bulkPath(

@@ -262,7 +262,7 @@ describe("malformed and oversized columnar bodies", () => {
       });
       expect(res.status).toBe(413);
       // Parquet is buffered (footer at the end), so its limit is the smaller one (MAX_BUFFERED_BODY_BYTES).
-      const limit = format === "parquet" ? 8 * 1024 * 1024 : 64 * 1024 * 1024;
+      const limit = format === "parquet" ? 8 * 1024 * 1024 : 32 * 1024 * 1024;
       expect(((await res.json()) as any).error.message).toBe(`body: must be at most ${limit} bytes`);
       // The runtime's request pipe may pull one 1 KiB chunk ahead; the worker reads none of the 80 MiB.
       expect(pulled).toBeLessThanOrEqual(1);
@@ -295,10 +295,10 @@ describe("malformed and oversized columnar bodies", () => {
       body: stream,
     });
     expect(res.status).toBe(413);
-    expect(sent).toBeLessThan(80); // stopped near 64 MiB, not read to the end
+    expect(sent).toBeLessThan(48); // stopped near 32 MiB, not read to the end
     expect(await manifest(group)).toEqual([]);
     expect((await getRecord(group, "a")).status).toBe(404);
-  }, 30_000); // 64 MiB through the Arrow reader: over vitest's default 5 s on a loaded machine
+  }, 30_000); // 32 MiB through the Arrow reader: over vitest's default 5 s on a loaded machine
 });
 
 describe("exactly once offline under client retries", () => {

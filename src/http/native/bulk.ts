@@ -24,7 +24,13 @@ import { enumParam, listParam } from "../query";
  */
 export const bulkRoutes = new Hono<AppEnv>();
 
-const MAX_BULK_BODY_BYTES = 64 * 1024 * 1024;
+/**
+ * Streamed bodies (NDJSON, CSV, Arrow IPC streams). Rows are held a chunk
+ * at a time, but parsing text leaves garbage and costs CPU in proportion:
+ * three 64 MiB CSV bodies at once took 103 % of the isolate's memory and
+ * 88 % of 30 s CPU each (docs/limits.md). It was 64 MiB.
+ */
+export const MAX_BULK_BODY_BYTES = 32 * 1024 * 1024;
 export const MAX_BULK_ROWS = 100_000;
 
 /** One NDJSON line holds one record (at most 350 KB canonical); room for whitespace and escapes. */
