@@ -217,4 +217,15 @@ describe("offline compaction", () => {
     expect(Math.max(...groups)).toBe(rowGroupRows(perRow));
     expect(multiset((await readObject(file!.key)).rows)).toEqual(multiset(rowsBefore));
   }, 120_000);
+
+  it("sweeps rows a bulk request staged and left behind (a dead isolate) once they are older than the grace period", async () => {
+    const key = "offline-store/_bulk/00000000-0000-4000-8000-000000000000/0.json";
+    await env.OFFLINE_BUCKET.put(key, "{}");
+    const now = Date.now();
+    await compact(now + POLICY.graceMs - 60_000);
+    expect(await env.OFFLINE_BUCKET.head(key)).not.toBeNull();
+    const swept = await compact(now + POLICY.graceMs + 60_000);
+    expect(swept.deletedOrphans).toBeGreaterThanOrEqual(1);
+    expect(await env.OFFLINE_BUCKET.head(key)).toBeNull();
+  });
 });
