@@ -10,18 +10,20 @@ export const MiB = 1024 * 1024;
 export const MAX = {
   recordBytes: 350 * 1024, // MAX_RECORD_BYTES
   batchGetIdentifiers: 100, // MAX_BATCH_GET_IDENTIFIERS
-  bulkBodyBytes: 64 * MiB, // MAX_BULK_BODY_BYTES (NDJSON, CSV: streamed)
-  bufferedBodyBytes: 32 * MiB, // MAX_BUFFERED_BODY_BYTES (Arrow file, Parquet: held whole)
+  bulkBodyBytes: 32 * MiB, // MAX_BULK_BODY_BYTES (NDJSON, CSV, Arrow IPC stream: streamed)
+  bufferedBodyBytes: 8 * MiB, // MAX_BUFFERED_BODY_BYTES (Arrow file, Parquet: held whole)
+  arrowStreamBodyBytes: 32 * MiB, // MAX_BULK_BODY_BYTES for an Arrow IPC stream
   bulkRows: 100_000, // MAX_BULK_ROWS
   chunkRows: 150_000, // MAX_CHUNK_ROWS of a dataset job step
   syncEntityRows: 100_000, // MAX_ENTITY_ROWS of a synchronous dataset
   syncBodyBytes: 16 * MiB, // MAX_DATASET_BODY_BYTES
+  syncResultChars: 16 * MiB, // MAX_SYNC_RESULT_CHARS of a synchronous dataset's JSON rows
   jobObjectBytes: 16 * MiB, // MAX_OBJECT_BYTES of an ingest job
   jobObjectRows: 100_000, // MAX_ROWS_PER_OBJECT
   queueBatch: 10, // max_batch_size of the offline queue's consumer in wrangler.toml
   messageBytes: 120 * 1024, // MAX_MESSAGE_BYTES of an outbox message
   compactionInputBytes: 48 * MiB, // DEFAULT_COMPACTION_POLICY.maxInputBytes
-  asOfLimit: 10_000,
+  asOfLimit: 2_500, // MAX_AS_OF_LIMIT
 };
 
 export const T0 = Date.UTC(2026, 0, 1);

@@ -1,10 +1,11 @@
 import { RecordBatchReader, tableFromIPC, type RecordBatch } from "apache-arrow";
-import { ParquetFile } from "parquet-wasm/esm";
+import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm/esm";
 import { invalid, orThrow } from "../failure";
 import { ensureParquetWasm } from "../offline/parquet";
 import type { FeatureDefinition } from "../records";
 import type { BulkRow } from "../service";
 import { rowsOfBatch } from "./arrow-rows";
+import { MAX_PARQUET_ROW_GROUP_BYTES } from "../records/limits";
 
 /**
  * Columnar bulk bodies: Arrow IPC (stream and file format) and Parquet.
@@ -98,20 +99,76 @@ export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, F
   return rowsOfBatches(batches, features, "Arrow IPC file", () => false, onTooLarge);
 }
 
-/** Rows of a buffered Parquet body, decoded one row group at a time. */
-export async function* parquetRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+/**
+ * Rows decoded at a time from a Parquet body: the body's row groups can be
+ * as large as its writer chose, and a whole decoded row group of a 16 MiB
+ * ZSTD file can be several times the isolate's memory (docs/limits.md).
+ */
+const PARQUET_BATCH_ROWS = 2_048;
+
+/**
+ * One Parquet body is decoded at a time per isolate. A reader holds its row
+ * group's compressed pages and one decompressed page per column in
+ * WebAssembly memory, which never shrinks: three bodies decoded at once
+ * measured 77 MiB of it (docs/limits.md). Decoding is CPU work on the
+ * isolate's one thread anyway, so taking turns costs little. A turn not
+ * handed back (a request whose reader is never resumed) is passed on after
+ * PARQUET_TURN_MAX_WAIT_MS rather than blocking the isolate.
+ */
+let parquetTurn: Promise<void> = Promise.resolve();
+const PARQUET_TURN_MAX_WAIT_MS = 60_000;
+
+async function takeParquetTurn(): Promise<() => void> {
+  const previous = parquetTurn;
+  let release!: () => void;
+  parquetTurn = new Promise<void>((resolve) => (release = resolve));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([previous, new Promise<void>((resolve) => (timer = setTimeout(resolve, PARQUET_TURN_MAX_WAIT_MS)))]);
+  clearTimeout(timer);
+  return release;
+}
+
+/** Rows of a buffered Parquet body, decoded PARQUET_BATCH_ROWS at a time (parquet-wasm's async reader holds one row group's compressed pages). */
+export async function* parquetRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+  const release = await takeParquetTurn();
+  try {
+    yield* parquetTurnRows(body, features, onTooLarge);
+  } finally {
+    release();
+  }
+}
+
+async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
   ensureParquetWasm();
   let file: ParquetFile;
-  let rowGroups: number;
+  let large: { index: number; bytes: number; rows: number } | undefined;
   try {
-    file = await ParquetFile.fromFile(new Blob([bytes]));
-    rowGroups = file.metadata().numRowGroups();
+    file = await ParquetFile.fromFile(body);
+    file.metadata().rowGroups().forEach((group, index) => {
+      if (!large && group.totalByteSize() > MAX_PARQUET_ROW_GROUP_BYTES) large = { index, bytes: group.totalByteSize(), rows: group.numRows() };
+    });
   } catch (error) {
     malformed("Parquet file", 1, error);
   }
+  if (large) {
+    file.free();
+    orThrow(
+      invalid(
+        "body",
+        `must have row groups of at most ${MAX_PARQUET_ROW_GROUP_BYTES} bytes uncompressed (row group ${large.index} holds ${large.rows} rows in ${large.bytes} bytes; write smaller row groups)`,
+      ),
+    );
+  }
   async function* batches(): AsyncGenerator<RecordBatch> {
-    for (let group = 0; group < rowGroups; group++) {
-      yield* tableFromIPC((await file.read({ rowGroups: [group] })).intoIPCStream()).batches;
+    const reader = (await file.stream({ batchSize: PARQUET_BATCH_ROWS, concurrency: 1 })).getReader() as ReadableStreamDefaultReader<WasmRecordBatch>;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield* tableFromIPC(value.intoIPCStream()).batches;
+      }
+    } finally {
+      reader.releaseLock();
     }
   }
   try {

@@ -21,8 +21,41 @@ export function parseIdempotencyKey(raw: string | null | undefined): Result<stri
   return ok(raw);
 }
 
-/** A 32-hex-digit digest naming the request's offline batches. */
-export async function offlineKeyDigest(key: string | undefined, canonicalBodies: readonly string[]): Promise<string> {
-  const identity = key !== undefined ? `key\n${key}` : `content\n${canonicalBodies.join("\n")}`;
-  return (await sha256Hex(identity)).slice(0, 32);
+const utf8 = new TextEncoder();
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * The 32-hex-digit digest naming a request's offline batches, fed the valid
+ * rows' canonical bodies chunk by chunk as the body is read: the content is
+ * hashed as it streams (crypto.DigestStream), never held whole. The digest
+ * is SHA-256 of "content\n" and the bodies joined by "\n" (or of "key\n"
+ * and the Idempotency-Key).
+ */
+export class OfflineIdentity {
+  readonly #key: string | undefined;
+  readonly #stream: DigestStream | undefined;
+  readonly #writer: WritableStreamDefaultWriter<ArrayBuffer | ArrayBufferView> | undefined;
+  #empty = true;
+
+  constructor(key: string | undefined) {
+    this.#key = key;
+    if (key !== undefined) return;
+    this.#stream = new crypto.DigestStream("SHA-256");
+    this.#writer = this.#stream.getWriter();
+  }
+
+  /** Adds the canonical bodies of the next valid rows, in input order. */
+  async add(bodies: readonly string[]): Promise<void> {
+    if (!this.#writer || bodies.length === 0) return;
+    const text = `${this.#empty ? "content\n" : "\n"}${bodies.join("\n")}`;
+    this.#empty = false;
+    await this.#writer.write(utf8.encode(text));
+  }
+
+  async digest(): Promise<string> {
+    if (this.#key !== undefined) return (await sha256Hex(`key\n${this.#key}`)).slice(0, 32);
+    if (this.#empty) await this.#writer!.write(utf8.encode("content\n"));
+    await this.#writer!.close();
+    return hex(await this.#stream!.digest).slice(0, 32);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Failure } from "../failure";
 import type { OfflineLocationConfig } from "../offline/layout";
-import { bulkIngest, type BulkRow, type RowProblem, type StoreContext, type StoreTarget } from "../service";
-import { MAX_OBJECT_BYTES, readObject } from "./formats";
+import { bulkIngest, type RowProblem, type StoreContext, type StoreTarget } from "../service";
+import { MAX_OBJECT_BYTES, readObject, UnreadableObject } from "./formats";
 import type { Job } from "./model";
 import type { FileOutcome } from "./repository";
 
@@ -43,33 +43,36 @@ const TARGETS = { online: ["online"], offline: ["offline"], both: ["online", "of
 
 const invalidField = (field: string, rule: string): Failure => ({ reason: "invalid_field", field, rule });
 
-async function* iterate(rows: readonly BulkRow[]): AsyncGenerator<BulkRow> {
-  yield* rows;
-}
-
 export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObject, now: number): Promise<FileOutcome> {
   if (object.size > MAX_OBJECT_BYTES) return failed({ reason: "payload_too_large", field: "file", limitBytes: MAX_OBJECT_BYTES });
   // Read exactly the version claimed: a newer upload is a new ledger entry for a later run.
   const body = await deps.source.get(object.key, { onlyIf: { etagMatches: object.etag } });
   if (!body || !("body" in body)) return failed({ reason: "conflict", detail: "the object changed or disappeared while it was being ingested; a new version is picked up by the next run" });
-  const read = readObject(job.format!, new Uint8Array(await body.arrayBuffer()));
+  const read = await readObject(job.format!, new Uint8Array(await body.arrayBuffer()));
   if (!read.ok) return failed(read.failure);
   const { rows, encoding } = read.value;
-  const result = await bulkIngest(
-    deps.store,
-    { db: deps.store.db, ...deps.offline },
-    {
-      featureGroup: job.featureGroup,
-      encoding,
-      onInvalid: "reject",
-      targetStores: TARGETS[job.mode!],
-      // One object version is one bulk request: a re-run after a crash finds its offline batch registered and writes nothing twice.
-      idempotencyKey: `job\n${job.id}\n${object.key}\n${object.etag}`,
-      ...(job.availability ? { availability: job.availability, availabilityField: "availability" } : {}),
-    },
-    () => iterate(rows),
-  );
-  if (!result.ok) return failed(result.failure, { rowsRead: rows.length });
+  let result: Awaited<ReturnType<typeof bulkIngest>>;
+  try {
+    result = await bulkIngest(
+      deps.store,
+      { db: deps.store.db, ...deps.offline },
+      {
+        featureGroup: job.featureGroup,
+        encoding,
+        onInvalid: "reject",
+        targetStores: TARGETS[job.mode!],
+        // One object version is one bulk request: a re-run after a crash finds its offline batch registered and writes nothing twice.
+        idempotencyKey: `job\n${job.id}\n${object.key}\n${object.etag}`,
+        ...(job.availability ? { availability: job.availability, availabilityField: "availability" } : {}),
+      },
+      rows,
+    );
+  } catch (error) {
+    // A fault of the whole file found while reading it: bulk ingest wrote nothing of it.
+    if (error instanceof UnreadableObject) return failed(error.failure);
+    throw error;
+  }
+  if (!result.ok) return failed(result.failure);
   const r = result.value;
   const counts = { rowsRead: r.rows, rowsWritten: r.written, rowsInvalid: r.invalidRows, rowsOlderIgnored: r.online.olderEventTimeIgnored };
   if (r.invalidRows > 0) return failed(invalidField("file", `${r.invalidRows} of ${r.rows} rows are invalid; nothing was written`), counts, r.invalid);

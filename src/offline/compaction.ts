@@ -1,9 +1,11 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import { offlineReadOptions, offlineWriteKey, type DataKeyLookup } from "../crypto/offline-objects";
-import { fileKey, offlinePrefixOf, sha256Hex, stagingPrefixOf, type OfflineLocationConfig } from "./layout";
+import { bulkStagingPrefixOf, fileKey, offlinePrefixOf, sha256Hex, stagingPrefixOf, type OfflineLocationConfig } from "./layout";
 import { generationSchema } from "./manifest";
-import { decodeParquet, encodeParquet, type OfflineRowValues } from "./parquet";
+import type { Table } from "apache-arrow";
+import { offlineTable } from "./parquet";
+import { parquetBatches, parquetStream, putInParts, rowGroupRows } from "./parquet-stream";
 import { offlineFiles } from "./schema";
 import { rowsFromTable } from "./table-rows";
 
@@ -21,7 +23,7 @@ export interface CompactionPolicy {
   minFiles: number;
   /** Files at least this large are left alone. */
   smallFileBytes: number;
-  /** Upper bound on the input of one merge (isolate memory). */
+  /** Upper bound on the input of one merge (the merged file's size, and the run's CPU time). */
   maxInputBytes: number;
   /** Partitions merged per run. */
   maxPartitionsPerRun: number;
@@ -31,7 +33,8 @@ export interface CompactionPolicy {
 
 export const DEFAULT_COMPACTION_POLICY: CompactionPolicy = {
   minFiles: 4,
-  smallFileBytes: 32 * 1024 * 1024,
+  // An input is held whole while it is read (its footer is at the end), next to parquet-wasm's copy of its pages.
+  smallFileBytes: 16 * 1024 * 1024,
   maxInputBytes: 48 * 1024 * 1024,
   maxPartitionsPerRun: 20,
   graceMs: 60 * 60_000,
@@ -94,24 +97,34 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
     console.error("offline compaction skips a partition: the group's data keys are unavailable", { featureGroup: schema.featureGroup, partition: candidate.partition });
     return null;
   }
-  const rows: OfflineRowValues[] = [];
-  for (const [i, file] of inputs.entries()) {
-    const option = options[i]!;
-    const object = await deps.bucket.get(file.key, option.ok ? option.value : {});
-    if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
-    rows.push(...rowsFromTable(decodeParquet(new Uint8Array(await object.arrayBuffer())), schema.features));
-  }
   const writeKey = offlineWriteKey(groupKeys.value);
   const name = `compacted-${(await sha256Hex(inputs.map((f) => f.key).sort().join("\n"))).slice(0, 32)}${writeKey.nameSuffix}`;
   const key = fileKey(deps.location, schema.featureGroup, schema.generation, candidate.partition, name);
-  const encoded = encodeParquet(schema.features, rows);
-  await deps.bucket.put(key, encoded, writeKey.options);
+  // Input by input, a few thousand rows at a time, out as a stream of row groups put in parts: the
+  // merge holds one input's bytes and one batch, never the partition's rows (isolate memory, docs/limits.md).
+  let rowCount = 0;
+  async function* rows(): AsyncGenerator<Table> {
+    for (const [i, file] of inputs.entries()) {
+      const option = options[i]!;
+      const object = await deps.bucket.get(file.key, option.ok ? option.value : {});
+      if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
+      for await (const batch of parquetBatches(new Uint8Array(await object.arrayBuffer()))) {
+        const values = rowsFromTable(batch, schema!.features);
+        rowCount += values.length;
+        yield offlineTable(schema!.features, values);
+      }
+    }
+  }
+  const ssecKey = writeKey.options.ssecKey;
+  // Row groups sized by the inputs' compressed bytes per row, so wide rows make fewer rows per group.
+  const perRow = inputs.reduce((n, f) => n + f.byteSize, 0) / Math.max(1, inputs.reduce((n, f) => n + f.rowCount, 0));
+  const byteSize = await putInParts(deps.bucket, key, await parquetStream(rows(), rowGroupRows(perRow)), ssecKey ? { ssecKey } : {});
 
   const keys = JSON.stringify(inputs.map((f) => f.key));
   const merged = {
     key,
-    rowCount: rows.length,
-    byteSize: encoded.byteLength,
+    rowCount,
+    byteSize,
     minEventTime: Math.min(...inputs.map((f) => f.minEventTime)),
     maxEventTime: Math.max(...inputs.map((f) => f.maxEventTime)),
     minWriteTime: Math.min(...inputs.map((f) => f.minWriteTime)),
@@ -139,7 +152,7 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
       .bind(deps.now, keys, key),
   ]);
   if (!inserted?.meta.changes) return null;
-  return { partition: candidate.partition, inputs: inputs.length, rows: rows.length, key };
+  return { partition: candidate.partition, inputs: inputs.length, rows: rowCount, key };
 }
 
 /** Deletes objects replaced longer ago than the grace period, then their manifest rows. */
@@ -171,15 +184,17 @@ async function knownKeys(db: CatalogDb, query: string, keys: readonly string[]):
 
 /**
  * Removes, once older than the grace period, data objects no manifest row
- * names (a writer that crashed between its R2 put and its D1 commit) and
- * staged batches whose batch is registered. A staged batch not yet
- * registered is still on its way and is kept. Housekeeping may list R2;
+ * names (a writer that crashed between its R2 put and its D1 commit),
+ * staged batches whose batch is registered, and rows a bulk request staged
+ * (bulk-spill.ts: a live request deletes its own within seconds). A staged
+ * batch not yet registered is still on its way and is kept. Housekeeping may list R2;
  * readers never do.
  */
 async function deleteOrphans(deps: CompactionDeps, policy: CompactionPolicy): Promise<number> {
   let deleted = 0;
   let cursor: string | undefined;
   const staging = `${stagingPrefixOf(deps.location)}/`;
+  const bulkStaging = `${bulkStagingPrefixOf(deps.location)}/`;
   do {
     const page = await deps.bucket.list({ prefix: `${offlinePrefixOf(deps.location)}/`, ...(cursor ? { cursor } : {}) });
     const old = page.objects.filter((o) => o.uploaded.getTime() < deps.now - policy.graceMs);
@@ -188,7 +203,8 @@ async function deleteOrphans(deps: CompactionDeps, policy: CompactionPolicy): Pr
     const batchOf = (key: string) => key.slice(staging.length, -".json".length).replaceAll("/", ":");
     const registeredFiles = await knownKeys(deps.db, "SELECT key FROM offline_files WHERE key IN (SELECT value FROM json_each(?1))", data);
     const registeredBatches = await knownKeys(deps.db, "SELECT batch_id AS key FROM offline_batches WHERE batch_id IN (SELECT value FROM json_each(?1))", staged.map(batchOf));
-    const orphans = [...data.filter((k) => !registeredFiles.has(k)), ...staged.filter((k) => registeredBatches.has(batchOf(k)))];
+    const bulkStaged = old.filter((o) => o.key.startsWith(bulkStaging)).map((o) => o.key);
+    const orphans = [...data.filter((k) => !registeredFiles.has(k)), ...staged.filter((k) => registeredBatches.has(batchOf(k))), ...bulkStaged];
     if (orphans.length > 0) await deps.bucket.delete(orphans);
     deleted += orphans.length;
     cursor = page.truncated ? page.cursor : undefined;

@@ -23,6 +23,11 @@ export function stagingPrefixOf(env: OfflineLocationConfig): string {
   return `${offlinePrefixOf(env)}/_staging`;
 }
 
+/** Bulk requests' valid rows waiting to go online (service/bulk-spill.ts); deleted by the request, swept after the grace period. */
+export function bulkStagingPrefixOf(env: OfflineLocationConfig): string {
+  return `${offlinePrefixOf(env)}/_bulk`;
+}
+
 export function bucketNameOf(env: OfflineLocationConfig): string {
   return env.OFFLINE_BUCKET_NAME ?? DEFAULT_OFFLINE_BUCKET_NAME;
 }

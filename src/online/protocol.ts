@@ -78,6 +78,12 @@ export interface GetCommand extends ShardCall {
   recordIdentifiers: string[];
   /** Only these features; undefined for the whole record. */
   features?: string[];
+  /**
+   * Stop before the records' JSON passes this many characters (always
+   * returning at least one record); the found identifiers left out are
+   * listed as `unread`. Bounds what one reply adds to the caller's memory.
+   */
+  maxChars?: number;
 }
 
 export type DeletionMode = "soft" | "hard";
@@ -158,7 +164,7 @@ export type ShardRefusal =
   | { refused: "data_key"; detail: string };
 
 export type PutOutcome = { applied: boolean };
-export type GetOutcome = { records: StoredRecord[] };
+export type GetOutcome = { records: StoredRecord[]; unread?: string[] };
 export type DeleteOutcome =
   /** soft: tombstone written; hard: row removed (or there was none). */
   | { outcome: "deleted" }

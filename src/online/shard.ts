@@ -21,6 +21,7 @@ import type {
   ShardCall,
   ShardRefusal,
   ShardReply,
+  StoredRecord,
   UpdateCommand,
   UpdateOutcome,
 } from "./protocol";
@@ -121,7 +122,8 @@ export class RecordShard extends DurableObject<Env> {
     if (refusal) return refusal;
     const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
-    return Array.isArray(records) ? { records } : records;
+    if (!Array.isArray(records)) return records;
+    return cmd.maxChars === undefined ? { records } : capped(records, cmd.maxChars);
   }
 
   async delete(cmd: DeleteCommand): Promise<ShardReply<DeleteOutcome>> {
@@ -279,4 +281,12 @@ export class RecordShard extends DurableObject<Env> {
     this.#alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/** The first records whose JSON fits `maxChars` (at least one), the rest as unread identifiers. */
+function capped(records: StoredRecord[], maxChars: number): GetOutcome {
+  let used = 0;
+  let n = 0;
+  while (n < records.length && (n === 0 || used + records[n]!.body.length <= maxChars)) used += records[n++]!.body.length;
+  return n === records.length ? { records } : { records: records.slice(0, n), unread: records.slice(n).map((r) => r.recordIdentifier) };
 }

@@ -1,4 +1,4 @@
-import { ok, type Result } from "../failure";
+import { invalid, ok, type Result } from "../failure";
 import type { GenerationSchema } from "../offline/manifest";
 import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
 import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
@@ -7,6 +7,7 @@ import { knowledgeExcludes, versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "./row-groups";
 import type { QueryDeps } from "./service";
 import { compareVersions, type RecordVersion } from "./versions";
+import { MAX_SYNC_RESULT_CHARS } from "../records/limits";
 
 /**
  * Builds a point-in-time-correct training dataset in the query worker.
@@ -287,5 +288,14 @@ export async function buildDataset(deps: Deps, query: DatasetQuery, entityColumn
   if (!joined.ok) return joined;
   const knowledgeTime = knowledgeReport(joined.value);
   const warning = knowledgeWarning(knowledgeTime);
-  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows: joinedRows(joined.value).map((r) => JSON.stringify(r)), stats, knowledgeTime, warnings: warning ? [warning] : [] });
+  const rows: string[] = [];
+  let chars = 0;
+  for (const row of joinedRows(joined.value)) {
+    const text = JSON.stringify(row);
+    chars += text.length;
+    if (chars > MAX_SYNC_RESULT_CHARS) return invalid("entities", `must yield at most ${MAX_SYNC_RESULT_CHARS} characters of JSON rows in a synchronous dataset (these yield more); build it as a job ("async": true)`);
+    rows.push(text);
+  }
+  return ok({ columns: datasetColumns(query.groups, entityColumns, query.options), rows, stats, knowledgeTime, warnings: warning ? [warning] : [] });
 }
+

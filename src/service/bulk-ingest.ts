@@ -1,8 +1,9 @@
 import { reloadServingGroup, servingGroup, type ServingGroup } from "../catalog";
 import { fail, invalid, ok, type Failure, type Result } from "../failure";
-import { offlineKeyDigest } from "../ingest/idempotency";
+import { OfflineIdentity } from "../ingest/idempotency";
 import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
-import { writeBulkOffline, type BulkOfflineDeps } from "../offline/bulk-files";
+import { BulkOfflineWriter, type BulkOfflineDeps, type BulkOfflineResult } from "../offline/bulk-files";
+import { partitionOf } from "../offline/layout";
 import { shardIndexOf, type PutBatch } from "../online";
 import {
   ACCEPTED,
@@ -21,16 +22,23 @@ import type { StoreContext } from "./context";
 import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
+import { OnlineSpill, type OnlineChunk } from "./bulk-spill";
 
 /**
  * Bulk ingest: many records of one group in one request. Every row is
  * validated first; by default one invalid row rejects the request and
- * nothing is written. The offline rows are then written directly as Parquet
- * (offline/bulk-files.ts), exactly once per idempotency key, before anything
- * goes online: a request that fails after that point is retried by the
- * client, and the retry finds its offline rows already registered. Valid
- * rows then go to their shards in chunks, in input order within each shard,
- * with the same event-time rule as single puts and no outbox rows.
+ * nothing is written. The offline rows are written directly as Parquet
+ * (offline/bulk-files.ts) and registered, exactly once per idempotency key,
+ * before anything goes online: a request that fails after that point is
+ * retried by the client, and the retry finds its offline rows already
+ * registered. Valid rows then go to their shards in chunks, in input order
+ * within each shard, with the same event-time rule as single puts and no
+ * outbox rows.
+ *
+ * Memory is bounded by a chunk (BULK_CHUNK_ROWS / BULK_CHUNK_BYTES), not by
+ * the request: as rows are read, each full chunk's offline rows become
+ * Parquet files (not yet registered, so invisible) and its online rows are
+ * staged in R2 (bulk-spill.ts) until the whole body is known to be valid.
  *
  * Version order (records/order.ts): row n of the valid rows gets the write
  * sequence bulkSequence(accepted, n), where `accepted` is when its offline
@@ -112,6 +120,16 @@ export function problemOf(row: number, failure: Failure): RowProblem {
   return { row, code: failure.reason, ...(field !== undefined ? { field } : {}), rule };
 }
 
+/**
+ * A chunk of a request's valid rows: what the request holds in memory at
+ * once (isolate memory, docs/limits.md: three NDJSON bodies of 64 MiB at
+ * once used 122 % with chunks of 5,000 rows / 4 MiB). Each full chunk's offline rows are
+ * written as it fills and its online rows staged (bulk-spill.ts).
+ */
+export const BULK_CHUNK_ROWS = 2_000;
+/** Canonical JSON bytes of a chunk (a few large records fill it before BULK_CHUNK_ROWS). */
+export const BULK_CHUNK_BYTES = 2 * 1024 * 1024;
+
 export async function bulkIngest(
   ctx: StoreContext,
   offlineDeps: BulkOfflineDeps,
@@ -121,99 +139,231 @@ export async function bulkIngest(
   timings: BulkTimings = { readMs: 0, offlineMs: 0, onlineMs: 0 },
 ): Promise<Result<BulkIngestResult>> {
   const started = Date.now();
-  let serving = await servingGroup(ctx.db, req.featureGroup, ctx.now);
+  const serving = await servingGroup(ctx.db, req.featureGroup, ctx.now);
   if (!serving) return fail({ reason: "feature_group_not_found", featureGroup: req.featureGroup });
   const targets = resolveTargets(serving.group, "targetStores", req.targetStores);
   if (!targets.ok) return targets;
   if (req.availability && !targets.value.offline) return invalid(req.availabilityField ?? "availability", "applies to offline rows, and this request writes none");
 
   const result: BulkIngestResult = { rows: 0, written: 0, online: { written: 0, olderEventTimeIgnored: 0 }, offline: { written: 0, alreadyWritten: 0 }, invalidRows: 0, invalid: [], notWritten: 0 };
-  const valid: ValidRow[] = [];
   const report = (problem: RowProblem) => {
     result.invalidRows += 1;
     if (result.invalid.length < MAX_REPORTED_PROBLEMS) result.invalid.push(problem);
   };
-  for await (const row of rows(serving.schema)) {
-    result.rows += 1;
-    if (!row.entries) {
-      report({ row: row.row, code: "invalid_field", field: row.unreadableField ?? "row", rule: row.unreadable ?? "is unreadable" });
-      continue;
-    }
-    const record = validRow(serving.schema, row.entries, req.encoding);
-    if (record.ok) valid.push(row.sequence === undefined ? record.value : { ...record.value, sequence: row.sequence });
-    else report(problemOf(row.row, record.failure));
-  }
-  timings.readMs = Date.now() - started;
-  if (result.invalidRows > 0 && req.onInvalid === "reject") return ok(result);
-  if (valid.length === 0) return ok(result);
-
-  let acceptedMs = Date.now();
-  if (targets.value.offline) {
-    const offlineStarted = Date.now();
-    const group = serving.group;
-    const schema = { featureGroup: group.name, generation: group.generation, recordIdentifierFeature: group.recordIdentifierFeature, eventTimeFeature: group.eventTimeFeature, features: group.features, catalogVersion: group.catalogVersion };
-    const bodies = valid.map((r) => r.body);
-    const dataKeys = await dataKeyLookup(ctx.db, ctx.secrets)(group.generation);
-    if (!dataKeys.ok) return dataKeys;
-    try {
-      const keyDigest = await offlineKeyDigest(req.idempotencyKey, bodies);
-      const written = await writeBulkOffline(offlineDeps, schema, valid, {
-        keyDigest,
-        apiInvocationTimeMs: ctx.now,
-        now: Date.now(),
-        writeKey: offlineWriteKey(dataKeys.value),
-        availability: req.availability ?? ACCEPTED,
-      });
-      result.offline = { written: written.written, alreadyWritten: written.alreadyWritten };
-      acceptedMs = written.acceptedMs;
-    } catch (error) {
-      // Nothing is online yet and unregistered objects are invisible: the request changed nothing.
-      console.error("bulk offline write failed", { featureGroup: group.name, error: String(error) });
-      return fail({ reason: "unavailable", detail: "the offline store could not be written; nothing was written, retry the request" });
-    }
-    timings.offlineMs = Date.now() - offlineStarted;
-    if (!targets.value.online) {
-      result.written = valid.length;
-      return ok(result);
-    }
-  }
-
-  const byShard = new Map<number, SequencedRow[]>();
-  valid.forEach((record, n) => {
-    const shard = shardIndexOf(record.recordIdentifier, serving!.group.shardCount);
-    const row = { ...record, sequence: record.sequence ?? bulkSequence(acceptedMs, n) };
-    const list = byShard.get(shard);
-    if (list) list.push(row);
-    else byShard.set(shard, [row]);
-  });
-  const failures: Failure[] = [];
-  const onlineStarted = Date.now();
-  await Promise.all(
-    [...byShard].map(async ([shard, records]) => {
-      for (let i = 0; i < records.length; i += CHUNK) {
-        const chunk = records.slice(i, i + CHUNK);
-        const sent = await sendChunk(ctx, serving!, shard, chunk, req, targets.value);
-        if (!sent.ok) {
-          failures.push(sent.failure);
-          return;
-        }
-        serving = sent.value.serving;
-        result.written += chunk.length;
-        result.online.written += sent.value.applied.filter(Boolean).length;
-        if (targets.value.online) result.online.olderEventTimeIgnored += sent.value.applied.filter((a) => !a).length;
+  const group = serving.group;
+  const sink = new ChunkSink(ctx, offlineDeps, req, targets.value, group, timings);
+  let chunk: ValidRow[] = [];
+  let chunkBytes = 0;
+  let validCount = 0;
+  try {
+    for await (const row of rows(serving.schema)) {
+      result.rows += 1;
+      if (!row.entries) {
+        report({ row: row.row, code: "invalid_field", field: row.unreadableField ?? "row", rule: row.unreadable ?? "is unreadable" });
+        continue;
       }
-    }),
-  );
+      const record = validRow(serving.schema, row.entries, req.encoding);
+      if (!record.ok) {
+        report(problemOf(row.row, record.failure));
+        continue;
+      }
+      // A rejected request writes nothing: its later valid rows are only counted.
+      if (result.invalidRows > 0 && req.onInvalid === "reject") continue;
+      chunk.push(row.sequence === undefined ? record.value : { ...record.value, sequence: row.sequence });
+      chunkBytes += record.value.sizeBytes;
+      validCount += 1;
+      if (chunk.length >= BULK_CHUNK_ROWS || chunkBytes >= BULK_CHUNK_BYTES) {
+        const flushed = await sink.flush(chunk, validCount - chunk.length, { last: false });
+        if (!flushed.ok) return await sink.abandon(flushed);
+        chunk = [];
+        chunkBytes = 0;
+      }
+    }
+  } catch (error) {
+    await sink.abandon(fail({ reason: "unavailable", detail: "the body could not be read" }));
+    throw error;
+  }
+  timings.readMs = Date.now() - started - timings.offlineMs;
+  if ((result.invalidRows > 0 && req.onInvalid === "reject") || validCount === 0) return sink.abandon(ok(result));
+
+  const last = await sink.flush(chunk, validCount - chunk.length, { last: true });
+  if (!last.ok) return sink.abandon(last);
+  const offline = await sink.finishOffline();
+  if (!offline.ok) return sink.abandon(offline);
+  if (offline.value) result.offline = { written: offline.value.written, alreadyWritten: offline.value.alreadyWritten };
+  if (!targets.value.online) {
+    result.written = validCount;
+    return ok(result);
+  }
+
+  const onlineStarted = Date.now();
+  const sent = await sink.sendOnline(serving, offline.value?.acceptedMsOf, result);
   timings.onlineMs = Date.now() - onlineStarted;
   // Chunks already written stay written (each is atomic on its shard); the report says how many were not.
-  if (failures[0] && result.written === 0) return fail(failures[0]);
-  result.notWritten = valid.length - result.written;
-  if (failures[0]) result.failure = failures[0];
+  if (sent.failure && result.written === 0) return fail(sent.failure);
+  result.notWritten = validCount - result.written;
+  if (sent.failure) result.failure = sent.failure;
   return ok(result);
 }
 
+/**
+ * Where a request's valid rows go, chunk by chunk: their offline rows into
+ * Parquet files (registered at the end), their online rows staged until the
+ * offline rows are registered, then to the shards.
+ */
+class ChunkSink {
+  readonly #ctx: StoreContext;
+  readonly #deps: BulkOfflineDeps;
+  readonly #req: BulkIngestRequest;
+  readonly #targets: { online: boolean; offline: boolean };
+  readonly #group: ServingGroup["group"];
+  readonly #timings: BulkTimings;
+  readonly #identity: OfflineIdentity;
+  readonly #spill: OnlineSpill;
+  #writer: BulkOfflineWriter | undefined;
+  /** The last chunk's online rows, kept in memory. */
+  #lastOnline: OnlineChunk | undefined;
+
+  constructor(ctx: StoreContext, deps: BulkOfflineDeps, req: BulkIngestRequest, targets: { online: boolean; offline: boolean }, group: ServingGroup["group"], timings: BulkTimings) {
+    this.#ctx = ctx;
+    this.#deps = deps;
+    this.#req = req;
+    this.#targets = targets;
+    this.#group = group;
+    this.#timings = timings;
+    this.#identity = new OfflineIdentity(req.idempotencyKey);
+    this.#spill = new OnlineSpill(deps.bucket, deps.location);
+  }
+
+  /** Writes a chunk's offline rows and stages (or, for the last chunk, keeps) its online rows. */
+  async flush(rows: readonly ValidRow[], first: number, { last }: { last: boolean }): Promise<Result<void>> {
+    if (rows.length === 0) return ok(undefined);
+    if (this.#targets.offline) {
+      const offlineStarted = Date.now();
+      const writer = await this.#offlineWriter();
+      if (!writer.ok) return writer;
+      try {
+        await this.#identity.add(rows.map((r) => r.body));
+        await writer.value.write(rows.map((r, i) => ({ eventKey: r.eventKey, values: r.values, position: first + i })));
+      } catch (error) {
+        return this.#offlineFailed(error);
+      }
+      this.#timings.offlineMs += Date.now() - offlineStarted;
+    }
+    if (!this.#targets.online) return ok(undefined);
+    const online: OnlineChunk = {
+      first,
+      recordIdentifiers: rows.map((r) => r.recordIdentifier),
+      eventKeys: rows.map((r) => r.eventKey),
+      eventTimesMs: rows.map((r) => r.eventTimeMs),
+      bodies: rows.map((r) => r.body),
+      sequences: rows.map((r) => r.sequence ?? null),
+    };
+    if (last) {
+      this.#lastOnline = online;
+      return ok(undefined);
+    }
+    try {
+      await this.#spill.put(online);
+    } catch (error) {
+      console.error("bulk staging failed", { featureGroup: this.#group.name, error: String(error) });
+      return fail({ reason: "unavailable", detail: "the request's rows could not be staged; nothing was written, retry the request" });
+    }
+    return ok(undefined);
+  }
+
+  /** Registers the offline files (nothing when the request writes no offline rows). */
+  async finishOffline(): Promise<Result<BulkOfflineResult | undefined>> {
+    if (!this.#writer) return ok(undefined);
+    const offlineStarted = Date.now();
+    try {
+      const finished = await this.#writer.finish(await this.#identity.digest());
+      this.#writer = undefined;
+      this.#timings.offlineMs += Date.now() - offlineStarted;
+      return ok(finished);
+    } catch (error) {
+      return this.#offlineFailed(error);
+    }
+  }
+
+  /** Sends every chunk's online rows, in input order within each shard; a failed shard takes no more rows. */
+  async sendOnline(current: ServingGroup, acceptedMsOf: ((partition: string) => number) | undefined, result: BulkIngestResult): Promise<{ serving: ServingGroup; failure?: Failure }> {
+    // Rows without offline files were accepted once read.
+    const readAt = Date.now();
+    const failures = new Map<number, Failure>();
+    let serving = current;
+    const send = async (chunk: OnlineChunk) => {
+      const byShard = new Map<number, SequencedRow[]>();
+      chunk.recordIdentifiers.forEach((recordIdentifier, i) => {
+        const eventKey = chunk.eventKeys[i]!;
+        const sequence = chunk.sequences[i] ?? bulkSequence(acceptedMsOf ? acceptedMsOf(partitionOf(eventKey)) : readAt, chunk.first + i);
+        const shard = shardIndexOf(recordIdentifier, serving.group.shardCount);
+        const row = { recordIdentifier, eventKey, eventTimeMs: chunk.eventTimesMs[i]!, body: chunk.bodies[i]!, sequence };
+        const list = byShard.get(shard);
+        if (list) list.push(row);
+        else byShard.set(shard, [row]);
+      });
+      await Promise.all(
+        [...byShard].map(async ([shard, records]) => {
+          for (let i = 0; i < records.length && !failures.has(shard); i += CHUNK) {
+            const part = records.slice(i, i + CHUNK);
+            const sent = await sendChunk(this.#ctx, serving, shard, part, this.#req, this.#targets);
+            if (!sent.ok) {
+              failures.set(shard, sent.failure);
+              return;
+            }
+            serving = sent.value.serving;
+            result.written += part.length;
+            result.online.written += sent.value.applied.filter(Boolean).length;
+            result.online.olderEventTimeIgnored += sent.value.applied.filter((a) => !a).length;
+          }
+        }),
+      );
+    };
+    try {
+      for (let i = 0; i < this.#spill.count; i++) await send(await this.#spill.take(i));
+    } catch (error) {
+      // Staged rows that cannot be read back are not written; the rows already sent stay.
+      console.error("bulk staged rows could not be read", { featureGroup: this.#group.name, error: String(error) });
+      failures.set(-1, { reason: "unavailable", detail: "staged rows could not be read back; retry the rows not written" });
+    }
+    if (this.#lastOnline && !failures.has(-1)) await send(this.#lastOnline);
+    await this.#spill.discard();
+    const failure = [...failures.values()][0];
+    return failure ? { serving, failure } : { serving };
+  }
+
+  /** Deletes everything the request wrote or staged (nothing was registered) and answers `outcome`. */
+  async abandon<T>(outcome: Result<T>): Promise<Result<T>> {
+    await Promise.all([this.#writer?.discard(), this.#spill.discard()]);
+    this.#writer = undefined;
+    return outcome;
+  }
+
+  async #offlineWriter(): Promise<Result<BulkOfflineWriter>> {
+    if (this.#writer) return ok(this.#writer);
+    const group = this.#group;
+    const dataKeys = await dataKeyLookup(this.#ctx.db, this.#ctx.secrets)(group.generation);
+    if (!dataKeys.ok) return dataKeys;
+    const schema = { featureGroup: group.name, generation: group.generation, recordIdentifierFeature: group.recordIdentifierFeature, eventTimeFeature: group.eventTimeFeature, features: group.features, catalogVersion: group.catalogVersion };
+    this.#writer = new BulkOfflineWriter(this.#deps, schema, {
+      apiInvocationTimeMs: this.#ctx.now,
+      now: Date.now(),
+      writeKey: offlineWriteKey(dataKeys.value),
+      availability: this.#req.availability ?? ACCEPTED,
+    });
+    return ok(this.#writer);
+  }
+
+  #offlineFailed(error: unknown): Result<never> {
+    // Nothing is online yet and unregistered objects are invisible: the request changed nothing.
+    console.error("bulk offline write failed", { featureGroup: this.#group.name, error: String(error) });
+    return fail({ reason: "unavailable", detail: "the offline store could not be written; nothing was written, retry the request" });
+  }
+}
+
 /** A row on its way to a shard, with its place in the version order. */
-interface SequencedRow extends CanonicalRecord {
+interface SequencedRow extends Pick<CanonicalRecord, "recordIdentifier" | "eventKey" | "eventTimeMs" | "body"> {
   sequence: number;
 }
 

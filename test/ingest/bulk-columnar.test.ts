@@ -4,6 +4,7 @@ import { Bool, Field, Float64, Int32, Int64, List, makeData, makeVector, Struct,
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/online";
 import { columnVector } from "../../src/offline/arrow-columns";
+import { MAX_PARQUET_ROW_GROUP_BYTES } from "../../src/records/limits";
 import { tableToParquet } from "../../src/offline/parquet";
 import { setObjectClock, TestClock } from "../clock";
 import { createGroup, getRecord, ROOT_AUTH } from "../helpers";
@@ -219,6 +220,28 @@ describe("malformed and oversized columnar bodies", () => {
     });
   }
 
+  it("refuses a Parquet body whose row group is over MAX_PARQUET_ROW_GROUP_BYTES uncompressed, naming the row group, and writes nothing", async () => {
+    const group = await createGroup({ features: [{ name: "s", type: "String" }], offline: true });
+    // 9 MiB of one repeated letter, plain-encoded: a few KB compressed, one row group over the limit uncompressed.
+    const rows = 9 * 1024;
+    const table = arrowTable({
+      id: columnVector(new Utf8(), Array.from({ length: rows }, (_, i) => `r${i}`)),
+      ts: columnVector(new Utf8(), Array.from({ length: rows }, () => "2026-01-01T00:00:00Z")),
+      s: columnVector(new Utf8(), Array.from({ length: rows }, () => "z".repeat(1024))),
+    });
+    const res = await bulk(group, tableToParquet(table, { dictionary: false }), "parquet");
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(new RegExp(`^body: must have row groups of at most ${MAX_PARQUET_ROW_GROUP_BYTES} bytes uncompressed \\(row group 0 holds ${rows} rows in \\d+ bytes`));
+    expect(await manifest(group)).toEqual([]);
+  });
+
+  it("reads several Parquet bodies sent at once (the isolate decodes them in turn)", async () => {
+    const group = await createGroup({ features: FEATURES, offline: true, shardCount: 2 });
+    const results = await Promise.all([0, 1, 2].map((i) => bulk(group, body("parquet"), "parquet", "", { "idempotency-key": `turn-${i}` })));
+    for (const res of results) expect(res.body).toMatchObject({ rows: 3, written: 3, invalidRows: 0 });
+    expect((await offlineRows(group)).length).toBe(9);
+  });
+
   for (const format of ["parquet", "arrow-stream"] as const) {
     it(`refuses a ${format} body whose declared size is over the limit with 413, before reading it`, async () => {
       const group = await createGroup({ features: FEATURES });
@@ -238,8 +261,8 @@ describe("malformed and oversized columnar bodies", () => {
         body: stream,
       });
       expect(res.status).toBe(413);
-      // Parquet is buffered (footer at the end), so its limit is the smaller one.
-      const limit = format === "parquet" ? 32 * 1024 * 1024 : 64 * 1024 * 1024;
+      // Parquet is buffered (footer at the end), so its limit is the smaller one (MAX_BUFFERED_BODY_BYTES).
+      const limit = format === "parquet" ? 8 * 1024 * 1024 : 32 * 1024 * 1024;
       expect(((await res.json()) as any).error.message).toBe(`body: must be at most ${limit} bytes`);
       // The runtime's request pipe may pull one 1 KiB chunk ahead; the worker reads none of the 80 MiB.
       expect(pulled).toBeLessThanOrEqual(1);
@@ -272,10 +295,10 @@ describe("malformed and oversized columnar bodies", () => {
       body: stream,
     });
     expect(res.status).toBe(413);
-    expect(sent).toBeLessThan(80); // stopped near 64 MiB, not read to the end
+    expect(sent).toBeLessThan(48); // stopped near 32 MiB, not read to the end
     expect(await manifest(group)).toEqual([]);
     expect((await getRecord(group, "a")).status).toBe(404);
-  }, 30_000); // 64 MiB through the Arrow reader: over vitest's default 5 s on a loaded machine
+  }, 30_000); // 32 MiB through the Arrow reader: over vitest's default 5 s on a loaded machine
 });
 
 describe("exactly once offline under client retries", () => {

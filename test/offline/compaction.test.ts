@@ -5,7 +5,10 @@ import { catalogDb } from "../../src/catalog";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { compactOffline, DEFAULT_COMPACTION_POLICY, type CompactionPolicy } from "../../src/offline/compaction";
-import { api, createGroup, putRecord } from "../helpers";
+import { exports } from "cloudflare:workers";
+import { PART_BYTES, rowGroupRows } from "../../src/offline/parquet-stream";
+import { footerLength, parseFooter } from "../../src/query/parquet-layout";
+import { api, createGroup, putRecord, ROOT_AUTH } from "../helpers";
 import { activeFiles, activeRows, captureDrain, deliver, isUtcMillisTimestamp, manifestFiles, multiset, readObject, type PlainRow } from "./harness";
 
 /**
@@ -183,5 +186,46 @@ describe("offline compaction", () => {
     expect(active[0]!.key).toMatch(/\/compacted-[0-9a-f]{32}\.parquet$/);
     expect(multiset(await activeRows(group))).toEqual(multiset(rowsBefore));
   }, 20_000);
-});
 
+  it("merges files larger than one upload part into a file of several row groups, in bounded pieces, with the same rows", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1, features: [{ name: "age", type: "Integral" }, { name: "city", type: "String" }] });
+    // Random letters compress to ~60 %: ten files of 1,000 rows and ~1.7 MiB (each under one bulk chunk) merge into more than PART_BYTES (a multipart upload).
+    const rowsPerFile = 1_000;
+    const text = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String.fromCharCode(97 + (b % 26))).join("");
+    for (let f = 0; f < 10; f++) {
+      const body = Array.from({ length: rowsPerFile }, (_, i) => JSON.stringify({ id: `m${f}-${i}`, ts: `${P}:1${f % 10}:00Z`, age: i, city: text(Math.ceil((1.7 * 1024 * 1024) / rowsPerFile)) })).join("\n");
+      const res = await exports.default.fetch(`http://fs.test/v1/feature-groups/${group}/records/batch?targetStores=offline`, { method: "POST", headers: { authorization: ROOT_AUTH, "content-type": "application/x-ndjson" }, body });
+      expect(res.status).toBe(200);
+    }
+    const inputs = await activeFiles(group);
+    expect(inputs).toHaveLength(10);
+    const perRow = inputs.reduce((n, f) => n + f.byte_size, 0) / (10 * rowsPerFile);
+    const rowsBefore = await activeRows(group);
+
+    const merged = (await compact(Date.now())).merged.filter((m) => m.key.includes(`/${group}/`));
+    expect(merged).toHaveLength(1);
+    const [file] = await activeFiles(group);
+    expect(file!.byte_size).toBeGreaterThan(PART_BYTES);
+    const object = await env.OFFLINE_BUCKET.head(file!.key);
+    expect(object?.size).toBe(file!.byte_size);
+    const bytes = new Uint8Array(await (await env.OFFLINE_BUCKET.get(file!.key))!.arrayBuffer());
+    const layout = parseFooter(bytes.subarray(bytes.length - 8 - footerLength(bytes.subarray(bytes.length - 8)), bytes.length - 8), bytes.length);
+    const groups = layout.rowGroups.map((g) => g.numRows);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(10 * rowsPerFile);
+    // ~1 KB a row compressed: row groups of ROW_GROUP_TARGET_BYTES hold ~4,000 rows, not WRITE_ROW_GROUP_ROWS.
+    expect(groups.length).toBeGreaterThan(1);
+    expect(Math.max(...groups)).toBe(rowGroupRows(perRow));
+    expect(multiset((await readObject(file!.key)).rows)).toEqual(multiset(rowsBefore));
+  }, 120_000);
+
+  it("sweeps rows a bulk request staged and left behind (a dead isolate) once they are older than the grace period", async () => {
+    const key = "offline-store/_bulk/00000000-0000-4000-8000-000000000000/0.json";
+    await env.OFFLINE_BUCKET.put(key, "{}");
+    const now = Date.now();
+    await compact(now + POLICY.graceMs - 60_000);
+    expect(await env.OFFLINE_BUCKET.head(key)).not.toBeNull();
+    const swept = await compact(now + POLICY.graceMs + 60_000);
+    expect(swept.deletedOrphans).toBeGreaterThanOrEqual(1);
+    expect(await env.OFFLINE_BUCKET.head(key)).toBeNull();
+  });
+});

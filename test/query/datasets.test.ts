@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_SYNC_RESULT_CHARS } from "../../src/records/limits";
 import { api, createGroup, putRecord } from "../helpers";
 import { settle } from "../offline/support";
 
@@ -26,6 +27,17 @@ describe("point-in-time datasets", () => {
       { user: "u1", at: "2026-01-04T00:00:00Z", label: 1, f_age: 3 },
       { user: "u9", at: FUTURE, label: 1, f_age: null },
     ]);
+  }, 30_000);
+
+  it("refuses a synchronous dataset whose rows pass MAX_SYNC_RESULT_CHARS, naming the rule and the job alternative", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    const city = "c".repeat(300 * 1024);
+    await putRecord(group, { id: "u1", ts: "2026-01-01T00:00:00Z", city });
+    await settle(group, 1);
+    const rows = Array.from({ length: Math.ceil(MAX_SYNC_RESULT_CHARS / city.length) + 1 }, (_, i) => ({ user: "u1", at: FUTURE, n: i }));
+    const res = await dataset({ entities: { rows }, timestampColumn: "at", featureGroups: [{ name: group, features: ["city"], entityColumn: "user" }] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(`entities: must yield at most ${MAX_SYNC_RESULT_CHARS} characters of JSON rows in a synchronous dataset (these yield more); build it as a job ("async": true)`);
   }, 30_000);
 
   it("does not leak values written after the entity timestamp unless event-time-only semantics are asked for", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_AS_OF_LIMIT } from "../../src/records/limits";
 import { api, createGroup, putRecord } from "../helpers";
 import { settle } from "../offline/support";
 
@@ -65,9 +66,32 @@ describe("as-of snapshots", () => {
     expect(second.body.nextAfter).toBeUndefined();
   }, 30_000);
 
+  it("pages through every live record exactly once when tombstones and later versions are spread over the pages", async () => {
+    const group = await createGroup({ offline: true, shardCount: 2 });
+    const ids = Array.from({ length: 12 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    for (const id of ids) await putRecord(group, { id, ts: "2026-01-01T00:00:00Z", age: 1 });
+    await settle(group, ids.length);
+    // A second wave: newer versions of some, deletions of others, in another file.
+    for (const [i, id] of ids.entries()) {
+      if (i % 3 === 0) await api("DELETE", `/v1/feature-groups/${group}/records/${id}?eventTime=2026-01-02T00:00:00Z`);
+      else if (i % 3 === 1) await putRecord(group, { id, ts: "2026-01-02T00:00:00Z", age: 2 });
+    }
+    await settle(group, ids.length + 8);
+    const seen: [string, unknown][] = [];
+    let after: string | undefined;
+    for (let round = 0; round < 20; round++) {
+      const page = await asOf(group, `limit=3${after ? `&after=${after}` : ""}`);
+      expect(page.body.records.length).toBeLessThanOrEqual(3);
+      seen.push(...page.body.records.map((r: { recordIdentifier: string; record: { age: number } }): [string, unknown] => [r.recordIdentifier, r.record.age]));
+      after = page.body.nextAfter;
+      if (after === undefined) break;
+    }
+    expect(seen).toEqual(ids.flatMap((id, i) => (i % 3 === 0 ? [] : [[id, i % 3 === 1 ? 2 : 1]])));
+  }, 60_000);
+
   it("refuses bad parameters with a 400 naming them", async () => {
     const group = await createGroup({ offline: true });
-    for (const [query, field] of [["eventTime=yesterday", "eventTime"], ["knownAt=soon", "knownAt"], ["features=nope", "features"], ["limit=0", "limit"]]) {
+    for (const [query, field] of [["eventTime=yesterday", "eventTime"], ["knownAt=soon", "knownAt"], ["features=nope", "features"], ["limit=0", "limit"], [`limit=${MAX_AS_OF_LIMIT + 1}`, "limit"]]) {
       const res = await asOf(group, query!);
       expect(res.status).toBe(400);
       expect(res.body.error.field).toBe(field);

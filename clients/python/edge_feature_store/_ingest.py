@@ -2,7 +2,7 @@
 (``POST /v1/feature-groups/{name}/records/batch``, docs/api.md "Bulk ingest").
 
 The frame is cut into chunks of at most ``chunk_rows`` rows (and a body
-size the server takes: 64 MiB streamed, 4 MiB when SigV4-signed), each
+size the server takes: 32 MiB streamed, 4 MiB when SigV4-signed), each
 sent as an Arrow IPC stream, ``max_workers`` at a time.
 
 Retries are safe: every chunk carries an ``Idempotency-Key``
@@ -33,7 +33,7 @@ from .errors import FeatureStoreError, InvalidRowsError, ValidationError
 from .features import FeatureDefinition
 
 MAX_BULK_ROWS = 100_000
-MAX_STREAMED_BODY_BYTES = 64 * 1024 * 1024
+MAX_STREAMED_BODY_BYTES = 32 * 1024 * 1024
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 TARGETS = {"online": "online", "offline": "offline", "both": "online,offline"}
 ERROR_COLUMNS = ["error_code", "error_field", "error_rule"]

@@ -279,7 +279,10 @@ async function bodyRows(c: AppContext, type: string, tooLarge: TooLarge): Promis
   if (type === "text/csv") return () => csvRows(c.req.raw.body, tooLarge);
   if (type === ARROW_FILE_TYPE || type === PARQUET_TYPE) {
     const bytes = orThrow(await readBodyBytes(c.req.raw, MAX_BUFFERED_BODY_BYTES));
-    return (schema) => limited(type === PARQUET_TYPE ? parquetRows(bytes, schema.features, tooLarge) : arrowFileRows(bytes, schema.features, tooLarge));
+    if (type === ARROW_FILE_TYPE) return (schema) => limited(arrowFileRows(bytes, schema.features, tooLarge));
+    // The Blob is the only copy kept: parquet-wasm reads its pages from it.
+    const blob = new Blob([bytes]);
+    return (schema) => limited(parquetRows(blob, schema.features, tooLarge));
   }
   const body = c.req.raw.body;
   if (!body) return orThrow(invalid("body", "must hold at least one row"));

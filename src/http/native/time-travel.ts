@@ -7,6 +7,7 @@ import type { AppContext, AppEnv } from "../context";
 import { intParam, listParam } from "../query";
 import { authorize } from "../authorize";
 import { groupParam } from "../resources";
+import { MAX_AS_OF_LIMIT } from "../../records/limits";
 
 /**
  * Time-travel routes. They authenticate and validate here, then hand typed
@@ -46,7 +47,7 @@ timeTravelRoutes.get("/feature-groups/:name/as-of", authorize("featurestore:Quer
     await c.env.QUERY.asOf({
       featureGroup: group.name,
       generation: group.generation,
-      limit: orThrow(intParam(c, "limit", 1, 10_000, 1_000)),
+      limit: orThrow(intParam(c, "limit", 1, MAX_AS_OF_LIMIT, 1_000)),
       ...(eventTime ? { eventKeyAtMost: eventTime.key } : {}),
       ...(knownAt ? { knownAtMs: knownAt.epochMs } : {}),
       ...(availableAt ? { availableAtMs: availableAt.epochMs } : {}),
