@@ -316,7 +316,7 @@ class FeatureStore:
         features: Optional[Sequence[str]] = None,
         ids: Optional[Sequence[Any]] = None,
         include_deleted: bool = False,
-        page_size: int = 10_000,
+        page_size: int = 2_500,
     ) -> pd.DataFrame:
         """The offline store's latest version per identifier as of an event time (and what was
         written by ``known_at`` / available by ``available_at``), every page, with the version's
