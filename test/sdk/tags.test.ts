@@ -92,7 +92,8 @@ describe("Search by tag", () => {
     expect(await search()).toEqual([]);
     await control.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "project", Value: marker }] }));
     expect(await search()).toEqual([name]);
-    const listed = await native("GET", `/v1/feature-groups?tagKey=project&tagValue=${marker}`);
+    const listed = await native("GET", `/feature-groups?tagKey=project&tagValue=${marker}`);
+    expect(listed.status, listed.text).toBe(200);
     expect(listed.body.featureGroups.map((g: { name: string }) => g.name)).toEqual([name]);
     await control.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ["project"] }));
     expect(await search()).toEqual([]);
