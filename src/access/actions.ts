@@ -29,6 +29,10 @@ export const ACTIONS = {
   "sagemaker:Search": { resource: "list", audited: false, sagemaker: "Search" },
   "sagemaker:DescribeFeatureMetadata": { resource: "group", audited: false, sagemaker: "DescribeFeatureMetadata", native: "GET /v1/feature-groups/{name}/features/{feature}" },
   "sagemaker:UpdateFeatureMetadata": { resource: "group", audited: true, sagemaker: "UpdateFeatureMetadata", native: "PATCH /v1/feature-groups/{name}/features/{feature}" },
+  // Tags of a feature group (SageMaker's AddTags / ListTags / DeleteTags on its ARN).
+  "sagemaker:AddTags": { resource: "group", audited: true, sagemaker: "AddTags", native: "PUT /v1/feature-groups/{name}/tags" },
+  "sagemaker:ListTags": { resource: "group", audited: false, sagemaker: "ListTags", native: "GET /v1/feature-groups/{name}/tags" },
+  "sagemaker:DeleteTags": { resource: "group", audited: true, sagemaker: "DeleteTags", native: "DELETE /v1/feature-groups/{name}/tags" },
   // Runtime.
   "sagemaker:PutRecord": { resource: "group", audited: false, sagemaker: "PutRecord", native: "PUT /v1/feature-groups/{name}/records" },
   "sagemaker:GetRecord": { resource: "group", audited: false, sagemaker: "GetRecord", native: "GET /v1/feature-groups/{name}/records/{id}" },

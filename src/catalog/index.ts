@@ -2,3 +2,4 @@ export * from "./model";
 export * from "./input";
 export * from "./repository";
 export * from "./cache";
+export * from "./tags";

@@ -17,6 +17,7 @@ import {
   type TtlDuration,
 } from "../records";
 import type { FeatureGroup } from "./model";
+import { tagListSchema } from "./tags";
 
 /**
  * Parsers for catalog requests: shape checks with zod, then the rules that
@@ -45,8 +46,6 @@ const featureSchema = z.strictObject({
     .optional(),
 });
 
-const tagSchema = z.strictObject({ key: z.string().min(1).max(128), value: z.string().max(256) });
-
 const createSchema = z.strictObject({
   name,
   recordIdentifierFeature: z.string(),
@@ -55,7 +54,7 @@ const createSchema = z.strictObject({
   onlineStore: z.strictObject({ enabled: z.boolean().default(true), ttl: ttlSchema.optional() }).optional(),
   offlineStore: z.strictObject({ enabled: z.boolean().default(false) }).optional(),
   description: z.string().max(128).optional(),
-  tags: z.array(tagSchema).max(50).optional(),
+  tags: tagListSchema.optional(),
   shardCount: z.number().int().min(1).max(MAX_SHARD_COUNT).optional(),
   /** Encryption at rest per store (src/crypto); off unless asked for. */
   encryption: z.strictObject({ online: z.boolean().default(false), offline: z.boolean().default(false) }).optional(),

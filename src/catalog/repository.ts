@@ -123,6 +123,10 @@ export async function createFeatureGroup(db: CatalogDb, input: CreateFeatureGrou
 
 export interface ListQuery {
   nameContains?: string;
+  /** Only groups with a tag of this key (case-sensitive, as AWS tag keys are)... */
+  tagKey?: string;
+  /** ...and, when given, this exact value. */
+  tagValue?: string;
   limit: number;
   /** Exclusive lower bound on name (from a page token). */
   after?: string;
@@ -133,6 +137,9 @@ export async function listFeatureGroups(db: CatalogDb, query: ListQuery): Promis
   const conditions = [
     query.nameContains ? sql`instr(lower(${featureGroups.name}), lower(${query.nameContains})) > 0` : undefined,
     query.after !== undefined ? gt(featureGroups.name, query.after) : undefined,
+    query.tagKey !== undefined
+      ? sql`EXISTS (SELECT 1 FROM json_each(${featureGroups.tags}) WHERE json_extract(value, '$.key') = ${query.tagKey}${query.tagValue !== undefined ? sql` AND json_extract(value, '$.value') = ${query.tagValue}` : sql``})`
+      : undefined,
   ].filter((c) => c !== undefined);
   const rows = await db
     .select()
@@ -245,4 +252,34 @@ export async function allFeatureGroups(db: CatalogDb): Promise<FeatureGroup[]> {
 export async function listFeatureMetadata(db: CatalogDb, group: FeatureGroup): Promise<FeatureMetadata[]> {
   const rows = await db.select().from(features).where(eq(features.generation, group.generation)).all();
   return rows.sort((a, b) => a.ordinal - b.ordinal).map((row) => metadataOf(group, row));
+}
+
+/** A group's tags as stored, with the text a compare-and-swap must find unchanged; null when there is no such group. */
+export interface StoredTags {
+  generation: string;
+  tags: Tag[];
+  /** The column's text exactly as read. */
+  text: string;
+}
+
+export async function getFeatureGroupTags(db: CatalogDb, name: string): Promise<StoredTags | null> {
+  const row = await db.select({ generation: featureGroups.generation, tags: featureGroups.tags }).from(featureGroups).where(eq(featureGroups.name, name)).get();
+  return row ? { generation: row.generation, tags: JSON.parse(row.tags) as Tag[], text: row.tags } : null;
+}
+
+/**
+ * Replaces a group's tags if the column still holds `stored.text`: a
+ * compare-and-swap on the row, so two concurrent tag changes never lose one
+ * another's keys (the loser re-reads and reapplies, see service/tags.ts) and
+ * the 50-tag limit holds. Tags are not on the hot path, so catalogVersion
+ * and updatedAt (LastModifiedTime) stay: tagging does not modify the group's
+ * definition. False when the row changed or is gone.
+ */
+export async function replaceFeatureGroupTags(db: CatalogDb, name: string, stored: StoredTags, next: readonly Tag[]): Promise<boolean> {
+  const result = await db
+    .update(featureGroups)
+    .set({ tags: JSON.stringify(next) })
+    .where(and(eq(featureGroups.name, name), eq(featureGroups.generation, stored.generation), eq(featureGroups.tags, stored.text)))
+    .run();
+  return result.meta.changes === 1;
 }

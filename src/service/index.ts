@@ -9,3 +9,4 @@ export * from "./bulk-ingest";
 export { withServingGroup, shardStub, fromShard, RETRY, type Attempt } from "./shards";
 export { shardKeysOf } from "./keys";
 export { MAX_STALENESS_MS } from "./read-cache";
+export { addTags, deleteTags, listTags } from "./tags";

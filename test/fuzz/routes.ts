@@ -155,12 +155,36 @@ const invalidGroupDefinition = (r: Prng) => ({
   ...(r.chance(0.3) ? { description: hostileString(r) } : {}),
 });
 
+/** A tag list guaranteed invalid somewhere (a breaker among noise), in the native or the SageMaker spelling. */
+function brokenTags(r: Prng, wire: boolean): unknown {
+  const breaker = r.pick([
+    { key: "", value: "v" },
+    { key: "k".repeat(129), value: "v" },
+    { key: "k", value: "v".repeat(257) },
+    { key: `bad${r.pick(["!", "*", ";", "#", "\u0000", "<", "$"])}key`, value: "v" },
+    { key: "k", value: `bad${r.pick(["!", "*", "\u0000", "?"])}` },
+    { key: r.pick(["aws:x", "AWS:owner", "Aws:"]), value: "v" },
+    { key: hostileValue(r), value: "v" },
+    { key: "k", value: hostileValue(r) },
+  ]);
+  const noise = Array.from({ length: r.int(0, 3) }, () => ({ key: r.chance(0.5) ? "team" : hostileString(r).slice(0, 20), value: r.chance(0.5) ? "ml" : hostileString(r).slice(0, 20) }));
+  const tags = r.chance(0.1) ? Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })) : r.chance(0.5) ? [...noise, breaker] : [breaker, ...noise];
+  return wire ? tags.map((t) => ({ Key: t.key, Value: t.value })) : tags;
+}
+
+/** Tag keys to delete, guaranteed invalid: none, a key no client may add, or too many. */
+function brokenTagKeys(r: Prng): string[] {
+  return r.pick([[], [""], ["aws:x"], ["k".repeat(129)], [`bad${r.pick(["!", "*", ";", "#", "<"])}`], Array.from({ length: 51 }, (_, i) => `k${i}`), ["team", "AWS:team"]]);
+}
+
+const featureGroupArnOf = (r: Prng, fx: Fixture) => (r.chance(0.7) ? `arn:aws:sagemaker:us-east-1:${fx.accountId}:feature-group/${r.pick([fx.online, fx.offline, fx.numeric])}` : r.chance(0.5) ? hostileValue(r) : `arn:aws:sagemaker:us-east-1:${fx.accountId}:${hostileString(r)}`);
+
 // ---------- the table ----------
 
 export const ROUTES: readonly FuzzRoute[] = [
   // Native API (/v1)
   { name: "GET /v1/health", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/health${query(r, ["x"])}` }) },
-  { name: "GET /v1/feature-groups", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/feature-groups${query(r, ["limit", "nextToken", "nameContains"])}` }) },
+  { name: "GET /v1/feature-groups", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/feature-groups${query(r, ["limit", "nextToken", "nameContains", "tagKey", "tagValue"])}` }) },
   { name: "POST /v1/feature-groups", api: "native", mutating: true, build: (r) => jsonRequest("POST", "/v1/feature-groups", r, r.chance(0.8) ? invalidGroupDefinition(r) : hostileObject(r)) },
   { name: "GET /v1/feature-groups/{name}", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}` }) },
   {
@@ -190,6 +214,17 @@ export const ROUTES: readonly FuzzRoute[] = [
         { addParameters: { "": hostileString(r) } },
         { addParameters: hostileValue(r), description: hostileValue(r), extra: true },
       ])),
+  },
+  { name: "GET /v1/feature-groups/{name}/tags", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/tags${query(r, ["x"])}` }) },
+  { name: "PUT /v1/feature-groups/{name}/tags", api: "native", mutating: true, build: (r, fx) => jsonRequest("PUT", `/v1/feature-groups/${groupSegment(r, fx, true)}/tags`, r, r.chance(0.85) ? { tags: brokenTags(r, false) } : { ...hostileObject(r), tags: r.chance(0.5) ? [] : hostileValue(r), unexpected: 1 }) },
+  {
+    name: "DELETE /v1/feature-groups/{name}/tags",
+    api: "native",
+    mutating: true,
+    build: (r, fx) => {
+      const keys = brokenTagKeys(r);
+      return { method: "DELETE", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/tags${keys.length === 0 ? r.pick(["", "?keys=", "?keys=,,"]) : `?${keys.map((k) => `keys=${encodeURIComponent(k)}`).join("&")}`}` };
+    },
   },
   { name: "PUT /v1/feature-groups/{name}/records", api: "native", mutating: true, build: (r, fx) => jsonRequest("PUT", `/v1/feature-groups/${groupSegment(r, fx, true)}/records`, r, { record: brokenRecord(r, fx), ...(r.chance(0.2) ? { targetStores: hostileValue(r) } : {}), ...(r.chance(0.2) ? { ttl: hostileValue(r) } : {}) }) },
   { name: "GET /v1/feature-groups/{name}/records", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records${query(r, ["limit", "nextToken", "includeSoftDeleted"])}` }) },
@@ -306,6 +341,9 @@ export const ROUTES: readonly FuzzRoute[] = [
       }),
   },
   { name: "Search", api: "control", mutating: false, build: (r) => control("Search", r, r.chance(0.7) ? { Resource: r.pick(["FeatureGroup", "FeatureMetadata", hostileString(r)]), SearchExpression: hostileValue(r), SortBy: hostileValue(r), MaxResults: hostileValue(r), NextToken: hostileValue(r) } : hostileObject(r)) },
+  { name: "AddTags", api: "control", mutating: true, build: (r, fx) => control("AddTags", r, { ResourceArn: featureGroupArnOf(r, fx), Tags: brokenTags(r, true) }) },
+  { name: "ListTags", api: "control", mutating: false, build: (r, fx) => control("ListTags", r, { ResourceArn: featureGroupArnOf(r, fx), ...(r.chance(0.4) ? { MaxResults: hostileValue(r) } : {}), ...(r.chance(0.4) ? { NextToken: hostileValue(r) } : {}) }) },
+  { name: "DeleteTags", api: "control", mutating: true, build: (r, fx) => control("DeleteTags", r, { ResourceArn: featureGroupArnOf(r, fx), TagKeys: brokenTagKeys(r) }) },
   { name: "unknown control operation", api: "control", mutating: false, build: (r) => ({ method: "POST", path: "/", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": r.pick(["", "SageMaker.", "SageMaker.__proto__", "SageMaker.constructor", "SageMaker.hasOwnProperty", `SageMaker.${hostileString(r).replace(/[^\x20-\x7e]/g, "").slice(0, 50)}`, "Other.CreateFeatureGroup"]) }, body: jsonText(r, hostileObject(r)) }) },
 
   // Scheduled jobs: no job exists in the fixture, so every id is unknown; creations are always invalid somewhere.

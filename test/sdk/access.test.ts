@@ -1,11 +1,14 @@
 // Access keys, policies and rate limits through the official AWS SDK clients
 // (SigV4) with credentials the admin API issued, over real HTTP.
 import {
+  AddTagsCommand,
   CreateFeatureGroupCommand,
   DeleteFeatureGroupCommand,
+  DeleteTagsCommand,
   DescribeFeatureGroupCommand,
   DescribeFeatureMetadataCommand,
   ListFeatureGroupsCommand,
+  ListTagsCommand,
   SearchCommand,
   UpdateFeatureGroupCommand,
   UpdateFeatureMetadataCommand,
@@ -22,7 +25,7 @@ import {
 } from "@aws-sdk/client-sagemaker-featurestore-runtime";
 import { describe, expect, it } from "vitest";
 import { ACTION_NAMES, ACTIONS, type Action } from "../../src/access/actions";
-import { anyRejection, at, controlClient, createGroup, createGroupInput, ENDPOINT, native, plain, rec, rejection, runtime, runtimeClient, uniqueName } from "./support";
+import { anyRejection, at, controlClient, createGroup, createGroupInput, ENDPOINT, native, plain, rec, rejection, runtime, runtimeClient, SDK_ACCOUNT_ID, uniqueName } from "./support";
 
 interface Key {
   accessKeyId: string;
@@ -45,6 +48,8 @@ interface Scene {
   group: string;
   credentials: Key;
 }
+
+const groupArnOf = (group: string) => `arn:aws:sagemaker:us-east-1:${SDK_ACCOUNT_ID}:feature-group/${group}`;
 
 /** One SDK call per SageMaker action; list actions also say whether the group came back. */
 const probes: Record<SageMakerAction, { call(s: Scene): Promise<unknown>; sees?(out: any, group: string): boolean }> = {
@@ -69,6 +74,9 @@ const probes: Record<SageMakerAction, { call(s: Scene): Promise<unknown>; sees?(
   "sagemaker:UpdateFeatureMetadata": {
     call: (s) => controlClient({ credentials: s.credentials }).send(new UpdateFeatureMetadataCommand({ FeatureGroupName: s.group, FeatureName: "age", Description: "years" })),
   },
+  "sagemaker:AddTags": { call: (s) => controlClient({ credentials: s.credentials }).send(new AddTagsCommand({ ResourceArn: groupArnOf(s.group), Tags: [{ Key: "team", Value: "ml" }] })) },
+  "sagemaker:ListTags": { call: (s) => controlClient({ credentials: s.credentials }).send(new ListTagsCommand({ ResourceArn: groupArnOf(s.group) })) },
+  "sagemaker:DeleteTags": { call: (s) => controlClient({ credentials: s.credentials }).send(new DeleteTagsCommand({ ResourceArn: groupArnOf(s.group), TagKeys: ["team"] })) },
   "sagemaker:PutRecord": { call: (s) => runtimeClient({ credentials: s.credentials }).send(new PutRecordCommand({ FeatureGroupName: s.group, Record: rec({ id: "r2", ts: at(2) }) })) },
   "sagemaker:GetRecord": { call: (s) => runtimeClient({ credentials: s.credentials }).send(new GetRecordCommand({ FeatureGroupName: s.group, RecordIdentifierValueAsString: "r1" })) },
   "sagemaker:DeleteRecord": {

@@ -35,9 +35,13 @@ featureGroupRoutes.get("/", authorize("sagemaker:ListFeatureGroups"), async (c) 
   const limit = orThrow(intParam(c, "limit", 1, 100, 50));
   const token = c.req.query("nextToken");
   const nameContains = c.req.query("nameContains");
+  const tagKey = c.req.query("tagKey");
+  const tagValue = c.req.query("tagValue");
+  if (tagValue !== undefined && tagKey === undefined) orThrow(invalid("tagValue", "needs tagKey: it filters by the value of that key"));
   const page = await listFeatureGroups(c.get("store").db, {
     limit,
     ...(nameContains ? { nameContains } : {}),
+    ...(tagKey !== undefined ? { tagKey, ...(tagValue !== undefined ? { tagValue } : {}) } : {}),
     ...(token ? { after: decodeToken(token) } : {}),
   });
   return c.json({

@@ -11,6 +11,7 @@ import { datasetRoutes } from "./datasets";
 import { offlineFileRoutes, offlineRoutes } from "./offline";
 import { parityRoutes } from "./parity";
 import { recordRoutes } from "./records";
+import { tagRoutes } from "./tags";
 import { timeTravelRoutes } from "./time-travel";
 import { uploadRoutes } from "./uploads";
 
@@ -27,6 +28,7 @@ nativeApi.get("/health", authenticatedOnly(), (c) => c.json({ status: "ok" }));
 nativeApi.route("/admin/access-keys", accessKeyRoutes);
 nativeApi.route("/admin/audit", auditRoutes);
 nativeApi.route("/feature-groups", featureGroupRoutes);
+nativeApi.route("/feature-groups", tagRoutes);
 nativeApi.route("/admin", adminKeyRoutes);
 nativeApi.route("/offline", offlineRoutes);
 nativeApi.route("/datasets", datasetRoutes);

@@ -13,6 +13,7 @@ import { asObject, readJsonBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { arnOf, nativeCreateBody, sagemakerSettingsOf, nativeUpdateBody, wireFeatureGroup, wireFeatureGroupSummary, wireFeatureMetadata, wireFieldFailure } from "./control-shapes";
 import { searchCatalog } from "./search";
+import { addTagsOperation, deleteTagsOperation, listTagsOperation } from "./tags";
 import { sageMakerAction } from "../../access";
 import { authorize } from "../authorize";
 import { sageMakerBodyGroups } from "../resources";
@@ -138,6 +139,10 @@ const handlers: Record<string, Handler> = {
   async Search(c, req) {
     return searchCatalog(c, req);
   },
+
+  AddTags: addTagsOperation,
+  ListTags: listTagsOperation,
+  DeleteTags: deleteTagsOperation,
 };
 
 const operationOf = (c: AppContext): string => {
@@ -145,10 +150,15 @@ const operationOf = (c: AppContext): string => {
   return target.startsWith("SageMaker.") ? target.slice("SageMaker.".length) : "";
 };
 
-/** Every operation's action is sagemaker:<Operation>; the group is the body's FeatureGroupName. */
+/**
+ * Every operation's action is sagemaker:<Operation>; the group is the body's
+ * FeatureGroupName, or for the tag operations its ResourceArn (any other
+ * resource's ARN is checked as a group of that name, which no statement
+ * about feature groups matches).
+ */
 const authorizeOperation = authorize(
   (c) => sageMakerAction(operationOf(c)),
-  sageMakerBodyGroups(MAX_CONTROL_BODY_BYTES, (body) => [body.FeatureGroupName]),
+  sageMakerBodyGroups(MAX_CONTROL_BODY_BYTES, (body) => [body.FeatureGroupName, body.ResourceArn]),
 );
 
 controlApi.post("/", authorizeOperation, async (c) => {

@@ -1,6 +1,7 @@
 import type { Failure } from "../../failure";
 import type { AppContext } from "../context";
 import { failureMessage } from "../failures";
+import { TAG_OPERATIONS } from "./tags";
 
 /**
  * SageMaker's error shapes, as the AWS SDKs parse them: status, the
@@ -30,8 +31,9 @@ function authError(failure: Failure & { reason: "signature_invalid" | "unauthent
 }
 
 /**
- * @param operation the runtime operation; PutRecord answers a missing group
- *   with ValidationError, as the real service does.
+ * @param operation the operation; PutRecord and the tag operations answer a
+ *   missing group with ValidationError / ValidationException, as the real
+ *   service does.
  */
 export function wireError(failure: Failure, api: SageMakerApi, operation?: string): WireError {
   const message = failureMessage(failure);
@@ -44,7 +46,9 @@ export function wireError(failure: Failure, api: SageMakerApi, operation?: strin
     case "payload_too_large":
       return { code: validation, status: 400, message };
     case "feature_group_not_found":
-      return api === "runtime" && operation === "PutRecord" ? { code: validation, status: 400, message } : notFound;
+      // PutRecord and the tag operations answer a missing group as the real service does.
+      if (api === "runtime" && operation === "PutRecord") return { code: validation, status: 400, message };
+      return api === "control" && operation !== undefined && TAG_OPERATIONS.has(operation) ? { code: validation, status: 400, message } : notFound;
     case "feature_not_found":
     case "record_not_found":
     case "resource_not_found":
