@@ -8,7 +8,7 @@ import { availableParallelism, cpus } from "node:os";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { createClient, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
+import { createClient, positiveFlag, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
 import { featureGroupBody, GROUP, recordId, recordTemplate } from "./lib/bench-records.mjs";
 import { startWorker } from "./lib/bench-worker.mjs";
 
@@ -52,11 +52,7 @@ if (flags.help) {
   console.log(HELP);
   process.exit(0);
 }
-const positive = (name, max = Infinity) => {
-  const n = Number(flags[name]);
-  if (!(n > 0 && n <= max)) throw new Error(`--${name} must be a number between 0 and ${max}, got ${flags[name]}`);
-  return n;
-};
+const positive = (name, max) => positiveFlag(flags, name, max);
 const durationMs = positive("duration") * 1000;
 const warmupMs = positive("warmup") * 1000;
 const recordCount = Math.floor(positive("records"));
