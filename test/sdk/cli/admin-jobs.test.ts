@@ -119,7 +119,8 @@ describe("fs audit", () => {
     const found = await cli("audit", "--group", group, "--examples", "1");
     expect(found.code, found.stderr).toBe(8);
     expect(found.json.counts.onlineOnly).toBe(1);
-    expect(found.json.examples).toEqual([expect.objectContaining({ recordIdentifier: "a2", verdict: "onlineOnly" })]);
+    // a1 may still be in its shard's outbox on a loaded machine: its example is then "pending", not a difference.
+    expect(found.json.examples.filter((e: { verdict: string }) => e.verdict !== "pending")).toEqual([expect.objectContaining({ recordIdentifier: "a2", verdict: "onlineOnly" })]);
 
     const refused = await cli("audit", "--group", group, "--examples", "99");
     expect(refused.code).toBe(3);
