@@ -77,7 +77,7 @@ export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Res
       }),
     );
     if (reply === RETRY) return RETRY;
-    if (targets.value.online && reply.applied) await forgetRecord(group.generation, record.recordIdentifier);
+    if (targets.value.online && reply.applied) await forgetChangedRecord(serving, record.recordIdentifier);
     return ok({
       online: !targets.value.online ? "not_targeted" : reply.applied ? "written" : "older_event_time_ignored",
       offline: targets.value.offline ? "queued" : "not_targeted",
@@ -103,9 +103,23 @@ export interface GetRecordRequest {
 /** A record as served, with the age of what was served (0: read from its shard by this request). */
 export type ServedRecord = StoredRecord & { ageMs: number };
 
-/** Whether a read may be answered from the colo cache: it asked for a bound, and the group's values are not encrypted. */
+/** Whether the colo cache may hold the group's records at all: never when its values are encrypted. */
+function cacheMayHold(serving: ServingGroup): boolean {
+  return shardKeysOf(serving).keys === undefined;
+}
+
+/** Whether a read may be answered from the colo cache: it asked for a bound, and the cache may hold the group's records. */
 export function mayUseReadCache(serving: ServingGroup, maxStalenessMs: number | undefined): maxStalenessMs is number {
-  return maxStalenessMs !== undefined && maxStalenessMs > 0 && shardKeysOf(serving).keys === undefined;
+  return maxStalenessMs !== undefined && maxStalenessMs > 0 && cacheMayHold(serving);
+}
+
+/**
+ * After a write changed a record online: drops the colo's copy, so reads
+ * here see the write. Skipped (no Cache API call on the write path) for
+ * groups the cache never holds.
+ */
+export async function forgetChangedRecord(serving: ServingGroup, recordIdentifier: string): Promise<void> {
+  if (cacheMayHold(serving)) await forgetRecord(serving.group.generation, recordIdentifier);
 }
 
 /** The record restricted to the feature subset, as the shard restricts it. */
@@ -201,7 +215,7 @@ export function deleteRecord(ctx: StoreContext, req: DeleteRecordRequest): Promi
     if (reply.outcome === "refused_not_newer") {
       return fail({ reason: "event_time_not_newer", featureGroup: group.name, recordIdentifier: record.value.recordIdentifier, eventTime: req.eventTime });
     }
-    if (targets.value.online && reply.outcome === "deleted") await forgetRecord(group.generation, record.value.recordIdentifier);
+    if (targets.value.online && reply.outcome === "deleted") await forgetChangedRecord(serving, record.value.recordIdentifier);
     return ok({
       online: !targets.value.online ? "not_targeted" : reply.outcome === "deleted" ? "deleted" : "older_event_time_unchanged",
       offline: targets.value.offline ? "queued" : "not_targeted",

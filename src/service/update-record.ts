@@ -3,9 +3,9 @@ import { shardIndexOf } from "../online";
 import { eventTimeOf, MAX_RECORD_BYTES, parseRecordIdentifier, ttlMs, validateFeatures, type TtlDuration, type ValueEncoding } from "../records";
 import type { StoreContext } from "./context";
 import { shardKeysOf } from "./keys";
+import { forgetChangedRecord } from "./records";
 import { fromShard, RETRY, shardStub, withServingGroup, type Attempt } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
-import { forgetRecord } from "./read-cache";
 
 export interface UpdateRecordRequest {
   featureGroup: string;
@@ -59,7 +59,7 @@ export function updateRecord(ctx: StoreContext, req: UpdateRecordRequest): Promi
     if (reply === RETRY) return RETRY;
     switch (reply.outcome) {
       case "updated":
-        await forgetRecord(group.generation, id.value);
+        await forgetChangedRecord(serving, id.value);
         return ok({ expiresAtMs: reply.expiresAtMs });
       case "not_found":
         return fail({ reason: "record_not_found", featureGroup: group.name, recordIdentifier: id.value });
