@@ -75,6 +75,8 @@ export interface JobDeps {
   now?: () => number;
   /** Result cells one step may produce; MAX_STEP_CELLS unless a test splits small chunks. */
   stepCells?: number;
+  /** How long an invocation keeps taking steps; STEP_BUDGET_MS unless a test takes one at a time. */
+  stepBudgetMs?: number;
 }
 
 export interface JobView {
@@ -249,7 +251,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
       if (error instanceof SourceMissing) return failJob(deps, id, `entities.object ${error.key.replace(/^uploads\//, "")} does not exist (upload it with PUT /v1/uploads/{name})`);
       return failJob(deps, id, `internal error: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (Date.now() - started > STEP_BUDGET_MS || reads.filesRead + reads.rowGroupsRead > INVOCATION_READS) {
+    if (Date.now() - started > (deps.stepBudgetMs ?? STEP_BUDGET_MS) || reads.filesRead + reads.rowGroupsRead > INVOCATION_READS) {
       await deps.queue.send({ jobId: id });
       return;
     }
