@@ -16,11 +16,11 @@ import { arrowTypeIs, datasetParquet, datasetTableOfColumns, type EntityTypeName
 export type JobFormat = "ndjson" | "csv" | "parquet" | "arrow";
 
 /**
- * Cells (rows × columns) of one slice. About 5,000 rows of a 50-column
+ * Cells (rows × columns) of one slice. About 2,500 rows of a 50-column
  * result; a narrow result gets bigger slices, so its parts keep few row
  * groups.
  */
-export const SLICE_CELLS = 256 * 1024;
+export const SLICE_CELLS = 128 * 1024;
 const MIN_SLICE_ROWS = 1_024;
 const MAX_SLICE_ROWS = 65_536;
 

@@ -14,7 +14,8 @@ import { settle } from "../offline/support";
  * result is the one-step job's; progress counts a chunk only when its last
  * step is done; a step delivered again (its progress update lost, or two
  * deliveries at once) writes the same part and counts once. Steps are run
- * by hand here (the query worker's consumer runs in the sdk project).
+ * by hand here (the query worker's consumer runs in the sdk project; what
+ * they send stays queued).
  */
 const FUTURE = "2099-01-01T00:00:00Z";
 const ENTITY_ROWS = [
@@ -29,7 +30,7 @@ const ENTITY_ROWS = [
 function jobDeps(extra: Partial<JobDeps> = {}): JobDeps & { sent: JobMessage[] } {
   const db = catalogDb(env.DB);
   const sent: JobMessage[] = [];
-  return { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: { send: async (message: JobMessage) => void sent.push(message) }, sent, ...extra };
+  return { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: { send: (message, options) => (sent.push(message), env.DATASET_JOBS.send(message, options)) }, sent, ...extra };
 }
 
 async function createJob(group: string, format: string): Promise<string> {
