@@ -58,7 +58,9 @@ const PUT_CONCURRENCY = 8;
 async function seedWide(s, scale) {
   await s.call("POST", "/feature-groups", wideGroup("wide"));
   const ids = n(MAX.chunkRows / 3, scale, 100);
-  const per = 50_000;
+  // 40,000 wide rows are ~28 MB of NDJSON: under MAX_BULK_BODY_BYTES (32 MiB; 50,000 were over it). Files stay the
+  // bulk chunks of 2,000 rows, 75 of them, as with the 50,000-row requests of earlier runs.
+  const per = 40_000;
   for (let v = 0; v < 3; v++)
     for (let first = 0; first < ids; first += per) {
       const rows = Math.min(per, ids - first);

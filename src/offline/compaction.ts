@@ -118,7 +118,7 @@ async function mergePartition(deps: CompactionDeps, policy: CompactionPolicy, ca
   const ssecKey = writeKey.options.ssecKey;
   // Row groups sized by the inputs' compressed bytes per row, so wide rows make fewer rows per group.
   const perRow = inputs.reduce((n, f) => n + f.byteSize, 0) / Math.max(1, inputs.reduce((n, f) => n + f.rowCount, 0));
-  const byteSize = await putInParts(deps.bucket, key, await parquetStream(rows(), rowGroupRows(perRow)), ssecKey ? { ssecKey } : {});
+  const byteSize = await putInParts(deps.bucket, key, await parquetStream(rows(), { rowsPerGroup: rowGroupRows(perRow) }), ssecKey ? { ssecKey } : {});
 
   const keys = JSON.stringify(inputs.map((f) => f.key));
   const merged = {

@@ -3,11 +3,12 @@ import { Compression, Encoding, ParquetFile, Table as WasmTable, transformParque
 import { ensureParquetWasm } from "./parquet";
 
 /**
- * Parquet in bounded memory, for rewrites of whole files (compaction): read
- * a file a few thousand rows at a time, write one as a stream of row groups,
- * and put it to R2 in parts. parquet-wasm's linear memory never shrinks once
- * grown, and the isolate has 128 MB for everything (docs/limits.md), so no
- * step may hold a file's decoded rows at once.
+ * Parquet in bounded memory, for files too large to build at once
+ * (compaction, dataset job results): read a file a few thousand rows at a
+ * time, write one as a stream of row groups, and put it to R2 in parts.
+ * parquet-wasm's linear memory never shrinks once grown, and the isolate
+ * has 128 MB for everything (docs/limits.md), so no step may hold a file's
+ * decoded rows at once.
  */
 
 /** Rows decoded at a time (each batch is copied into WebAssembly memory again to be written). */
@@ -51,13 +52,25 @@ export async function* parquetBatches(bytes: Uint8Array): AsyncGenerator<Table> 
   }
 }
 
+/** How parquetStream lays a file out. */
+export interface StreamLayout {
+  /** Most rows per row group. */
+  rowsPerGroup: number;
+  /**
+   * Dataset results: no dictionaries (mostly distinct values: the pass costs
+   * time and makes the file larger, see query/encode.ts) and no settings for
+   * offline columns, which a result may not have.
+   */
+  dataset?: boolean;
+}
+
 /**
  * Encodes tables as one ZSTD Parquet file, as a byte stream: each table is
  * handed to parquet-wasm's streaming writer as it is produced, and row
- * groups leave as they fill. Properties as encodeParquet's (write_sequence
- * delta-encoded).
+ * groups leave as they fill. Offline files get encodeParquet's properties
+ * (write_sequence delta-encoded).
  */
-export async function parquetStream(tables: AsyncIterable<Table>, rowsPerGroup = WRITE_ROW_GROUP_ROWS): Promise<ReadableStream<Uint8Array>> {
+export async function parquetStream(tables: AsyncIterable<Table>, layout: StreamLayout = { rowsPerGroup: WRITE_ROW_GROUP_ROWS }): Promise<ReadableStream<Uint8Array>> {
   ensureParquetWasm();
   const source = tables[Symbol.asyncIterator]();
   const batches = new ReadableStream<WasmRecordBatch>(
@@ -74,12 +87,10 @@ export async function parquetStream(tables: AsyncIterable<Table>, rowsPerGroup =
     },
     { highWaterMark: 0 },
   );
-  const properties = new WriterPropertiesBuilder()
-    .setCompression(Compression.ZSTD)
-    .setMaxRowGroupSize(rowsPerGroup)
-    .setColumnDictionaryEnabled("write_sequence", false)
-    .setColumnEncoding("write_sequence", Encoding.DELTA_BINARY_PACKED)
-    .build();
+  const builder = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setMaxRowGroupSize(layout.rowsPerGroup);
+  const properties = layout.dataset
+    ? builder.setDictionaryEnabled(false).build()
+    : builder.setColumnDictionaryEnabled("write_sequence", false).setColumnEncoding("write_sequence", Encoding.DELTA_BINARY_PACKED).build();
   return (await transformParquetStream(batches, properties)) as ReadableStream<Uint8Array>;
 }
 

@@ -215,7 +215,12 @@ export async function joinEntities(deps: Deps, groups: readonly DatasetGroup[], 
  * several versions make several rows; with several groups the request is
  * limited to one version each (see the request's checks).
  */
-function outputRows(joined: JoinedEntities): { entity: Int32Array; version: Int32Array } {
+export interface OutputRows {
+  entity: Int32Array;
+  version: Int32Array;
+}
+
+export function outputRows(joined: JoinedEntities): OutputRows {
   const depths = joined.entities.map((_, n) => joined.perGroup.reduce((depth, group) => Math.max(depth, group.count(n)), 1));
   const total = depths.reduce((sum, d) => sum + d, 0);
   const entity = new Int32Array(total);
@@ -229,6 +234,18 @@ function outputRows(joined: JoinedEntities): { entity: Int32Array; version: Int3
   });
   return { entity, version };
 }
+
+/** Output rows [from, to) of `at` (all by default). */
+export interface RowRange {
+  at: OutputRows;
+  from: number;
+  to: number;
+}
+
+const allRows = (joined: JoinedEntities): RowRange => {
+  const at = outputRows(joined);
+  return { at, from: 0, to: at.entity.length };
+};
 
 /** What knowledge time excluded in a joined chunk (see KnowledgeReport). */
 export function knowledgeReport(joined: JoinedEntities): KnowledgeReport {
@@ -253,11 +270,11 @@ export function oneRowPerEntity(joined: JoinedEntities): boolean {
 }
 
 /** Output rows as objects, in entity order: the entity row's own keys, then each group's features. */
-export function joinedRows(joined: JoinedEntities): Record<string, unknown>[] {
+export function joinedRows(joined: JoinedEntities, range: RowRange = allRows(joined)): Record<string, unknown>[] {
   const { entities, groups, options, perGroup } = joined;
-  const at = outputRows(joined);
-  return Array.from(at.entity, (n, r) => {
-    const k = at.version[r]!;
+  const { at, from, to } = range;
+  return Array.from(at.entity.subarray(from, to), (n, r) => {
+    const k = at.version[from + r]!;
     const row: Record<string, unknown> = { ...entities[n]!.row };
     groups.forEach((group, i) => {
       for (const feature of group.features) row[`${group.prefix}${feature}`] = perGroup[i]!.value(n, k, feature);
@@ -268,10 +285,10 @@ export function joinedRows(joined: JoinedEntities): Record<string, unknown>[] {
 }
 
 /** Output values per column (datasetColumns' names), in joinedRows' row order: typed results build from these without row objects. */
-export function joinedColumns(joined: JoinedEntities, entityColumns: readonly string[]): Map<string, unknown[]> {
+export function joinedColumns(joined: JoinedEntities, entityColumns: readonly string[], range: RowRange = allRows(joined)): Map<string, unknown[]> {
   const { entities, groups, options, perGroup } = joined;
-  const at = outputRows(joined);
-  const column = (cell: (n: number, k: number) => unknown) => Array.from(at.entity, (n, r) => cell(n, at.version[r]!));
+  const { at, from, to } = range;
+  const column = (cell: (n: number, k: number) => unknown) => Array.from(at.entity.subarray(from, to), (n, r) => cell(n, at.version[from + r]!));
   const columns = new Map<string, unknown[]>();
   for (const name of entityColumns) columns.set(name, column((n) => entities[n]!.row[name]));
   groups.forEach((group, i) => {

@@ -28,10 +28,11 @@ function cell(type: DataType, value: unknown): Scalar | Scalar[] | null {
 /** Entity column types by name, as inferred, in a form that survives JSON (a job fixes them with its first chunk). */
 export type EntityTypeName = "int64" | "double" | "boolean" | "list" | "string";
 
-export function inferEntityTypes(columns: readonly string[], rows: readonly Record<string, unknown>[]): Record<string, EntityTypeName> {
+/** Types of the entity columns from every value each holds (a column at a time: no row objects needed). */
+export function inferEntityTypes(columns: readonly string[], valuesOf: (column: string) => readonly unknown[]): Record<string, EntityTypeName> {
   const out: Record<string, EntityTypeName> = {};
   for (const name of columns) {
-    const type = inferType(rows.map((r) => r[name]));
+    const type = inferType(valuesOf(name));
     out[name] = type instanceof Int64 ? "int64" : type instanceof Float64 ? "double" : type instanceof Bool ? "boolean" : type instanceof List ? "list" : "string";
   }
   return out;

@@ -1,4 +1,4 @@
-import { Timestamp, TimeUnit, Type, type Table } from "apache-arrow";
+import { Timestamp, TimeUnit, Type, type Data, type Field, type Table } from "apache-arrow";
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { decodeParquet } from "../offline/parquet";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
@@ -66,31 +66,47 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
   }
 }
 
-/** Entity rows of a decoded Parquet table as JSON-like rows: int64 as numbers (or decimal text), timestamps as ISO-8601. */
-export function rowsOfTable(table: Table): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
+/** Entity rows of a decoded Parquet table as JSON-like rows: int64 as numbers (or decimal text), timestamps as ISO-8601. Rows [from, to) only, when given. */
+export function rowsOfTable(table: Table, from = 0, to = table.numRows): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = Array.from({ length: Math.max(0, to - from) }, () => ({}));
+  let start = 0;
   for (const batch of table.batches) {
-    const first = rows.length;
-    for (let i = 0; i < batch.numRows; i++) rows.push({});
-    batch.schema.fields.forEach((field, j) => {
-      const cells = new ColumnCells(batch.getChildAt(j)!.data[0]!);
-      const timestamp = field.type instanceof Timestamp;
-      const milliseconds = timestamp && (field.type as Timestamp).unit === TimeUnit.MILLISECOND;
-      const text = cells.typeId === Type.Utf8;
-      let previous: unknown = null;
-      for (let i = 0; i < batch.numRows; i++) {
-        let value: unknown;
-        if (cells.isNull(i)) value = null;
-        else if (milliseconds) value = new Date(cells.int64AsNumber(i)).toISOString();
-        else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
-        // Sorted entity lists repeat identifiers row after row: decode each run once (short texts decode faster than a memo finds them).
-        else if (text && i > 0 && previous !== null && cells.sameText(i, i - 1)) value = previous;
-        else value = cells.featureValue(i) ?? null;
-        rows[first + i]![field.name] = value;
-        previous = value;
-      }
-    });
+    const lo = Math.max(from, start) - start;
+    const hi = Math.min(to, start + batch.numRows) - start;
+    const out = start + lo - from;
+    if (lo < hi) batch.schema.fields.forEach((field, j) => columnCells(batch.getChildAt(j)!.data[0]!, field, lo, hi, (i, value) => (rows[out + i - lo]![field.name] = value)));
+    start += batch.numRows;
   }
   return rows;
 }
 
+/** One column of a decoded entity table as rowsOfTable gives its values (a whole chunk's types are inferred from these without row objects). */
+export function columnOfTable(table: Table, name: string): unknown[] {
+  const values: unknown[] = [];
+  for (const batch of table.batches) {
+    const j = batch.schema.fields.findIndex((f) => f.name === name);
+    if (j === -1) for (let i = 0; i < batch.numRows; i++) values.push(undefined);
+    else columnCells(batch.getChildAt(j)!.data[0]!, batch.schema.fields[j]!, 0, batch.numRows, (_, value) => values.push(value));
+  }
+  return values;
+}
+
+/** Cells [from, to) of one column chunk as JSON-like values, in order. */
+function columnCells(data: Data, field: Field, from: number, to: number, take: (i: number, value: unknown) => void): void {
+  const cells = new ColumnCells(data);
+  const timestamp = field.type instanceof Timestamp;
+  const milliseconds = timestamp && (field.type as Timestamp).unit === TimeUnit.MILLISECOND;
+  const text = cells.typeId === Type.Utf8;
+  let previous: unknown = null;
+  for (let i = from; i < to; i++) {
+    let value: unknown;
+    if (cells.isNull(i)) value = null;
+    else if (milliseconds) value = new Date(cells.int64AsNumber(i)).toISOString();
+    else if (timestamp) value = new Date(cells.get(i) as number).toISOString(); // apache-arrow converts other units to ms
+    // Sorted entity lists repeat identifiers row after row: decode each run once (short texts decode faster than a memo finds them).
+    else if (text && i > from && previous !== null && cells.sameText(i, i - 1)) value = previous;
+    else value = cells.featureValue(i) ?? null;
+    take(i, value);
+    previous = value;
+  }
+}

@@ -2,7 +2,7 @@ import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
 import { parseCsv } from "../formats/csv";
 import { decodeParquet } from "../offline/parquet";
-import { rowsOfTable } from "./entities";
+import { columnOfTable, rowsOfTable } from "./entities";
 import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";
 
 /**
@@ -94,10 +94,40 @@ async function linesIn(bucket: R2Bucket, key: string, size: number, start: numbe
   return new TextDecoder().decode(await range(bucket, key, first, last - first));
 }
 
-/** One chunk of entity rows; from Parquet also its decoded columns, which a typed result can take as they are. */
+/**
+ * One chunk of entity rows, handed out a range at a time: a job step joins
+ * only part of a wide chunk, and rows it does not join yet cost no objects
+ * when they come from Parquet.
+ */
 export interface EntityChunk {
-  rows: Record<string, unknown>[];
+  count: number;
+  /** Column names in the first row's order (none for an empty chunk). */
+  columns: string[];
+  /** Rows [from, to) as JSON-like objects. */
+  rows(from: number, to: number): Record<string, unknown>[];
+  /** Every row's value of one column. */
+  column(name: string): unknown[];
+  /** From Parquet: the decoded columns, which a typed result can take as they are. */
   table?: Table;
+}
+
+function parsedChunk(rows: Record<string, unknown>[]): EntityChunk {
+  return {
+    count: rows.length,
+    columns: Object.keys(rows[0] ?? {}),
+    rows: (from, to) => rows.slice(from, to),
+    column: (name) => rows.map((r) => r[name]),
+  };
+}
+
+function tableChunk(table: Table): EntityChunk {
+  return {
+    count: table.numRows,
+    columns: table.numRows > 0 ? table.schema.fields.map((f) => f.name) : [],
+    rows: (from, to) => rowsOfTable(table, from, to),
+    column: (name) => columnOfTable(table, name),
+    table,
+  };
 }
 
 /** Entity rows of chunk n. */
@@ -106,15 +136,14 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
     const footer = await parquetLayout(bucket, source.key, layout.size);
     const group = footer.rowGroups[n]!;
     const data = await range(bucket, source.key, group.start, group.end - group.start);
-    const table = decodeParquet(rowGroupFile(footer, group, data));
-    return ok({ rows: rowsOfTable(table), table });
+    return ok(tableChunk(decodeParquet(rowGroupFile(footer, group, data))));
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
   const text = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
   if (source.format === "csv") {
     const parsed = parseCsv(`${layout.header}\n${text}`, `entities.object (bytes from ${start})`);
     if (!parsed.ok) return parsed;
-    return ok({ rows: parsed.value });
+    return ok(parsedChunk(parsed.value));
   }
   const rows: Record<string, unknown>[] = [];
   for (const [i, line] of text.split("\n").entries()) {
@@ -127,5 +156,5 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
       return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
     }
   }
-  return ok({ rows });
+  return ok(parsedChunk(rows));
 }

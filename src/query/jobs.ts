@@ -1,42 +1,33 @@
-import type { Table, Vector } from "apache-arrow";
 import { and, eq, inArray } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
-import { toCsv } from "../formats/csv";
+import { putInParts } from "../offline/parquet-stream";
 import type { FeatureDefinition } from "../records";
-import {
-  datasetColumns,
-  joinedColumns,
-  joinedRows,
-  joinEntities,
-  knowledgeReport,
-  knowledgeWarning,
-  oneRowPerEntity,
-  type DatasetGroup,
-  type DatasetOptions,
-  type JoinedEntities,
-  type KnowledgeReport,
-} from "./dataset";
-import { arrowTypeIs, datasetArrowStream, datasetParquet, datasetTableOfColumns, fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
+import { datasetColumns, joinEntities, knowledgeReport, knowledgeWarning, type DatasetGroup, type DatasetOptions, type KnowledgeReport } from "./dataset";
+import { fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities, type EntityGroupSpec } from "./entities";
-import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntitySource } from "./entity-source";
-import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "./parquet-layout";
-import { emptyStats } from "./row-groups";
+import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntityChunk, type EntitySource } from "./entity-source";
+import { encodePart, type JobFormat } from "./job-parts";
+import { assemble, CONTENT_TYPES, deleteParts, partKey } from "./job-result";
+import { addStats, emptyStats, type ReadStats } from "./row-groups";
 import { datasetJobs } from "./schema";
+
+export { CONTENT_TYPES, JOBS_PREFIX } from "./job-result";
+export type { JobFormat } from "./job-parts";
 
 /**
  * Asynchronous dataset jobs. The query worker runs a job as a chain of
- * queue messages: each invocation reads one entity chunk (a row group of an
- * entity Parquet object or a byte range of CSV/NDJSON), joins it by
- * streaming the feature row groups, writes the chunk's rows as a part
- * object, records progress in D1 and sends the next message; the last
- * invocation concatenates the parts into one result object (a multipart
- * upload of fixed-size parts). No invocation holds more than one chunk, and
- * no HTTP request waits on a job.
+ * queue messages: each invocation takes steps for a while, then sends the
+ * next message. A step joins part of one entity chunk (a row group of an
+ * entity Parquet object or a byte range of CSV/NDJSON): as many of its rows
+ * as make at most MAX_STEP_CELLS result cells, so a wide chunk takes
+ * several steps. It streams the feature row groups its rows' identifiers
+ * may be in, writes the rows as a part object, and records progress in D1;
+ * the last step concatenates the parts into one result object (a multipart
+ * upload of fixed-size parts). No step holds more than one chunk's entity
+ * columns and one step's versions, and no HTTP request waits on a job.
  */
-export type JobFormat = "ndjson" | "csv" | "parquet" | "arrow";
-
 export interface JobSpec {
   groups: DatasetGroup[];
   entityGroups: EntityGroupSpec[];
@@ -57,27 +48,36 @@ export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelle
 /** States a job can still leave; only these may be cancelled or moved on by a step. */
 const UNFINISHED: JobState[] = ["queued", "running"];
 
-export const JOBS_PREFIX = "dataset-jobs";
-/** Result parts: every part but the last has exactly this size, as R2 multipart uploads require. */
-const PART_BYTES = 8 * 1024 * 1024;
-/** One invocation keeps taking chunks for this long, then hands over to the next message. */
+/** One invocation keeps taking steps for this long, then hands over to the next message. */
 const STEP_BUDGET_MS = 20_000;
+/**
+ * Offline R2 reads (files and row groups) after which an invocation hands
+ * over, whatever the time: an invocation may make 10,000 subrequests, and
+ * each step of a wide chunk reads its files again.
+ */
+const INVOCATION_READS = 5_000;
+/**
+ * Result cells (entity rows × mostRecent × result columns) one step may
+ * produce. 150,000 entity rows of a 50-feature group with mostRecent 3 made
+ * 23 Mi cells in one step: 626 % of the isolate's 128 MB; steps of 2 Mi
+ * cells still took 97 % (docs/limits.md).
+ */
+export const MAX_STEP_CELLS = 1024 * 1024;
 
-const EXTENSIONS: Record<JobFormat, string> = { ndjson: "ndjson", csv: "csv", parquet: "parquet", arrow: "arrows" };
-export const CONTENT_TYPES: Record<JobFormat, string> = {
-  ndjson: "application/x-ndjson",
-  csv: "text/csv; charset=utf-8",
-  parquet: "application/vnd.apache.parquet",
-  arrow: "application/vnd.apache.arrow.stream",
-};
+/** Entity rows of one step: result rows are at most rows × mostRecent. */
+export const stepRows = (cells: number, mostRecent: number, columns: number): number => Math.max(1, Math.floor(cells / (Math.max(1, mostRecent) * Math.max(1, columns))));
 
 export interface JobDeps {
   db: CatalogDb;
   bucket: R2Bucket;
   /** Data keys of groups whose offline objects are encrypted (SSE-C). */
   keys: DataKeyLookup;
-  queue: Queue<JobMessage>;
+  queue: Pick<Queue<JobMessage>, "send">;
   now?: () => number;
+  /** Result cells one step may produce; MAX_STEP_CELLS unless a test splits small chunks. */
+  stepCells?: number;
+  /** How long an invocation keeps taking steps; STEP_BUDGET_MS unless a test takes one at a time. */
+  stepBudgetMs?: number;
 }
 
 export interface JobView {
@@ -86,7 +86,10 @@ export interface JobView {
   format: JobFormat;
   progress: {
     chunksTotal: number | null;
+    /** Chunks whose every step is done (a wide chunk takes several steps). */
     chunksDone: number;
+    /** Steps done: each joined part of a chunk and wrote it as a part of the result. */
+    stepsDone: number;
     entitiesTotal: number | null;
     entitiesProcessed: number;
     filesRead: number;
@@ -117,6 +120,7 @@ export function jobView(row: JobRow): JobView {
     progress: {
       chunksTotal: row.chunksTotal,
       chunksDone: row.chunksDone,
+      stepsDone: row.partsWritten,
       entitiesTotal: row.entitiesTotal,
       entitiesProcessed: row.entitiesProcessed,
       filesRead: row.filesRead,
@@ -146,8 +150,6 @@ export async function createJob(deps: JobDeps, spec: JobSpec): Promise<JobView> 
   return jobView((await getJob(deps.db, id))!);
 }
 
-const partKey = (id: string, n: number) => `${JOBS_PREFIX}/${id}/parts/${String(n).padStart(6, "0")}`;
-
 function describeFailure(failure: Failure): string {
   if (failure.reason === "invalid_field") return `${failure.field} ${failure.rule}`;
   if (failure.reason === "feature_group_not_found") return `feature group ${failure.featureGroup} no longer exists`;
@@ -174,7 +176,7 @@ export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string):
 
 /**
  * Cancels a job that has not finished: it ends as "cancelled" and writes no
- * result. A step running at that moment finishes its chunk, finds the job
+ * result. A step running at that moment finishes its part, finds the job
  * cancelled and deletes the parts written so far. Undefined when there is
  * no such job; a finished job comes back as it is, for the caller to refuse.
  */
@@ -189,68 +191,32 @@ export async function cancelJob(deps: Pick<JobDeps, "db" | "now">, id: string): 
   return row ? { cancelled: changed.length > 0, job: jobView(row) } : undefined;
 }
 
-/**
- * Encodes one chunk's joined rows as a part of the result; typed formats are
- * built column by column, taking entity columns from the entity Parquet as
- * they are when each entity row makes one output row and the column already
- * has the result's type.
- */
-function encodePart(
-  spec: JobSpec,
-  columns: string[],
-  entityColumns: readonly string[],
-  joined: JoinedEntities,
-  entityTypes: Record<string, EntityTypeName>,
-  first: boolean,
-  entityTable?: Table,
-): { bytes: Uint8Array; rows: number; schemaBytes?: number } {
-  switch (spec.format) {
-    case "ndjson": {
-      const rows = joinedRows(joined);
-      return { bytes: new TextEncoder().encode(rows.map((r) => `${JSON.stringify(r)}\n`).join("")), rows: rows.length };
-    }
-    case "csv": {
-      const rows = joinedRows(joined);
-      const csv = toCsv(columns, rows);
-      return { bytes: new TextEncoder().encode(first ? csv : csv.slice(csv.indexOf("\n") + 1)), rows: rows.length };
-    }
-    case "parquet":
-    case "arrow": {
-      const reused = entityTable && oneRowPerEntity(joined) ? reusableEntityVectors(entityTable, entityColumns, entityTypes) : new Map<string, Vector>();
-      const values = joinedColumns(joined, entityColumns.filter((c) => !reused.has(c)));
-      const table = datasetTableOfColumns(columns, (name) => values.get(name)!, new Map(spec.featureTypes), entityTypes, reused);
-      if (spec.format === "parquet") return { bytes: datasetParquet(table), rows: table.numRows };
-      const bytes = datasetArrowStream(table);
-      // The stream opens with the schema message: continuation marker, metadata length, metadata.
-      return { bytes, rows: table.numRows, schemaBytes: 8 + new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getInt32(0, true) };
-    }
-  }
-}
-
-/** Entity Parquet columns whose Arrow type is already the result's type for them. */
-function reusableEntityVectors(table: Table, entityColumns: readonly string[], entityTypes: Record<string, EntityTypeName>): Map<string, Vector> {
-  const reusable = new Map<string, Vector>();
-  for (const name of entityColumns) {
-    const vector = table.getChild(name);
-    if (vector && vector.data.length === 1 && arrowTypeIs(vector.type, entityTypes[name]!)) reusable.set(name, vector);
-  }
-  return reusable;
-}
 
 interface EntityColumns {
   columns: string[];
   types: Record<string, EntityTypeName>;
 }
 
-/** Runs a job for up to STEP_BUDGET_MS; sends the next message if it is not finished. */
+/** The chunk the invocation's last step read: the next step of the same chunk takes it from here. */
+interface ReadChunk {
+  n: number;
+  chunk: EntityChunk;
+}
+
+/**
+ * Runs a job for up to STEP_BUDGET_MS (or INVOCATION_READS offline reads);
+ * sends the next message if it is not finished.
+ */
 export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
   const started = Date.now();
   const now = () => (deps.now ?? Date.now)();
+  const reads = emptyStats();
+  let held: ReadChunk | undefined;
   for (;;) {
     const job = await getJob(deps.db, id);
     if (!job || job.state === "succeeded" || job.state === "failed") return;
     // Parts are numbered from 0; a step may have written the one after the last counted.
-    if (job.state === "cancelled") return deleteParts(deps.bucket, id, (job.chunksTotal ?? 0) + 1);
+    if (job.state === "cancelled") return deleteParts(deps.bucket, id, Math.max(job.chunksTotal ?? 0, job.partsWritten) + 1);
     const spec = JSON.parse(job.spec) as JobSpec;
     try {
       const layout = await sourceLayout(deps.bucket, spec.source);
@@ -262,54 +228,22 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
           .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
       } else if (job.chunksDone < job.chunksTotal) {
         const n = job.chunksDone;
-        const read = await readChunk(deps.bucket, spec.source, layout.value, n);
-        if (!read.ok) return failJob(deps, id, describeFailure(read.failure));
-        const entityRows = read.value.rows;
-        if (entityRows.length > MAX_CHUNK_ROWS) return failJob(deps, id, `entities.object chunk ${n} holds ${entityRows.length} rows; at most ${MAX_CHUNK_ROWS} per chunk`);
-        const fixed: EntityColumns | undefined = job.entityTypes ? (JSON.parse(job.entityTypes) as EntityColumns) : undefined;
-        const entityColumns = fixed?.columns ?? Object.keys(entityRows[0] ?? {});
-        if (!entityColumns.includes(spec.timestampColumn)) return failJob(deps, id, `entities.object has no column ${spec.timestampColumn} (timestampColumn)`);
-        const outputColumns = datasetColumns(spec.groups, entityColumns, spec.options);
-        const twice = outputColumns.find((c, i) => outputColumns.indexOf(c) !== i);
-        if (twice !== undefined) return failJob(deps, id, `the output column ${twice} would appear twice (an entity column has a feature's prefixed name): choose another prefix`);
-        const types = fixed?.types ?? inferEntityTypes(entityColumns, entityRows);
-        for (const column of entityColumns) {
-          if ((spec.format === "parquet" || spec.format === "arrow") && !fitsEntityType(types[column]!, entityRows.map((r) => r[column]))) {
-            return failJob(deps, id, `entities column ${column} was ${types[column]} in the first rows but not in rows from ${job.entitiesProcessed}: a typed result (${spec.format}) needs one type per column`);
-          }
+        if (held?.n !== n) {
+          held = undefined;
+          const read = await readChunk(deps.bucket, spec.source, layout.value, n);
+          if (!read.ok) return failJob(deps, id, describeFailure(read.failure));
+          held = { n, chunk: read.value };
         }
-        const entities = parseEntities(entityRows, job.entitiesProcessed, spec.timestampColumn, spec.entityGroups);
-        if (!entities.ok) return failJob(deps, id, describeFailure(entities.failure));
-        const stats = emptyStats();
-        const joined = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
-        if (!joined.ok) return failJob(deps, id, describeFailure(joined.failure));
-        const part = encodePart(spec, outputColumns, entityColumns, joined.value, types, n === 0, read.value.table);
-        const knowledge = knowledgeReport(joined.value);
-        await deps.bucket.put(partKey(id, n), part.bytes, { customMetadata: part.schemaBytes !== undefined ? { schemaBytes: String(part.schemaBytes) } : {} });
-        // Guarded by chunks_done: a redelivered message that lost the race changes nothing.
-        await deps.db
-          .update(datasetJobs)
-          .set({
-            state: "running",
-            chunksDone: n + 1,
-            entitiesProcessed: job.entitiesProcessed + entityRows.length,
-            filesRead: job.filesRead + stats.filesRead,
-            bytesRead: job.bytesRead + stats.bytesRead,
-            rowsWritten: job.rowsWritten + part.rows,
-            knowledgeExcludedRows: job.knowledgeExcludedRows + knowledge.rowsWithExcludedVersions,
-            knowledgeEmptiedRows: job.knowledgeEmptiedRows + knowledge.rowsEmptied,
-            entityTypes: JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns),
-            updatedAt: now(),
-          })
-          .where(and(eq(datasetJobs.id, id), eq(datasetJobs.chunksDone, n), inArray(datasetJobs.state, UNFINISHED)));
+        const failure = await takeStep(deps, job, spec, held.chunk, reads);
+        if (failure !== undefined) return failJob(deps, id, failure);
       } else {
-        const result = await assemble(deps.bucket, id, spec.format, job.chunksTotal);
+        const result = await assemble(deps.bucket, id, spec.format, job.partsWritten);
         const at = now();
         await deps.db
           .update(datasetJobs)
           .set({ state: "succeeded", resultKey: result.key, resultBytes: result.bytes, entitiesTotal: job.entitiesProcessed, updatedAt: at, finishedAt: at })
           .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
-        await deleteParts(deps.bucket, id, job.chunksTotal);
+        await deleteParts(deps.bucket, id, job.partsWritten);
         // Cancelled while assembling: the result is not the job's, so it goes too.
         if ((await getJob(deps.db, id))?.state === "cancelled") await deps.bucket.delete(result.key);
         return;
@@ -318,110 +252,76 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
       if (error instanceof SourceMissing) return failJob(deps, id, `entities.object ${error.key.replace(/^uploads\//, "")} does not exist (upload it with PUT /v1/uploads/{name})`);
       return failJob(deps, id, `internal error: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (Date.now() - started > STEP_BUDGET_MS) {
+    if (Date.now() - started > (deps.stepBudgetMs ?? STEP_BUDGET_MS) || reads.filesRead + reads.rowGroupsRead > INVOCATION_READS) {
       await deps.queue.send({ jobId: id });
       return;
     }
   }
 }
 
-async function deleteParts(bucket: R2Bucket, id: string, chunks: number): Promise<void> {
-  const keys = Array.from({ length: chunks }, (_, n) => partKey(id, n));
-  for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
-}
-
-/** Bytes in, fixed-size multipart parts out; small results become one plain object. */
-class PartWriter {
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private parts: R2UploadedPart[] = [];
-  private upload: R2MultipartUpload | undefined;
-  total = 0;
-
-  constructor(
-    private readonly bucket: R2Bucket,
-    private readonly key: string,
-    private readonly contentType: string,
-  ) {}
-
-  async write(bytes: Uint8Array): Promise<void> {
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    this.total += bytes.length;
-    while (this.pendingBytes >= PART_BYTES) await this.flushPart(PART_BYTES);
-  }
-
-  private take(size: number): Uint8Array {
-    const out = new Uint8Array(size);
-    let filled = 0;
-    while (filled < size) {
-      const head = this.pending[0]!;
-      const n = Math.min(head.length, size - filled);
-      out.set(head.subarray(0, n), filled);
-      filled += n;
-      if (n === head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(n);
+/**
+ * One step: the next rows of the job's current chunk, as many as make at
+ * most `stepCells` result cells, joined and written as part number
+ * `partsWritten`. Progress moves in one update guarded by parts_written, so
+ * a redelivered message that lost the race changes nothing, and a step
+ * retried after its part was put writes the same part again (steps are
+ * fixed by the job's state, and their rows by the data). Returns why the
+ * job fails, if it does.
+ */
+async function takeStep(deps: JobDeps, job: JobRow, spec: JobSpec, chunk: EntityChunk, reads: ReadStats): Promise<string | undefined> {
+  const n = job.chunksDone;
+  if (chunk.count > MAX_CHUNK_ROWS) return `entities.object chunk ${n} holds ${chunk.count} rows; at most ${MAX_CHUNK_ROWS} per chunk`;
+  const fixed: EntityColumns | undefined = job.entityTypes ? (JSON.parse(job.entityTypes) as EntityColumns) : undefined;
+  const entityColumns = fixed?.columns ?? chunk.columns;
+  if (!entityColumns.includes(spec.timestampColumn)) return `entities.object has no column ${spec.timestampColumn} (timestampColumn)`;
+  const outputColumns = datasetColumns(spec.groups, entityColumns, spec.options);
+  const twice = outputColumns.find((c, i) => outputColumns.indexOf(c) !== i);
+  if (twice !== undefined) return `the output column ${twice} would appear twice (an entity column has a feature's prefixed name): choose another prefix`;
+  // The first chunk fixes the types from all its rows, whatever part of it the first step joins.
+  const types = fixed?.types ?? inferEntityTypes(entityColumns, chunk.column);
+  const from = job.chunkRowsDone;
+  const to = Math.min(chunk.count, from + stepRows(deps.stepCells ?? MAX_STEP_CELLS, spec.options.mostRecent, outputColumns.length));
+  const entityRows = chunk.rows(from, to);
+  for (const column of entityColumns) {
+    if ((spec.format === "parquet" || spec.format === "arrow") && !fitsEntityType(types[column]!, entityRows.map((r) => r[column]))) {
+      return `entities column ${column} was ${types[column]} in the first rows but not in rows from ${job.entitiesProcessed}: a typed result (${spec.format}) needs one type per column`;
     }
-    this.pendingBytes -= size;
-    return out;
   }
-
-  private async flushPart(size: number): Promise<void> {
-    this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: this.contentType } });
-    this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.take(size)));
-  }
-
-  async close(): Promise<void> {
-    if (!this.upload) {
-      await this.bucket.put(this.key, this.take(this.pendingBytes), { httpMetadata: { contentType: this.contentType } });
-      return;
-    }
-    if (this.pendingBytes > 0) await this.flushPart(this.pendingBytes);
-    await this.upload.complete(this.parts);
-  }
-}
-
-async function pipe(bucket: R2Bucket, key: string, writer: PartWriter, range?: { offset: number; length: number }): Promise<void> {
-  if (range && range.length <= 0) return;
-  const object = await bucket.get(key, range ? { range } : {});
-  if (!object) throw new Error(`job part ${key} is missing`);
-  const reader = object.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    await writer.write(value);
-  }
-}
-
-const ARROW_EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-
-async function assemble(bucket: R2Bucket, id: string, format: JobFormat, chunks: number): Promise<{ key: string; bytes: number }> {
-  const key = `${JOBS_PREFIX}/${id}/result.${EXTENSIONS[format]}`;
-  const writer = new PartWriter(bucket, key, CONTENT_TYPES[format]);
-  if (format === "parquet") {
-    const layouts: FooterLayout[] = [];
-    for (let n = 0; n < chunks; n++) {
-      const head = await bucket.head(partKey(id, n));
-      if (!head) throw new Error(`job part ${n} is missing`);
-      const tail = await bucket.get(partKey(id, n), { range: { suffix: Math.min(head.size, 1024 * 1024) } });
-      const bytes = new Uint8Array(await tail!.arrayBuffer());
-      const length = footerLength(bytes);
-      layouts.push(parseFooter(bytes.subarray(bytes.length - 8 - length, bytes.length - 8), head.size));
-    }
-    await writer.write(PARQUET_MAGIC);
-    for (const [n, layout] of layouts.entries()) await pipe(bucket, partKey(id, n), writer, { offset: PARQUET_MAGIC.length, length: layout.footerStart - PARQUET_MAGIC.length });
-    await writer.write(mergedTrailer(layouts));
-  } else if (format === "arrow") {
-    for (let n = 0; n < chunks; n++) {
-      const head = await bucket.head(partKey(id, n));
-      if (!head) throw new Error(`job part ${n} is missing`);
-      const from = n === 0 ? 0 : Number(head.customMetadata?.schemaBytes ?? 0);
-      await pipe(bucket, partKey(id, n), writer, { offset: from, length: head.size - ARROW_EOS.length - from });
-    }
-    await writer.write(ARROW_EOS);
-  } else {
-    for (let n = 0; n < chunks; n++) await pipe(bucket, partKey(id, n), writer);
-  }
-  await writer.close();
-  return { key, bytes: writer.total };
+  const entities = parseEntities(entityRows, job.entitiesProcessed, spec.timestampColumn, spec.entityGroups);
+  if (!entities.ok) return describeFailure(entities.failure);
+  const stats = emptyStats();
+  const joined = await joinEntities(deps, spec.groups, entities.value, spec.options, stats);
+  addStats(reads, stats);
+  if (!joined.ok) return describeFailure(joined.failure);
+  const part = await encodePart({
+    format: spec.format,
+    columns: outputColumns,
+    entityColumns,
+    entityTypes: types,
+    featureTypes: new Map(spec.featureTypes),
+    joined: joined.value,
+    first: job.partsWritten === 0,
+    ...(chunk.table ? { entityTable: chunk.table.slice(from, to) } : {}),
+  });
+  await putInParts(deps.bucket, partKey(job.id, job.partsWritten), part.stream, {});
+  const knowledge = knowledgeReport(joined.value);
+  const chunkDone = to >= chunk.count;
+  await deps.db
+    .update(datasetJobs)
+    .set({
+      state: "running",
+      partsWritten: job.partsWritten + 1,
+      chunksDone: chunkDone ? n + 1 : n,
+      chunkRowsDone: chunkDone ? 0 : to,
+      entitiesProcessed: job.entitiesProcessed + (to - from),
+      filesRead: job.filesRead + stats.filesRead,
+      bytesRead: job.bytesRead + stats.bytesRead,
+      rowsWritten: job.rowsWritten + part.rows,
+      knowledgeExcludedRows: job.knowledgeExcludedRows + knowledge.rowsWithExcludedVersions,
+      knowledgeEmptiedRows: job.knowledgeEmptiedRows + knowledge.rowsEmptied,
+      entityTypes: JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns),
+      updatedAt: (deps.now ?? Date.now)(),
+    })
+    .where(and(eq(datasetJobs.id, job.id), eq(datasetJobs.partsWritten, job.partsWritten), inArray(datasetJobs.state, UNFINISHED)));
+  return undefined;
 }

@@ -13,7 +13,12 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   /** The validated job (groups, options, entity source), JSON. */
   spec: text("spec").notNull(),
   chunksTotal: integer("chunks_total"),
+  /** Chunks whose every step is done. */
   chunksDone: integer("chunks_done").notNull().default(0),
+  /** Entity rows of the current chunk (number chunks_done) that earlier steps joined: a wide chunk takes several steps (query/jobs.ts). */
+  chunkRowsDone: integer("chunk_rows_done").notNull().default(0),
+  /** Steps done, each one part object (dataset-jobs/<id>/parts/<n>, n from 0); guards progress updates. */
+  partsWritten: integer("parts_written").notNull().default(0),
   entitiesTotal: integer("entities_total"),
   entitiesProcessed: integer("entities_processed").notNull().default(0),
   filesRead: integer("files_read").notNull().default(0),
