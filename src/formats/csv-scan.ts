@@ -145,3 +145,60 @@ export class CsvScanner {
     }
   }
 }
+
+/** Where a record ends: the index after its line break, whether it is blank, and the line breaks it holds (its own included). */
+export interface RecordEnd {
+  next: number;
+  blank: boolean;
+  lines: number;
+}
+
+/**
+ * Where the CSV record starting at text[i] ends, by exactly the scanner's
+ * rules, without building its cells: the CLI cuts CSV text into chunks of
+ * whole records with it on its main thread and leaves the cells to its
+ * worker threads. Null when a quoted field is left open.
+ */
+export function csvRecordEnd(text: string, i: number): RecordEnd | null {
+  const n = text.length;
+  const lf = text.indexOf("\n", i);
+  const cr = text.indexOf("\r", i);
+  const quote = text.indexOf('"', i);
+  const lineEnd = Math.min(lf < 0 ? n : lf, cr < 0 ? n : cr);
+  // No quote before the line break: the record is the line.
+  if (quote < 0 || quote >= lineEnd) return { next: breakEnd(text, lineEnd), blank: lineEnd === i, lines: 1 };
+  let cellLength = 0;
+  let cells = 1;
+  let lines = 1;
+  let quoted = false;
+  let afterCr = false;
+  let j = i;
+  for (; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (quoted) {
+      if (c === QUOTE && text.charCodeAt(j + 1) === QUOTE) {
+        cellLength += 1;
+        j += 1;
+      } else if (c === QUOTE) quoted = false;
+      else {
+        if (c === CR || (c === LF && !afterCr)) lines += 1;
+        cellLength += 1;
+      }
+      afterCr = c === CR;
+      continue;
+    }
+    if (c === QUOTE && cellLength === 0) quoted = true;
+    else if (c === COMMA) {
+      cells += 1;
+      cellLength = 0;
+    } else if (c === LF || c === CR) break;
+    else cellLength += 1;
+  }
+  if (quoted) return null;
+  return { next: breakEnd(text, j), blank: cells === 1 && cellLength === 0, lines };
+}
+
+/** The index after the line break at `at` (CRLF taken whole). */
+function breakEnd(text: string, at: number): number {
+  return text.charCodeAt(at) === CR && text.charCodeAt(at + 1) === LF ? at + 2 : at + 1;
+}
