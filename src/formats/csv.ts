@@ -58,7 +58,8 @@ abstract class HeaderSink<Row> implements CsvSink {
     const cells = this.#cells;
     this.#cells = 0;
     if (cells === 1 && this.#firstEmpty) {
-      this.discard();
+      if (!this.names) this.#header = [];
+      else this.discard();
       return;
     }
     if (!this.names) {

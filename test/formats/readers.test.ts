@@ -228,6 +228,10 @@ describe("CSV reader", () => {
     expect(await read(new Uint8Array([...utf8("id\r\n"), 0xff, 0x0a]))).toEqual({ reason: "invalid_field", field: "file", rule: "must be UTF-8 text" });
   });
 
+  it("takes the first non-blank line as the header, counting the blank lines before it", async () => {
+    expect(await collect(csvRows(trickle(utf8("\r\n\nid,note\r\na,b\r\n"), 2), { field: "body" }))).toEqual([{ row: 4, entries: [["id", "a"], ["note", "b"]] }]);
+  });
+
   it("reads a repeated header name from its last column", async () => {
     expect(await collect(csvRowsOfBytes(utf8("a,b,a\n1,2,3\n"), { field: "body" }))).toEqual([{ row: 2, entries: [["b", "2"], ["a", "3"]] }]);
   });

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { fail, invalid, orThrow, type Failure, type Result } from "../../failure";
+import { fail, invalid, orThrow, type Result } from "../../failure";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
 import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
 import type { AppContext, AppEnv } from "../context";
