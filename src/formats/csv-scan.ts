@@ -129,14 +129,8 @@ export class CsvScanner {
     this.#pendingCells = true;
   }
 
-  /** Line breaks inside a quoted field, in text[from, to). */
+  /** Line breaks inside a quoted field, in text[from, to): a loop over the field only (a search for CR could run to the end of the piece for every field). */
   #countBreaks(text: string, from: number, to: number): void {
-    const lf = text.indexOf("\n", from);
-    const cr = text.indexOf("\r", from);
-    if ((lf < 0 || lf >= to) && (cr < 0 || cr >= to)) {
-      if (to > from) this.#afterCr = false;
-      return;
-    }
     for (let k = from; k < to; k++) {
       const c = text.charCodeAt(k);
       if (c === CR) this.#line += 1;
@@ -154,19 +148,44 @@ export interface RecordEnd {
 }
 
 /**
- * Where the CSV record starting at text[i] ends, by exactly the scanner's
- * rules, without building its cells: the CLI cuts CSV text into chunks of
- * whole records with it on its main thread and leaves the cells to its
- * worker threads. Null when a quoted field is left open.
+ * Where each CSV record of a text ends, by exactly the scanner's rules,
+ * without building its cells: the CLI cuts CSV text into chunks of whole
+ * records with it on its main thread and leaves the cells to its worker
+ * threads. Records must be asked for in order: the next quote and CR found
+ * are remembered, so the searches cover the text once, not once per record.
  */
-export function csvRecordEnd(text: string, i: number): RecordEnd | null {
+export class CsvRecordEnds {
+  readonly #text: string;
+  #quote = -1;
+  #cr = -1;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** The end of the record starting at `i`; null when a quoted field is left open. */
+  from(i: number): RecordEnd | null {
+    const text = this.#text;
+    const n = text.length;
+    if (this.#quote !== n && this.#quote < i) this.#quote = nextOf(text, '"', i);
+    if (this.#cr !== n && this.#cr < i) this.#cr = nextOf(text, "\r", i);
+    const lf = nextOf(text, "\n", i);
+    const lineEnd = Math.min(lf, this.#cr);
+    // No quote before the line break: the record is the line.
+    if (this.#quote >= lineEnd) return { next: breakEnd(text, lineEnd), blank: lineEnd === i, lines: 1 };
+    return quotedRecordEnd(text, i);
+  }
+}
+
+/** The next index of `char` from `i`, or the text's length. */
+function nextOf(text: string, char: string, i: number): number {
+  const at = text.indexOf(char, i);
+  return at < 0 ? text.length : at;
+}
+
+/** A record with a quote in its first line, character by character. */
+function quotedRecordEnd(text: string, i: number): RecordEnd | null {
   const n = text.length;
-  const lf = text.indexOf("\n", i);
-  const cr = text.indexOf("\r", i);
-  const quote = text.indexOf('"', i);
-  const lineEnd = Math.min(lf < 0 ? n : lf, cr < 0 ? n : cr);
-  // No quote before the line break: the record is the line.
-  if (quote < 0 || quote >= lineEnd) return { next: breakEnd(text, lineEnd), blank: lineEnd === i, lines: 1 };
   let cellLength = 0;
   let cells = 1;
   let lines = 1;

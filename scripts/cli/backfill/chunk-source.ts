@@ -10,7 +10,7 @@ import { ParquetFile, readParquet } from "parquet-wasm";
 import type { ParquetPart } from "./batch";
 import type { ChunkInput } from "./chunk-work";
 import { csvHeader } from "../../../src/formats/csv";
-import { csvRecordEnd } from "../../../src/formats/csv-scan";
+import { CsvRecordEnds } from "../../../src/formats/csv-scan";
 import type { InputFormat } from "./decode";
 import { messageOf } from "../errors";
 
@@ -84,8 +84,9 @@ function* csvTasks(bytes: Uint8Array, chunkRows: number): Generator<SourceTask |
   let line = 1;
   let i = 0;
   let header: string[] | null = null;
+  const ends = new CsvRecordEnds(text);
   while (i < n && !header) {
-    const end = csvRecordEnd(text, i);
+    const end = ends.from(i);
     if (!end) break;
     if (!end.blank) header = csvHeader(text.slice(i, end.next));
     i = end.next;
@@ -94,7 +95,7 @@ function* csvTasks(bytes: Uint8Array, chunkRows: number): Generator<SourceTask |
   if (!header) {
     // An unterminated quote anywhere is the first thing wrong with a file, as the reader finds it.
     let j = i;
-    for (let end = csvRecordEnd(text, j); j < n && end; end = csvRecordEnd(text, j)) j = end.next;
+    for (let end = ends.from(j); j < n && end; end = ends.from(j)) j = end.next;
     yield { fatal: { row: 1, rule: j < n ? "has an unterminated quoted field" : "must have a header row" } };
     return;
   }
@@ -103,7 +104,7 @@ function* csvTasks(bytes: Uint8Array, chunkRows: number): Generator<SourceTask |
   let chunkFirst = line;
   let count = 0;
   while (i < n) {
-    const end = csvRecordEnd(text, i);
+    const end = ends.from(i);
     if (!end) {
       // As the reader, an unterminated quote makes the whole file unreadable (chunks already out are discarded).
       yield { fatal: { row: 1, rule: "has an unterminated quoted field" } };
