@@ -1,5 +1,5 @@
 import * as RECORD_LIMITS from "../records/limits";
-import { MAX_JSON_DEPTH, MAX_JSON_ITEMS, MAX_JSON_STRING_CHARS } from "./json";
+import { MAX_JSON_DEPTH, MAX_JSON_ITEMS, MAX_JSON_STRING_CHARS } from "../formats/json";
 
 /** Every named limit the table may cite, by its constant's name. */
 const LIMITS = { ...RECORD_LIMITS, MAX_JSON_DEPTH, MAX_JSON_ITEMS, MAX_JSON_STRING_CHARS };
@@ -57,7 +57,7 @@ const ROWS: Row[] = [
 
 /**
  * The limits table of docs/api.md, generated from the named constants
- * (src/records/limits.ts, src/http/json.ts); test/sdk/docs.test.ts fails
+ * (src/records/limits.ts, src/formats/json.ts); test/sdk/docs.test.ts fails
  * when the doc differs.
  */
 export function limitsTableMarkdown(): string {

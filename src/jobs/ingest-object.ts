@@ -1,7 +1,8 @@
 import type { Failure } from "../failure";
 import type { OfflineLocationConfig } from "../offline/layout";
 import { bulkIngest, type RowProblem, type StoreContext, type StoreTarget } from "../service";
-import { MAX_OBJECT_BYTES, readObject, UnreadableObject } from "./formats";
+import { UnreadableInput } from "../formats";
+import { MAX_OBJECT_BYTES, readObject } from "./formats";
 import type { Job } from "./model";
 import type { FileOutcome } from "./repository";
 
@@ -48,9 +49,7 @@ export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObj
   // Read exactly the version claimed: a newer upload is a new ledger entry for a later run.
   const body = await deps.source.get(object.key, { onlyIf: { etagMatches: object.etag } });
   if (!body || !("body" in body)) return failed({ reason: "conflict", detail: "the object changed or disappeared while it was being ingested; a new version is picked up by the next run" });
-  const read = await readObject(job.format!, new Uint8Array(await body.arrayBuffer()));
-  if (!read.ok) return failed(read.failure);
-  const { rows, encoding } = read.value;
+  const { rows, encoding } = readObject(job.format!, new Uint8Array(await body.arrayBuffer()));
   let result: Awaited<ReturnType<typeof bulkIngest>>;
   try {
     result = await bulkIngest(
@@ -69,7 +68,7 @@ export async function ingestObject(deps: IngestDeps, job: Job, object: LandedObj
     );
   } catch (error) {
     // A fault of the whole file found while reading it: bulk ingest wrote nothing of it.
-    if (error instanceof UnreadableObject) return failed(error.failure);
+    if (error instanceof UnreadableInput) return failed(error.failure);
     throw error;
   }
   if (!result.ok) return failed(result.failure);

@@ -1,6 +1,6 @@
 import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
-import { parseCsv } from "../formats/csv";
+import { csvObjects, ndjsonRowsOfBytes, UnreadableInput, type ReadOptions } from "../formats";
 import { decodeParquet } from "../offline/parquet";
 import { columnOfTable, rowsOfTable } from "./entities";
 import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";
@@ -84,14 +84,39 @@ export async function sourceLayout(bucket: R2Bucket, source: EntitySource): Prom
   return ok({ size, dataStart: 0, chunks: Math.max(1, Math.ceil(size / CHUNK_BYTES)) });
 }
 
-/** Lines whose first byte lies in [start, end). */
-async function linesIn(bucket: R2Bucket, key: string, size: number, start: number, end: number): Promise<string> {
-  if (start >= size || start >= end) return "";
+/** The bytes of the lines whose first byte lies in [start, end). */
+async function linesIn(bucket: R2Bucket, key: string, size: number, start: number, end: number): Promise<Uint8Array> {
+  if (start >= size || start >= end) return new Uint8Array(0);
   // A line starts at `start` only if the byte before it ends a line.
   const first = start === 0 ? 0 : await lineEnd(bucket, key, size, start - 1);
-  if (first >= end) return "";
+  if (first >= end) return new Uint8Array(0);
   const last = await lineEnd(bucket, key, size, end - 1);
-  return new TextDecoder().decode(await range(bucket, key, first, last - first));
+  return range(bucket, key, first, last - first);
+}
+
+/**
+ * How a chunk's faults are named: the first chunk by physical line (the
+ * convention of every reader), a later one by its line within the chunk,
+ * since its line number in the file is not known without reading the bytes
+ * before it.
+ */
+function chunkOptions(n: number, start: number): ReadOptions {
+  return n === 0 ? { field: "entities.object" } : { field: `entities.object (the lines from byte ${start})`, firstLine: 1 };
+}
+
+/** Entity rows of NDJSON lines: each a JSON object, read under the JSON shape limits. */
+function ndjsonObjects(bytes: Uint8Array, options: ReadOptions): Result<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const row of ndjsonRowsOfBytes(bytes, options)) {
+      if (!row.entries) return invalid(`${options.field} line ${row.row}`, row.unreadable === "must be a JSON object of feature name to value" ? "must be a JSON object" : row.unreadable ?? "must be a JSON object");
+      rows.push(Object.fromEntries(row.entries));
+    }
+  } catch (error) {
+    if (error instanceof UnreadableInput) return { ok: false, failure: error.failure };
+    throw error;
+  }
+  return ok(rows);
 }
 
 /**
@@ -139,22 +164,20 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
     return ok(tableChunk(decodeParquet(rowGroupFile(footer, group, data))));
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
-  const text = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
+  const bytes = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
+  const options = chunkOptions(n, start);
   if (source.format === "csv") {
-    const parsed = parseCsv(`${layout.header}\n${text}`, `entities.object (bytes from ${start})`);
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      return invalid(options.field, "must be UTF-8 text");
+    }
+    // The header (line 1) goes first: the first chunk's data starts on line 2, a later chunk's on its line 1.
+    const parsed = csvObjects(`${layout.header}\n${text}`, { ...options, firstLine: n === 0 ? 1 : 0 });
     if (!parsed.ok) return parsed;
     return ok(parsedChunk(parsed.value));
   }
-  const rows: Record<string, unknown>[] = [];
-  for (const [i, line] of text.split("\n").entries()) {
-    if (line.trim() === "") continue;
-    try {
-      const row = JSON.parse(line) as unknown;
-      if (typeof row !== "object" || row === null || Array.isArray(row)) return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
-      rows.push(row as Record<string, unknown>);
-    } catch {
-      return invalid(`entities.object line at bytes ${start}+${i}`, "must be a JSON object");
-    }
-  }
-  return ok(parsedChunk(rows));
+  const rows = ndjsonObjects(bytes, options);
+  return rows.ok ? ok(parsedChunk(rows.value)) : rows;
 }

@@ -1,5 +1,6 @@
 import { reloadServingGroup, servingGroup, type ServingGroup } from "../catalog";
 import { fail, invalid, ok, type Failure, type Result } from "../failure";
+import type { SourceRow } from "../formats";
 import { OfflineIdentity } from "../ingest/idempotency";
 import { dataKeyLookup, offlineWriteKey } from "../crypto/offline-objects";
 import { BulkOfflineWriter, type BulkOfflineDeps, type BulkOfflineResult } from "../offline/bulk-files";
@@ -48,14 +49,7 @@ import { OnlineSpill, type OnlineChunk } from "./bulk-spill";
  * offline. A row may bring its own stamp (materialise copies the offline
  * version's).
  */
-export interface BulkRow {
-  /** 1-based row number in the input, for the report. */
-  row: number;
-  entries: [string, unknown][] | null;
-  /** Why the row could not even be read (bad JSON line, wrong CSV width, an unmappable Arrow column). */
-  unreadable?: string;
-  /** The field the unreadable rule is about; "row" when it is the row as a whole. */
-  unreadableField?: string;
+export interface BulkRow extends SourceRow {
   /** The row's write sequence when it has one already (a version copied from the offline store). */
   sequence?: number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonShapeViolation, MAX_JSON_DEPTH, MAX_JSON_ITEMS, parseJson } from "../../src/http/json";
+import { jsonShapeViolation, MAX_JSON_DEPTH, MAX_JSON_ITEMS, parseJson } from "../../src/formats/json";
 import { api, createGroup } from "../helpers";
 
 const small = { maxDepth: 3, maxItems: 4, maxStringChars: 5 };

@@ -154,6 +154,22 @@ describe("ingest jobs on the cron trigger", () => {
     expect((await getRecord(group, "g1")).status).toBe(200);
   });
 
+  it("reads a landed file as the bulk route reads the same body: byte order mark dropped, blank lines counted in row numbers, JSON shape limits applied", async () => {
+    const group = await createGroup({ shardCount: 1, features: [{ name: "age", type: "Integral" }, { name: "tags", type: "String", collection: { type: "List" } }] });
+    const prefix = `${group}/uniform-`;
+    const deep = `${"[".repeat(40)}${"]".repeat(40)}`;
+    await land(`${prefix}ndjson/1.ndjson`, `\ufeff${JSON.stringify({ id: "n1", ts: at(1), age: 1 })}\n\n{"id":"n2","ts":"${at(1)}","tags":${deep}}\n`);
+    await land(`${prefix}csv/2.csv`, `\ufeffid,ts,age\n\nc1,${at(1)},1\n\nc2,${at(1)},2,3\n`);
+    const { id } = await job(group, `${prefix}ndjson/`, "ndjson", "online");
+    const ndjsonRun = await tickWhenDue(id);
+    expect(ndjsonRun.fileReports[0].error.problems).toEqual([{ row: 3, code: "invalid_field", field: "row", rule: "must not nest arrays and objects more than 32 levels deep" }]);
+    const csvJob = await job(group, `${prefix}csv/`, "csv", "online");
+    const csvRun = await tickWhenDue(csvJob.id);
+    expect(csvRun.fileReports[0].error.problems).toEqual([{ row: 5, code: "invalid_field", field: "row", rule: "must have 3 fields, has 4" }]);
+    expect((await getRecord(group, "n1")).status).toBe(404);
+    expect((await getRecord(group, "c1")).status).toBe(404);
+  });
+
   it("marks a run failed when its only file cannot be read at all", async () => {
     const group = await createGroup({ offline: true, shardCount: 1 });
     const prefix = `${group}/broken/`;
@@ -162,7 +178,7 @@ describe("ingest jobs on the cron trigger", () => {
     const run = await tickWhenDue(id);
     expect(run).toMatchObject({ status: "failed", files: { ingested: 0, failed: 1 } });
     expect(run.fileReports[0].error).toMatchObject({ code: "invalid_field", field: "file" });
-    expect(run.fileReports[0].error.message).toMatch(/^file: must be a Parquet file/);
+    expect(run.fileReports[0].error.message).toMatch(/^file: must be a valid Parquet file/);
     expect(await manifest(group)).toEqual([]);
   });
 

@@ -1,14 +1,16 @@
 // One chunk of input rows as columns (a "batch"), built inside a chunk
 // worker from what the main thread sends (chunk-source.ts): Arrow IPC
-// record batches of a Parquet input, or the text of whole CSV records or
-// NDJSON lines. Parquet's common scalar types keep their Arrow buffers
+// record batches of a Parquet input, the text of whole CSV records or the
+// bytes of whole NDJSON lines. Parquet's common scalar types keep their Arrow buffers
 // (UTF-8 bytes, int64, float64) so that validation and the output columns
 // never make a JS value per cell; every other cell is the raw value the
 // row-wise decoder (decode.ts) gives, so the row validator's rules apply
 // unchanged.
 import { type Data, DataType, type Float, type Int, makeVector, Precision, tableFromIPC, type Table, type Utf8 } from "apache-arrow";
+import { csvRowsOfText } from "../../../src/formats/csv";
+import { ndjsonRowsOfBytes } from "../../../src/formats/ndjson";
 import type { ValueEncoding } from "../../../src/records";
-import { csvRecords, eachNdjsonLine, type Entry, isList, listCell, typedScalar } from "./decode";
+import { type Entry, isList, typedScalar } from "./decode";
 
 /** valid: 1 per present row (null when every row is present); a missing row has zero bytes. */
 export interface Utf8Column {
@@ -209,42 +211,42 @@ export function parquetBatch(parts: ParquetPart[], firstRow: number): Batch {
   return { length, rowNumbers, encoding: "typed", columns, rows: null, unreadable: [] };
 }
 
-/** CSV records (whole ones, numbered from firstRecord; the header is record 0) under the file's header. */
-export function csvBatch(text: string, header: string[], firstRecord: number): Batch {
-  const records = csvRecords(text);
-  const kept: string[][] = [];
+/**
+ * CSV records (whole ones; the first starts on line firstLine) under the
+ * file's header, read by the store's CSV reader: a row of the wrong width
+ * is unreadable, empty cells are missing, list cells are parsed.
+ */
+export function csvBatch(text: string, header: string[], firstLine: number): Batch {
+  // A repeated name is one column (the reader reads its last cell).
+  const names = [...new Set(header)];
+  const position = new Map(names.map((name, c) => [name, c]));
+  const values: unknown[][] = names.map(() => []);
   const numbers: number[] = [];
   const unreadable: Unreadable[] = [];
-  for (let r = 0; r < records.length; r++) {
-    const record = records[r]!;
-    if (record.length === 1 && record[0] === "") continue;
-    if (record.length !== header.length) unreadable.push({ row: firstRecord + r, rule: `must have ${header.length} fields, has ${record.length}` });
-    else {
-      kept.push(record);
-      numbers.push(firstRecord + r);
+  for (const row of csvRowsOfText(text, { field: "file", header, firstLine })) {
+    if (!row.entries) {
+      unreadable.push({ row: row.row, rule: row.unreadable ?? "is unreadable" });
+      continue;
     }
+    const at = numbers.length;
+    numbers.push(row.row);
+    for (const column of values) column.push(null);
+    for (const [name, value] of row.entries) values[position.get(name)!]![at] = value;
   }
-  const columns = header.map((name, c): ValuesColumn => {
-    const values: unknown[] = new Array(kept.length);
-    for (let i = 0; i < kept.length; i++) {
-      const v = kept[i]![c]!;
-      values[i] = v === "" ? null : v.charCodeAt(0) === 91 /* [ */ ? listCell(v) : v;
-    }
-    return { kind: "values", name, values };
-  });
-  return { length: kept.length, rowNumbers: Float64Array.from(numbers), encoding: "strings", columns, rows: null, unreadable };
+  const columns = names.map((name, c): ValuesColumn => ({ kind: "values", name, values: values[c]! }));
+  return { length: numbers.length, rowNumbers: Float64Array.from(numbers), encoding: "strings", columns, rows: null, unreadable };
 }
 
-/** NDJSON lines (numbered from firstLine; blank lines are no rows). */
-export function ndjsonBatch(text: string, firstLine: number): Batch {
+/** NDJSON lines (the first is line firstLine; blank lines are no rows), read by the store's NDJSON reader. */
+export function ndjsonBatch(bytes: Uint8Array, firstLine: number): Batch {
   const rows: Entry[][] = [];
   const numbers: number[] = [];
   const unreadable: Unreadable[] = [];
-  eachNdjsonLine(text, firstLine, (line, entries, why = "") => {
-    if (entries) {
-      rows.push(entries);
-      numbers.push(line);
-    } else unreadable.push({ row: line, rule: why });
-  });
+  for (const row of ndjsonRowsOfBytes(bytes, { field: "file", firstLine })) {
+    if (row.entries) {
+      rows.push(row.entries);
+      numbers.push(row.row);
+    } else unreadable.push({ row: row.row, rule: row.unreadable ?? "is unreadable" });
+  }
   return { length: rows.length, rowNumbers: Float64Array.from(numbers), encoding: "typed", columns: null, rows, unreadable };
 }

@@ -19,11 +19,11 @@ export interface ChunkSetup {
   registered: string[];
 }
 
-/** A chunk's rows as chunk-source.ts cuts them: Arrow IPC parts of a Parquet input, or whole CSV records or NDJSON lines. */
+/** A chunk's rows as chunk-source.ts cuts them: Arrow IPC parts of a Parquet input, the text of whole CSV records or the bytes of whole NDJSON lines. */
 export type ChunkInput =
   | { format: "parquet"; parts: ParquetPart[]; firstRow: number }
-  | { format: "csv"; text: string; header: string[]; firstRecord: number }
-  | { format: "ndjson"; text: string; firstLine: number };
+  | { format: "csv"; text: string; header: string[]; firstLine: number }
+  | { format: "ndjson"; bytes: Uint8Array; firstLine: number };
 
 /** One chunk to validate, and to encode when `encode` (the checkpoint does not hold it yet and its input is valid so far). */
 export type ChunkTask = { identity: string; chunk: number; encode: boolean } & ChunkInput;
@@ -42,7 +42,7 @@ export function chunkWork(setup: ChunkSetup): (task: ChunkTask) => ChunkResult {
   const schema = recordSchemaOfView(setup.group);
   const registered = new Set(setup.registered);
   return (task) => {
-    const batch = task.format === "parquet" ? parquetBatch(task.parts, task.firstRow) : task.format === "csv" ? csvBatch(task.text, task.header, task.firstRecord) : ndjsonBatch(task.text, task.firstLine);
+    const batch = task.format === "parquet" ? parquetBatch(task.parts, task.firstRow) : task.format === "csv" ? csvBatch(task.text, task.header, task.firstLine) : ndjsonBatch(task.bytes, task.firstLine);
     const rows = batch.length + batch.unreadable.length;
     const valid = validateBatch(schema, batch);
     if (valid.invalid.length > 0 || !task.encode) return { chunk: task.chunk, rows, invalid: valid.invalid, files: [], skipped: 0 };

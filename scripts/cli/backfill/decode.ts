@@ -1,22 +1,24 @@
 // Input files as rows of [feature name, raw value] entries, in the encodings
-// the bulk API uses: CSV cells are strings ("strings" encoding: empty cell =
-// missing, a cell starting with "[" is a JSON list), NDJSON and Parquet
-// values are typed. Parquet int64 arrives as BigInt and is handed over as a
+// the bulk API uses and read by the same readers (src/formats): CSV cells
+// are strings ("strings" encoding: empty cell = missing, a cell starting
+// with "[" is a JSON list), NDJSON and Parquet values are typed; rows are
+// numbered by physical line (CSV, NDJSON) or position (Parquet). Parquet int64 arrives as BigInt and is handed over as a
 // decimal string when beyond ±(2^53−1) (the typed rule for int64);
 // Parquet timestamps become ISO-8601 UTC text.
 import { type Data, DataType, Float64, Int32, Int64, makeVector, tableFromIPC, Utf8 } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
+import { csvRowsOfBytes } from "../../../src/formats/csv";
+import { ndjsonRowsOfBytes } from "../../../src/formats/ndjson";
+import { UnreadableInput, type ReadOptions, type SourceRow } from "../../../src/formats/rows";
 import type { ValueEncoding } from "../../../src/records";
-import { messageOf } from "../errors";
 
 /** A feature name and its raw value, as the row validator takes them. */
 export type Entry = [string, unknown];
 
 /**
  * Called once per row with its 1-based number and its entries, or null and
- * why the row is unreadable. The entries array (and its pairs) are reused
- * from row to row, so a callback must copy what it keeps; at a million rows
- * this saves millions of short-lived arrays.
+ * why the row is unreadable. The entries array (and its pairs) may be reused
+ * from row to row (Parquet's are), so a callback must copy what it keeps.
  */
 export type RowCallback = (row: number, entries: Entry[] | null, unreadable?: string) => void;
 
@@ -38,165 +40,39 @@ export function formatOf(name: string): InputFormat | null {
   return null;
 }
 
-/** An input's rows, decoded when `each` is called. */
+/** An input's rows, decoded when `each` is called: CSV and NDJSON by the store's own readers (src/formats). */
 export function decodeInput(bytes: Uint8Array, format: InputFormat): DecodedInput {
   if (format === "parquet") return { encoding: "typed", each: parquetRows(bytes) };
-  const text = new TextDecoder().decode(bytes);
-  return format === "csv" ? { encoding: "strings", each: csvRows(text) } : { encoding: "typed", each: ndjsonRows(text) };
+  return format === "csv" ? { encoding: "strings", each: csvRows(bytes) } : { encoding: "typed", each: ndjsonRows(bytes) };
 }
 
-function ndjsonRows(text: string) {
-  return (callback: RowCallback) => eachNdjsonLine(text, 1, callback);
-}
+/** Faults are named "file", as ingest jobs name a landed object's. */
+const FILE: ReadOptions = { field: "file" };
 
-/**
- * NDJSON lines numbered from firstLine (blank lines are no rows): calls back
- * with each object's entries, or null and why the line is unreadable.
- */
-export function eachNdjsonLine(text: string, firstLine: number, callback: RowCallback): void {
-  let line = firstLine - 1;
-  for (const raw of text.split("\n")) {
-    line += 1;
-    const trimmed = raw.trim();
-    if (!trimmed) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch (error) {
-      callback(line, null, `must be valid JSON (${messageOf(error)})`);
-      continue;
-    }
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) callback(line, Object.entries(value));
-    else callback(line, null, "must be a JSON object of feature name to value");
-  }
-}
-
-/** RFC 4180 records; lines without quotes take a split fast path. */
-export function csvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    let end = text.indexOf("\n", i);
-    if (end < 0) end = n;
-    const lineEnd = end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    const line = text.slice(i, lineEnd);
-    if (!line.includes('"')) {
-      records.push(line.split(","));
-      i = end + 1;
-      continue;
-    }
-    // Quoted fields may hold commas and line breaks: character by character.
-    const record: string[] = [];
-    let cell = "";
-    let quoted = false;
-    let j = i;
-    for (; j < n; j++) {
-      const ch = text[j];
-      if (quoted) {
-        if (ch === '"' && text[j + 1] === '"') {
-          cell += '"';
-          j += 1;
-        } else if (ch === '"') quoted = false;
-        else cell += ch;
-      } else if (ch === '"' && cell === "") quoted = true;
-      else if (ch === ",") {
-        record.push(cell);
-        cell = "";
-      } else if (ch === "\n" || ch === "\r") {
-        if (ch === "\r" && text[j + 1] === "\n") j += 1;
-        break;
-      } else cell += ch;
-    }
-    if (quoted) throw new Error("has an unterminated quoted field");
-    record.push(cell);
-    records.push(record);
-    i = j + 1;
-  }
-  return records;
-}
-
-/**
- * Where the CSV record starting at i ends (the index after its line break)
- * and whether it is blank, by exactly csvRecords' rules, without building
- * its cells: the main thread cuts CSV text into chunks of whole records
- * with it. Throws on an unterminated quoted field.
- */
-export function csvRecordEnd(text: string, i: number): { next: number; blank: boolean } {
-  const n = text.length;
-  let end = text.indexOf("\n", i);
-  if (end < 0) end = n;
-  const lineEnd = end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-  const quote = text.indexOf('"', i);
-  if (quote < 0 || quote >= lineEnd) return { next: end + 1, blank: lineEnd === i };
-  let cellLength = 0;
-  let cells = 1;
-  let quoted = false;
-  let j = i;
-  for (; j < n; j++) {
-    const ch = text.charCodeAt(j);
-    if (quoted) {
-      if (ch === 34 && text.charCodeAt(j + 1) === 34) {
-        cellLength += 1;
-        j += 1;
-      } else if (ch === 34) quoted = false;
-      else cellLength += 1;
-    } else if (ch === 34 && cellLength === 0) quoted = true;
-    else if (ch === 44) {
-      cells += 1;
-      cellLength = 0;
-    } else if (ch === 10 || ch === 13) {
-      if (ch === 13 && text.charCodeAt(j + 1) === 10) j += 1;
-      break;
-    } else cellLength += 1;
-  }
-  if (quoted) throw new Error("has an unterminated quoted field");
-  return { next: j + 1, blank: cells === 1 && cellLength === 0 };
-}
-
-/** A CSV cell starting with "[": its JSON list (items as strings, as the bulk API reads them), or the text itself. */
-export function listCell(text: string): string | string[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.map((v: unknown) => (typeof v === "string" ? v : JSON.stringify(v))) : text;
-  } catch {
-    return text;
-  }
-}
-
-function csvRows(text: string) {
+function ndjsonRows(bytes: Uint8Array) {
   return (callback: RowCallback) => {
-    let records: string[][];
+    for (const row of ndjsonRowsOfBytes(bytes, FILE)) callback(row.row, row.entries, row.unreadable);
+  };
+}
+
+/** The rule that makes the whole input unreadable, or the error itself when it is not one. */
+export function unreadableRule(error: unknown): string {
+  if (!(error instanceof UnreadableInput)) throw error;
+  const failure = error.failure;
+  return failure.reason === "invalid_field" ? failure.rule : failure.reason;
+}
+
+function csvRows(bytes: Uint8Array) {
+  return (callback: RowCallback) => {
+    // Read whole first: a file that turns out unreadable (an unterminated quote at its end) is one report entry, and no rows.
+    let rows: SourceRow[];
     try {
-      records = csvRecords(text);
+      rows = [...csvRowsOfBytes(bytes, FILE)];
     } catch (error) {
-      callback(1, null, messageOf(error));
+      callback(1, null, unreadableRule(error));
       return;
     }
-    const header = records[0];
-    if (!header || (header.length === 1 && header[0] === "")) {
-      callback(1, null, "must have a header row");
-      return;
-    }
-    const pairs = header.map((name): Entry => [name, null]);
-    const entries: Entry[] = [];
-    for (let r = 1; r < records.length; r++) {
-      const record = records[r]!;
-      if (record.length === 1 && record[0] === "") continue;
-      if (record.length !== header.length) {
-        callback(r, null, `must have ${header.length} fields, has ${record.length}`);
-        continue;
-      }
-      entries.length = 0;
-      for (let c = 0; c < header.length; c++) {
-        const v = record[c]!;
-        if (v === "") continue;
-        const pair = pairs[c]!;
-        pair[1] = v.startsWith("[") ? listCell(v) : v;
-        entries.push(pair);
-      }
-      callback(r, entries);
-    }
+    for (const row of rows) callback(row.row, row.entries, row.unreadable);
   };
 }
 

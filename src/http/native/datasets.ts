@@ -15,9 +15,9 @@ import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/en
 import { checkSqlIdentifier, knowledgeCheckSql, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
 import { readJsonBody } from "../body";
-import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../json";
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../../formats/json";
 import type { AppContext, AppEnv } from "../context";
-import { parseCsv, toCsv } from "../../formats/csv";
+import { csvObjects, toCsv } from "../../formats";
 import { rawJson } from "../render";
 import { authorize, type GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";
@@ -120,7 +120,7 @@ const tooManyRows = (rows: number) =>
 /** Entity rows of a synchronous request: inline, or an uploaded object read whole. */
 async function syncEntityRows(c: AppContext, entities: DatasetRequest["entities"]): Promise<Record<string, unknown>[]> {
   if ("rows" in entities) return entities.rows;
-  if ("csv" in entities) return orThrow(parseCsv(entities.csv, "entities.csv"));
+  if ("csv" in entities) return orThrow(csvObjects(entities.csv, { field: "entities.csv" }));
   const key = uploadKey(entities.object);
   const object = await c.env.OFFLINE_BUCKET.get(key);
   if (!object) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: entities.object });
@@ -129,7 +129,7 @@ async function syncEntityRows(c: AppContext, entities: DatasetRequest["entities"
     orThrow(invalid("entities.object", `is ${object.size} bytes; a synchronous request reads at most ${MAX_SYNC_ENTITY_OBJECT_BYTES}: send "async": true for a dataset job`));
   }
   const format = entities.format ?? formatOfName(entities.object);
-  if (format === "csv") return orThrow(parseCsv(await object.text(), "entities.object"));
+  if (format === "csv") return orThrow(csvObjects(await object.text(), { field: "entities.object" }));
   try {
     return rowsOfTable(decodeParquet(new Uint8Array(await object.arrayBuffer())));
   } catch (error) {
@@ -157,7 +157,7 @@ async function createJob(c: AppContext, req: DatasetRequest, groups: Awaited<Ret
     if (!(await c.env.OFFLINE_BUCKET.head(key))) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: req.entities.object });
     source = { format: req.entities.format ?? formatOfName(req.entities.object), key };
   } else {
-    const rows = "rows" in req.entities ? req.entities.rows : orThrow(parseCsv(req.entities.csv, "entities.csv"));
+    const rows = "rows" in req.entities ? req.entities.rows : orThrow(csvObjects(req.entities.csv, { field: "entities.csv" }));
     checkColumnNames(Object.keys(rows[0] ?? {}), groups, req.includeDeleted);
     orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroups));
     source = { format: "ndjson", key: `${JOBS_PREFIX}/inline/${crypto.randomUUID()}.ndjson` };

@@ -8,7 +8,7 @@ import { authorize } from "../authorize";
 import { readTextBody } from "../body";
 import type { AppContext, AppEnv } from "../context";
 import { failureField, failureMessage } from "../failures";
-import { parseJson } from "../json";
+import { parseJson } from "../../formats/json";
 import { intParam } from "../query";
 import { groupParam } from "../resources";
 

@@ -213,6 +213,22 @@ describe("backfill chunks, column-wise", () => {
     await expectSameAsRowPath(csv(""), "csv", 1);
   });
 
+  it("reads text as the bulk API does: rows by physical line (blank lines and quoted line breaks counted), a byte order mark dropped, JSON shape limits", async () => {
+    const ts = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    const csv = new TextEncoder().encode(`\ufeffid,ts,city\r\n\r\nu1,${ts(1)},"two\r\nlines"\r\nu2,${ts(2)},x,extra\r\n\r\nu3,nope,z\r\n`);
+    const csvGot = await expectSameAsRowPath(csv, "csv", 1);
+    expect(csvGot.invalid.map((p) => [p.row, p.rule])).toEqual([
+      [5, "must have 3 fields, has 4"],
+      [7, expect.stringContaining("ISO-8601")],
+    ]);
+    const deep = `${"[".repeat(40)}"x"${"]".repeat(40)}`;
+    const ndjson = new TextEncoder().encode(`\ufeff{"id":"u1","ts":"${ts(1)}"}\n\n{"id":"u2","ts":"${ts(2)}","tags":${deep}}\n`);
+    const ndjsonGot = await expectSameAsRowPath(ndjson, "ndjson", 1);
+    expect(ndjsonGot.invalid).toEqual([{ row: 3, field: "row", rule: "must not nest arrays and objects more than 32 levels deep" }]);
+    const notUtf8 = await expectSameAsRowPath(new Uint8Array([...new TextEncoder().encode("id,ts\n"), 0xff, 0x0a]), "csv", 1);
+    expect(notUtf8.invalid).toEqual([{ row: 1, field: "row", rule: "must be UTF-8 text" }]);
+  });
+
   it("rejects a .parquet input that is not Parquet as one problem on row 1, instead of failing", async () => {
     const got = await columnWise(new TextEncoder().encode("id,ts\nu1,2026-01-01T00:00:00Z\n"), "parquet", 10);
     expect(got.rows).toBe(1);

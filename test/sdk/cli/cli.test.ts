@@ -329,13 +329,14 @@ describe("fs backfill, invalid input", () => {
     const res = await cli("backfill", bad, good, "--group", group, "--report", report, "--checkpoint", join(work.path, `${group}.ckpt.json`));
     expect(res.code).toBe(6);
     expect(res.stderr).toContain(`rejected ${bad}: 4 invalid row(s); nothing of it was written`);
-    expect(res.stderr).toContain("row 2, field age: must be a signed 64-bit integer");
-    expect(res.stderr).toContain("row 3, field id: is required (the record identifier feature)");
-    expect(res.stderr).toContain("row 4, field ts: must be an ISO-8601 UTC time");
-    expect(res.stderr).toMatch(/row 5, field age: .*out of range/);
+    // Rows are numbered by physical line, as the bulk API numbers them: the header is line 1.
+    expect(res.stderr).toContain("row 3, field age: must be a signed 64-bit integer");
+    expect(res.stderr).toContain("row 4, field id: is required (the record identifier feature)");
+    expect(res.stderr).toContain("row 5, field ts: must be an ISO-8601 UTC time");
+    expect(res.stderr).toMatch(/row 6, field age: .*out of range/);
     const written = JSON.parse(readFileSync(report, "utf8"));
     expect(written.inputs[0]).toMatchObject({ status: "rejected", invalidRows: 4 });
-    expect(written.inputs[0].invalid.map((p: { row: number; field: string }) => [p.row, p.field])).toEqual([[2, "age"], [3, "id"], [4, "ts"], [5, "age"]]);
+    expect(written.inputs[0].invalid.map((p: { row: number; field: string }) => [p.row, p.field])).toEqual([[3, "age"], [4, "id"], [5, "ts"], [6, "age"]]);
     const { store, counts } = await offlineRowsByDuckDb(group, 10);
     expect([...counts.keys()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `u${i + 10}`).sort());
     expect([...(await listObjects(store.prefix)).keys()]).toHaveLength(store.files.length);

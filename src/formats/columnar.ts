@@ -1,14 +1,13 @@
 import { RecordBatchReader, tableFromIPC, type RecordBatch } from "apache-arrow";
 import { ParquetFile, type RecordBatch as WasmRecordBatch } from "parquet-wasm/esm";
-import { invalid, orThrow } from "../failure";
 import { ensureParquetWasm } from "../offline/parquet";
 import type { FeatureDefinition } from "../records";
-import type { BulkRow } from "../service";
 import { rowsOfBatch } from "./arrow-rows";
 import { MAX_PARQUET_ROW_GROUP_BYTES } from "../records/limits";
+import { tooLarge, tooManyRows, unreadable, type ReadOptions, type SourceRow } from "./rows";
 
 /**
- * Columnar bulk bodies: Arrow IPC (stream and file format) and Parquet.
+ * The columnar readers: Arrow IPC (stream and file format) and Parquet.
  *
  * An Arrow IPC stream is decoded batch by batch as it arrives, so memory
  * holds one record batch, not the body. The Arrow file format and Parquet
@@ -16,17 +15,17 @@ import { MAX_PARQUET_ROW_GROUP_BYTES } from "../records/limits";
  * within MAX_BUFFERED_BODY_BYTES checked before reading; Parquet is then
  * decoded one row group at a time.
  *
- * A body that cannot be decoded fails the whole request (400 naming the
- * body and the row where decoding stopped), whatever onInvalid says: a
- * truncated file must not be half-loaded.
+ * An input that cannot be decoded is unreadable whole (naming the row
+ * where decoding stopped): a truncated file must not be half-loaded.
+ * Rows are numbered 1, 2, 3… in file order.
  */
 export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
 export const ARROW_FILE_TYPE = "application/vnd.apache.arrow.file";
 export const PARQUET_TYPE = "application/vnd.apache.parquet";
 
-function malformed(format: string, nextRow: number, error: unknown): never {
+function malformed(field: string, format: string, nextRow: number, error: unknown): never {
   const detail = error instanceof Error ? error.message : String(error);
-  return orThrow(invalid("body", `must be a valid ${format} (decoding failed at row ${nextRow}: ${detail.slice(0, 200)})`));
+  return unreadable(field, `must be a valid ${format} (decoding failed at row ${nextRow}: ${detail.slice(0, 200)})`);
 }
 
 /** Counts bytes as they stream through and stops the stream past the limit. */
@@ -45,7 +44,7 @@ function byteLimit(limitBytes: number, exceeded: () => void): TransformStream<Ui
   });
 }
 
-async function* rowsOfBatches(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, features: ReadonlyMap<string, FeatureDefinition>, format: string, tooLarge: () => boolean, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+async function* rowsOfBatches(batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, features: ReadonlyMap<string, FeatureDefinition>, format: string, options: ReadOptions, exceeded: () => boolean): AsyncGenerator<SourceRow> {
   let next = 1;
   const iterator = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<RecordBatch>)[Symbol.iterator]();
   for (;;) {
@@ -53,50 +52,52 @@ async function* rowsOfBatches(batches: AsyncIterable<RecordBatch> | Iterable<Rec
     try {
       step = await iterator.next();
     } catch (error) {
-      if (tooLarge()) onTooLarge();
-      malformed(format, next, error);
+      if (exceeded()) tooLarge(options.field, options.maxBytes ?? 0);
+      malformed(options.field, format, next, error);
     }
     if (step.done) break;
     // Decoding is lazy: a batch whose buffers contradict its metadata fails here, row by row.
     const rows = rowsOfBatch(step.value, features, next);
     for (;;) {
-      let row: IteratorResult<BulkRow>;
+      let row: IteratorResult<SourceRow>;
       try {
         row = rows.next();
       } catch (error) {
-        malformed(format, next, error);
+        malformed(options.field, format, next, error);
       }
       if (row.done) break;
       next = row.value.row + 1;
+      if (options.maxRows !== undefined && row.value.row > options.maxRows) tooManyRows(options.field, options.maxRows);
       yield row.value;
     }
   }
-  if (next === 1) orThrow(invalid("body", `must hold at least one row (the ${format} has none)`));
+  if (next === 1) unreadable(options.field, `must hold at least one row (the ${format} has none)`);
 }
 
 /** Rows of an Arrow IPC stream body, decoded record batch by record batch as it arrives. */
-export async function* arrowStreamRows(body: ReadableStream<Uint8Array>, features: ReadonlyMap<string, FeatureDefinition>, limitBytes: number, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+export async function* arrowStreamRows(body: ReadableStream<Uint8Array>, features: ReadonlyMap<string, FeatureDefinition>, options: ReadOptions): AsyncGenerator<SourceRow> {
   let exceeded = false;
-  const counted = body.pipeThrough(byteLimit(limitBytes, () => (exceeded = true)));
+  const counted = body.pipeThrough(byteLimit(options.maxBytes ?? Infinity, () => (exceeded = true)));
   let reader: AsyncIterable<RecordBatch>;
   try {
     reader = await RecordBatchReader.from(counted);
   } catch (error) {
-    if (exceeded) onTooLarge();
-    malformed("Arrow IPC stream", 1, error);
+    if (exceeded) tooLarge(options.field, options.maxBytes ?? 0);
+    malformed(options.field, "Arrow IPC stream", 1, error);
   }
-  yield* rowsOfBatches(reader, features, "Arrow IPC stream", () => exceeded, onTooLarge);
+  yield* rowsOfBatches(reader, features, "Arrow IPC stream", options, () => exceeded);
 }
 
 /** Rows of a buffered Arrow IPC file (or stream) body. */
-export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+export function arrowFileRows(bytes: Uint8Array, features: ReadonlyMap<string, FeatureDefinition>, options: ReadOptions): AsyncGenerator<SourceRow> {
+  if (options.maxBytes !== undefined && bytes.byteLength > options.maxBytes) tooLarge(options.field, options.maxBytes);
   let batches: Iterable<RecordBatch>;
   try {
     batches = tableFromIPC(bytes).batches;
   } catch (error) {
-    malformed("Arrow IPC file", 1, error);
+    malformed(options.field, "Arrow IPC file", 1, error);
   }
-  return rowsOfBatches(batches, features, "Arrow IPC file", () => false, onTooLarge);
+  return rowsOfBatches(batches, features, "Arrow IPC file", options, () => false);
 }
 
 /**
@@ -129,16 +130,17 @@ async function takeParquetTurn(): Promise<() => void> {
 }
 
 /** Rows of a buffered Parquet body, decoded PARQUET_BATCH_ROWS at a time (parquet-wasm's async reader holds one row group's compressed pages). */
-export async function* parquetRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+export async function* parquetRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, options: ReadOptions): AsyncGenerator<SourceRow> {
+  if (options.maxBytes !== undefined && body.size > options.maxBytes) tooLarge(options.field, options.maxBytes);
   const release = await takeParquetTurn();
   try {
-    yield* parquetTurnRows(body, features, onTooLarge);
+    yield* parquetTurnRows(body, features, options);
   } finally {
     release();
   }
 }
 
-async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, onTooLarge: () => never): AsyncGenerator<BulkRow> {
+async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, FeatureDefinition>, options: ReadOptions): AsyncGenerator<SourceRow> {
   ensureParquetWasm();
   let file: ParquetFile;
   let large: { index: number; bytes: number; rows: number } | undefined;
@@ -148,16 +150,18 @@ async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, Featur
       if (!large && group.totalByteSize() > MAX_PARQUET_ROW_GROUP_BYTES) large = { index, bytes: group.totalByteSize(), rows: group.numRows() };
     });
   } catch (error) {
-    malformed("Parquet file", 1, error);
+    malformed(options.field, "Parquet file", 1, error);
   }
   if (large) {
     file.free();
-    orThrow(
-      invalid(
-        "body",
-        `must have row groups of at most ${MAX_PARQUET_ROW_GROUP_BYTES} bytes uncompressed (row group ${large.index} holds ${large.rows} rows in ${large.bytes} bytes; write smaller row groups)`,
-      ),
+    unreadable(
+      options.field,
+      `must have row groups of at most ${MAX_PARQUET_ROW_GROUP_BYTES} bytes uncompressed (row group ${large.index} holds ${large.rows} rows in ${large.bytes} bytes; write smaller row groups)`,
     );
+  }
+  if (options.maxRows !== undefined && Number(file.metadata().fileMetadata().numRows()) > options.maxRows) {
+    file.free();
+    tooManyRows(options.field, options.maxRows);
   }
   async function* batches(): AsyncGenerator<RecordBatch> {
     const reader = (await file.stream({ batchSize: PARQUET_BATCH_ROWS, concurrency: 1 })).getReader() as ReadableStreamDefaultReader<WasmRecordBatch>;
@@ -172,7 +176,7 @@ async function* parquetTurnRows(body: Blob, features: ReadonlyMap<string, Featur
     }
   }
   try {
-    yield* rowsOfBatches(batches(), features, "Parquet file", () => false, onTooLarge);
+    yield* rowsOfBatches(batches(), features, "Parquet file", options, () => false);
   } finally {
     file.free();
   }

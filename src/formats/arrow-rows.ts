@@ -1,9 +1,9 @@
 import { DataType, Type, type Data, type Field, type RecordBatch, type Vector } from "apache-arrow";
-import type { FeatureDefinition } from "../records";
-import type { BulkRow } from "../service";
+import { RESERVED_FEATURE_NAMES, type FeatureDefinition } from "../records";
+import type { SourceRow } from "./rows";
 
 /**
- * Turns Arrow record batches into bulk rows of raw values that the record
+ * Turns Arrow record batches into rows of raw values that the record
  * validator checks exactly as it checks NDJSON rows. The mapping only
  * changes representation, never meaning:
  *
@@ -88,14 +88,19 @@ function converter(type: DataType, vector: Vector, target: FeatureDefinition | u
 const unsupportedRule = (field: Field) =>
   `has Arrow type ${String(field.type)}, which maps to no feature type (use integers, floats, Utf8, Timestamp, Date, or a List of them)`;
 
+const RESERVED: readonly string[] = RESERVED_FEATURE_NAMES;
+
 /**
  * The rows of one record batch, numbered from `firstRow`. Null values are
- * missing features, as null is in NDJSON.
+ * missing features, as null is in NDJSON. The offline store's own columns
+ * (write_time, api_invocation_time, is_deleted) are skipped, so exported
+ * offline files load back as they are.
  */
-export function* rowsOfBatch(batch: RecordBatch, features: ReadonlyMap<string, FeatureDefinition>, firstRow: number): Generator<BulkRow> {
-  const columns = batch.schema.fields.map((field, index) => {
+export function* rowsOfBatch(batch: RecordBatch, features: ReadonlyMap<string, FeatureDefinition>, firstRow: number): Generator<SourceRow> {
+  const columns = batch.schema.fields.flatMap((field, index) => {
+    if (RESERVED.includes(field.name)) return [];
     const vector = batch.getChildAt(index)!;
-    return { name: field.name, vector, convert: mappable(field.type) ? converter(field.type, vector, features.get(field.name)) : null, field };
+    return [{ name: field.name, vector, convert: mappable(field.type) ? converter(field.type, vector, features.get(field.name)) : null, field }];
   });
   const unsupported = columns.find((c) => c.convert === null);
   for (let i = 0; i < batch.numRows; i++) {
