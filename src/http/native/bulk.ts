@@ -1,9 +1,11 @@
-import { Hono } from "hono";
+import { z } from "zod";
 import { fail, invalid, orThrow, type Failure, type Result } from "../../failure";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
-import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
-import type { AppContext, AppEnv } from "../context";
-import { authorize } from "../authorize";
+import { bulkIngest, type BulkRow, type BulkTimings } from "../../service";
+import type { AppContext } from "../context";
+import { RouteGroup } from "../route";
+import { enumQuery, errorResponse, groupPath, named, stringQuery } from "./schemas/common";
+import { bulkIngestReport } from "./schemas/records";
 import { groupParam } from "../resources";
 import { CsvRecords } from "../../ingest/csv-records";
 import { failureMessage } from "../failures";
@@ -12,7 +14,6 @@ import { declaresMoreThan, readBodyBytes } from "../body";
 import { parseJson } from "../json";
 import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, PARQUET_TYPE, parquetRows } from "../../ingest/columnar";
 import { MAX_BUFFERED_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_BULK_ROWS, MAX_NDJSON_LINE_BYTES, parseAvailabilityText, type Availability, type RecordSchema } from "../../records";
-import { enumParam, listParam } from "../query";
 
 /**
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
@@ -23,7 +24,7 @@ import { enumParam, listParam } from "../query";
  * `onInvalid=skip` writes the valid rows.
  * Either way the report names each bad row, its field and the rule.
  */
-export const bulkRoutes = new Hono<AppEnv>();
+export const bulkRoutes = new RouteGroup("/");
 
 const NEWLINE = 0x0a;
 
@@ -261,12 +262,6 @@ function availability(c: AppContext): Result<Availability | undefined> {
   return parseAvailabilityText("availableFrom", from, "availableDelay", delay);
 }
 
-function targets(c: AppContext): Result<StoreTarget[] | undefined> {
-  const raw = listParam(c, "targetStores");
-  if (raw.length === 0) return { ok: true, value: undefined };
-  return raw.every((t): t is StoreTarget => t === "online" || t === "offline") ? { ok: true, value: raw } : invalid("targetStores", "must list online and/or offline");
-}
-
 const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl", "application/json"];
 const CONTENT_TYPE_RULE = `must be application/x-ndjson, text/csv, ${ARROW_STREAM_TYPE}, ${ARROW_FILE_TYPE} or ${PARQUET_TYPE}`;
 
@@ -290,10 +285,40 @@ async function bodyRows(c: AppContext, type: string, tooLarge: TooLarge): Promis
   return () => ndjsonRows(body, tooLarge);
 }
 
-bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:BulkIngest", groupParam), async (c) => {
+const TARGETS_RULE = "must list online and/or offline";
+
+bulkRoutes.add(
+  {
+    method: "post",
+    path: "/feature-groups/:name/records/batch",
+    operationId: "bulkIngest",
+    summary: "Write many records from NDJSON, CSV, Arrow or Parquet",
+    tag: "Records",
+    action: "featurestore:BulkIngest",
+    groups: groupParam,
+    params: groupPath,
+    query: z.object({
+      onInvalid: enumQuery(["reject", "skip"], "reject", "reject writes nothing when a row is invalid; skip writes the valid rows."),
+      targetStores: z.array(z.enum(["online", "offline"], { error: TARGETS_RULE }), { error: TARGETS_RULE }).optional().describe("The stores to write (default: every store the group has). Repeat the parameter or separate items with commas."),
+      availableFrom: stringQuery("Knowledge time of offline rows: accepted (the default) or eventTime."),
+      availableDelay: stringQuery("With availableFrom=eventTime: a delay after the event time (2h, 90m, 1d)."),
+    }),
+    rawBody: {
+      contentTypes: [...NDJSON_TYPES, "text/csv", ARROW_STREAM_TYPE, ARROW_FILE_TYPE, PARQUET_TYPE],
+      maxBytes: MAX_BULK_BODY_BYTES,
+      description: `Rows, one record each; NDJSON, CSV and Arrow streams are read as they arrive (up to ${MAX_BULK_BODY_BYTES} bytes), Arrow files and Parquet buffered (up to ${MAX_BUFFERED_BODY_BYTES}). An idempotency-key header makes a retry write nothing twice.`,
+    },
+    responses: [
+      { status: 200, description: "Every valid row written; the report names invalid rows.", schema: bulkIngestReport },
+      { status: 207, description: "Some valid rows were not written (a shard failed part-way); `error` says why.", schema: bulkIngestReport },
+      { status: 400, description: "With onInvalid=reject and invalid rows: nothing written; `report` names each row, field and rule.", schema: named("InvalidRowsError", errorResponse.extend({ report: bulkIngestReport })) },
+    ],
+    example: { params: { name: "users" }, query: { onInvalid: "skip", targetStores: ["online", "offline"] } },
+  },
+  async (c, { params, query }) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
-  const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
-  const targetStores = orThrow(targets(c));
+  const onInvalid = query.onInvalid;
+  const targetStores = query.targetStores;
   const available = orThrow(availability(c));
   const limitBytes = type === ARROW_FILE_TYPE || type === PARQUET_TYPE ? MAX_BUFFERED_BODY_BYTES : MAX_BULK_BODY_BYTES;
   const tooLarge: TooLarge = (field = "body", limit = limitBytes) => orThrow(fail({ reason: "payload_too_large", field, limitBytes: limit }));
@@ -307,7 +332,7 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
       c.get("store"),
       { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
       {
-        featureGroup: c.req.param("name"),
+        featureGroup: params.name,
         encoding: type === "text/csv" ? "strings" : "typed",
         onInvalid,
         ...(targetStores ? { targetStores } : {}),
@@ -325,4 +350,5 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
     return c.json({ error: { code: "invalid_rows" satisfies NativeErrorCode, message, requestId: c.get("requestId") }, report }, NATIVE_ERROR_CODES.invalid_rows.status);
   }
   return c.json({ ...report, ...(failure ? { error: { code: failure.reason, message: failureMessage(failure) } } : {}) }, failure ? 207 : 200);
-});
+},
+);

@@ -1,8 +1,8 @@
-import { Hono } from "hono";
-import { authorize } from "../authorize";
+import { z } from "zod";
 import { fail, FailureError, invalid, orThrow } from "../../failure";
-import type { AppEnv } from "../context";
 import { MAX_UPLOAD_BYTES } from "../../records";
+import { RouteGroup } from "../route";
+import { named, pathParam } from "./schemas/common";
 
 /**
  * PUT /v1/uploads/{name}: an entity list (CSV or Parquet) for dataset
@@ -12,7 +12,7 @@ import { MAX_UPLOAD_BYTES } from "../../records";
  * another key (other than root) cannot replace it, which would silently
  * change the training data of whoever builds datasets from it.
  */
-export const uploadRoutes = new Hono<AppEnv>();
+export const uploadRoutes = new RouteGroup("/uploads");
 
 export const UPLOAD_PREFIX = "uploads";
 export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|parquet)$/;
@@ -24,9 +24,27 @@ const UPLOADED_BY = "uploaded-by";
 export const uploadKey = (name: string) => `${UPLOAD_PREFIX}/${name}`;
 export const formatOfName = (name: string): "csv" | "parquet" => (name.endsWith(".parquet") ? "parquet" : "csv");
 
-uploadRoutes.put("/:name", authorize("featurestore:PutEntityUpload"), async (c) => {
-  const name = c.req.param("name");
-  if (!UPLOAD_NAME.test(name)) orThrow(invalid("name", UPLOAD_NAME_RULE));
+uploadRoutes.add(
+  {
+    method: "put",
+    path: "/:name",
+    operationId: "putEntityUpload",
+    summary: "Upload an entity list (CSV or Parquet) for dataset requests",
+    tag: "Datasets",
+    action: "featurestore:PutEntityUpload",
+    params: z.object({ name: pathParam(`The upload's name: ${UPLOAD_NAME_RULE}.`).regex(UPLOAD_NAME, UPLOAD_NAME_RULE) }),
+    rawBody: { contentTypes: ["text/csv", "application/vnd.apache.parquet"], maxBytes: MAX_UPLOAD_BYTES, description: "The file, streamed to storage; Content-Length is required." },
+    responses: [
+      {
+        status: 201,
+        description: "Where the upload is; reference it as {\"entities\": {\"object\": \"<name>\"}}.",
+        schema: named("Upload", z.object({ name: z.string(), key: z.string(), bytes: z.number().int(), etag: z.string(), uri: z.string() })),
+      },
+    ],
+    example: { params: { name: "entities-2026-11.csv" } },
+  },
+  async (c, { params }) => {
+  const name = params.name;
   const declared = c.req.header("content-length");
   if (declared === undefined || !/^\d+$/.test(declared)) orThrow(invalid("content-length", "is required: uploads stream to storage with a known size"));
   const size = Number(declared);
@@ -51,4 +69,5 @@ uploadRoutes.put("/:name", authorize("featurestore:PutEntityUpload"), async (c) 
   if (!object) throw new Error("R2 put without onlyIf returned null");
   const bucket = c.env.OFFLINE_BUCKET_NAME ?? "feature-store-offline";
   return c.json({ name, key: uploadKey(name), bytes: object.size, etag: object.etag, uri: `s3://${bucket}/${uploadKey(name)}` }, 201);
-});
+},
+);
