@@ -1,17 +1,25 @@
 import { z } from "zod";
-import { namedSchemas } from "./native/schemas/common";
-import type { DocumentedRoute, ResponseSpec } from "./route";
-import { isListParam } from "./route";
+import { isListParam, type DocumentedRoute, type ResponseSpec } from "./route";
 
 /**
  * The OpenAPI 3.1 document of the native API, built from the routes'
  * declarations (src/http/route.ts): nothing here is written per route.
  * Request schemas render as the client sends them (zod "input"), answers as
- * the store sends them ("output"). Named schemas (schemas/common.ts
- * `named`) become components; the rest are inlined.
+ * the store sends them ("output"). Named schemas (`named` below) become
+ * components; the rest are inlined.
  */
 
 type JsonSchema = Record<string, unknown>;
+
+/** Schemas listed under components.schemas by name; others are inlined where used. */
+export const namedSchemas = new Map<z.ZodType, string>();
+
+/** Names a schema for the OpenAPI document; a name belongs to one schema. */
+export function named<S extends z.ZodType>(name: string, schema: S): S {
+  for (const [other, taken] of namedSchemas) if (taken === name && other !== schema) throw new Error(`schema name ${name} is already taken`);
+  namedSchemas.set(schema, name);
+  return schema;
+}
 
 const COMPONENT_REF = (name: string) => `#/components/schemas/${name}`;
 
@@ -54,11 +62,11 @@ function parameters(route: DocumentedRoute): JsonSchema[] {
   return list;
 }
 
-const errorContent = { "application/json": { schema: { $ref: COMPONENT_REF("Error") } } };
 
 /** The errors a route can answer besides its own: authentication, authorization, rate limit, and those its input can cause. */
-function errorResponses(route: DocumentedRoute): Record<string, JsonSchema> {
+function errorResponses(route: DocumentedRoute, error: z.ZodType): Record<string, JsonSchema> {
   const { params, query, body, rawBody } = route.spec;
+  const errorContent = { "application/json": { schema: { $ref: COMPONENT_REF(namedSchemas.get(error)!) } } };
   const answer = (description: string) => ({ description, content: errorContent });
   return {
     ...(params || query || body || rawBody ? { "400": answer("A field breaks a rule: `field` names it, `message` states the rule.") } : {}),
@@ -82,7 +90,7 @@ function response(spec: ResponseSpec, used: Set<z.ZodType>): JsonSchema {
   };
 }
 
-function operation(route: DocumentedRoute, requests: Set<z.ZodType>, answers: Set<z.ZodType>): JsonSchema {
+function operation(route: DocumentedRoute, error: z.ZodType, requests: Set<z.ZodType>, answers: Set<z.ZodType>): JsonSchema {
   const { spec } = route;
   const { example } = spec;
   const params = parameters(route);
@@ -104,7 +112,7 @@ function operation(route: DocumentedRoute, requests: Set<z.ZodType>, answers: Se
       : {}),
     ...(spec.rawBody ? { requestBody: { required: true, description: `${spec.rawBody.description} At most ${spec.rawBody.maxBytes} bytes.`, content: Object.fromEntries(spec.rawBody.contentTypes.map((type) => [type, {}])) } } : {}),
     "x-example-request": example,
-    responses: { ...Object.fromEntries(spec.responses.map((r) => [String(r.status), response(r, answers)])), ...errorResponses(route) },
+    responses: { ...Object.fromEntries(spec.responses.map((r) => [String(r.status), response(r, answers)])), ...errorResponses(route, error) },
   };
 }
 
@@ -134,6 +142,8 @@ function mergeComponents(requests: Record<string, JsonSchema>, answers: Record<s
 export interface ApiInfo {
   title: string;
   version: string;
+  /** The one error shape every route can answer; it must be named. */
+  error: z.ZodType;
 }
 
 /** The OpenAPI 3.1 document of the given routes. */
@@ -141,11 +151,11 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: ApiInf
   const requests = new Set<z.ZodType>();
   const answers = new Set<z.ZodType>();
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of routes) (paths[route.path] ??= {})[route.spec.method] = operation(route, requests, answers);
-  answers.add([...namedSchemas].find(([, name]) => name === "Error")![0]);
+  for (const route of routes) (paths[route.path] ??= {})[route.spec.method] = operation(route, info.error, requests, answers);
+  answers.add(info.error);
   return {
     openapi: "3.1.0",
-    info: { ...info, description: "The native API of Edge Feature Store (docs/api.md). Generated from the routes' declarations. The SageMaker-compatible API follows AWS's own models and is not described here." },
+    info: { title: info.title, version: info.version, description: "The native API of Edge Feature Store (docs/api.md). Generated from the routes' declarations. The SageMaker-compatible API follows AWS's own models and is not described here." },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }, { sigv4: [] }],
     tags: [...new Set(routes.map((r) => r.spec.tag))].map((name) => ({ name })),

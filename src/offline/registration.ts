@@ -61,10 +61,10 @@ function instant(allowBefore1970: boolean) {
   const rule = `must be an ISO-8601 instant with a time zone or epoch milliseconds${allowBefore1970 ? "" : ", not before 1970"}`;
   const iso = z
     .string()
-    .regex(/(Z|[+-]\d{2}:\d{2})$/)
+    .regex(/(Z|[+-]\d{2}:\d{2})$/, rule)
     .transform((text) => Date.parse(text));
   return z
-    .union([z.int(), iso], { error: rule })
+    .union([z.int({ error: rule }), iso], { error: rule })
     .refine((ms) => Number.isFinite(ms) && ms >= min, rule)
     .describe(`ISO-8601 with a time zone, or epoch milliseconds${allowBefore1970 ? "" : " (not before 1970)"}.`);
 }

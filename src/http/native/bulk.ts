@@ -6,6 +6,7 @@ import type { AppContext } from "../context";
 import { RouteGroup } from "../route";
 import { enumQuery, errorResponse, groupPath, named, stringQuery } from "./schemas/common";
 import { bulkIngestReport } from "./schemas/records";
+import { storeTargetList } from "./record-input";
 import { groupParam } from "../resources";
 import { CsvRecords } from "../../ingest/csv-records";
 import { failureMessage } from "../failures";
@@ -299,7 +300,7 @@ bulkRoutes.add(
     params: groupPath,
     query: z.object({
       onInvalid: enumQuery(["reject", "skip"], "reject", "reject writes nothing when a row is invalid; skip writes the valid rows."),
-      targetStores: z.array(z.enum(["online", "offline"], { error: TARGETS_RULE }), { error: TARGETS_RULE }).optional().describe("The stores to write (default: every store the group has). Repeat the parameter or separate items with commas."),
+      targetStores: storeTargetList(TARGETS_RULE).optional().describe("The stores to write (default: every store the group has). Repeat the parameter or separate items with commas."),
       availableFrom: stringQuery("Knowledge time of offline rows: accepted (the default) or eventTime."),
       availableDelay: stringQuery("With availableFrom=eventTime: a delay after the event time (2h, 90m, 1d)."),
     }),

@@ -207,44 +207,44 @@ datasetRoutes.add(
     example: { body: exampleDataset },
   },
   async (c, { body: req }) => {
-  if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
-    orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
-  }
-  const groups = await resolveGroups(c, req.featureGroups);
-  const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
-  if (req.async) return createJob(c, req, groups, options);
-  const format = req.format ?? "json";
-  const rows = await syncEntityRows(c, req.entities);
-  if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
-  if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
-  const entityColumns = Object.keys(rows[0] ?? {});
-  checkColumnNames(entityColumns, groups, req.includeDeleted);
-  const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
-  const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
-  // Every format says what knowledge time excluded in headers; JSON in its body too.
-  const knowledge: Record<string, string> = {
-    [KNOWLEDGE_EXCLUDED_HEADER]: String(result.knowledgeTime.rowsWithExcludedVersions),
-    [KNOWLEDGE_EMPTIED_HEADER]: String(result.knowledgeTime.rowsEmptied),
-    ...(result.warnings.length > 0 ? { [DATASET_WARNING_HEADER]: result.warnings.join(" ") } : {}),
-  };
-  const headers = () => knowledge;
-  const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
-  switch (format) {
-    case "parquet":
-      return new Response(datasetParquet(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.parquet" } });
-    case "arrow":
-      return new Response(datasetArrowStream(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.arrow.stream" } });
-    case "csv":
-      return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { ...knowledge, "content-type": "text/csv; charset=utf-8" });
-    case "ndjson":
-      return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { ...knowledge, "content-type": "application/x-ndjson" });
-    case "json":
-      return rawJson(
-        `{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)},` +
-          `"knowledgeTime":${JSON.stringify(result.knowledgeTime)},"warnings":${JSON.stringify(result.warnings)}}`,
-        headers(),
-      );
-  }
+    if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
+      orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
+    }
+    const groups = await resolveGroups(c, req.featureGroups);
+    const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
+    if (req.async) return createJob(c, req, groups, options);
+    const format = req.format ?? "json";
+    const rows = await syncEntityRows(c, req.entities);
+    if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
+    if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
+    const entityColumns = Object.keys(rows[0] ?? {});
+    checkColumnNames(entityColumns, groups, req.includeDeleted);
+    const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
+    const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
+    // Every format says what knowledge time excluded in headers; JSON in its body too.
+    const knowledge: Record<string, string> = {
+      [KNOWLEDGE_EXCLUDED_HEADER]: String(result.knowledgeTime.rowsWithExcludedVersions),
+      [KNOWLEDGE_EMPTIED_HEADER]: String(result.knowledgeTime.rowsEmptied),
+      ...(result.warnings.length > 0 ? { [DATASET_WARNING_HEADER]: result.warnings.join(" ") } : {}),
+    };
+    const headers = () => knowledge;
+    const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
+    switch (format) {
+      case "parquet":
+        return new Response(datasetParquet(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.parquet" } });
+      case "arrow":
+        return new Response(datasetArrowStream(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.arrow.stream" } });
+      case "csv":
+        return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { ...knowledge, "content-type": "text/csv; charset=utf-8" });
+      case "ndjson":
+        return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { ...knowledge, "content-type": "application/x-ndjson" });
+      case "json":
+        return rawJson(
+          `{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)},` +
+            `"knowledgeTime":${JSON.stringify(result.knowledgeTime)},"warnings":${JSON.stringify(result.warnings)}}`,
+          headers(),
+        );
+    }
   },
 );
 
@@ -369,30 +369,30 @@ datasetRoutes.add(
     example: { body: { entityColumns: ["user_id", "at"], timestampColumn: "at", featureGroups: [{ name: "users", entityColumn: "user_id" }] } },
   },
   async (c, { body: req }) => {
-  checkSqlIdentifiers(req);
-  const groups = await resolveGroups(c, req.featureGroups);
-  checkColumnNames(req.entityColumns, groups, false);
-  const sqlGroups: SqlGroup[] = await Promise.all(
-    groups.map(async (g) => ({
-      featureGroup: g.group.name,
-      recordIdentifierFeature: g.group.recordIdentifierFeature,
-      eventTimeFeature: g.group.eventTimeFeature,
-      definitions: g.group.features,
-      features: g.dataset.features,
-      entityColumn: g.entityColumn,
-      prefix: g.dataset.prefix,
-      ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
-      fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
-      tableName: tableNameOf(g.group.name),
-    })),
-  );
-  const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
-  const epoch = req.entityTimestamps === "epoch";
-  return c.json({
-    duckdb: pointInTimeSql("duckdb", request, epoch),
-    athena: pointInTimeSql("athena", request, epoch),
-    spark: pointInTimeSql("spark", request, epoch),
-    knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
-  });
-},
+    checkSqlIdentifiers(req);
+    const groups = await resolveGroups(c, req.featureGroups);
+    checkColumnNames(req.entityColumns, groups, false);
+    const sqlGroups: SqlGroup[] = await Promise.all(
+      groups.map(async (g) => ({
+        featureGroup: g.group.name,
+        recordIdentifierFeature: g.group.recordIdentifierFeature,
+        eventTimeFeature: g.group.eventTimeFeature,
+        definitions: g.group.features,
+        features: g.dataset.features,
+        entityColumn: g.entityColumn,
+        prefix: g.dataset.prefix,
+        ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
+        fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
+        tableName: tableNameOf(g.group.name),
+      })),
+    );
+    const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
+    const epoch = req.entityTimestamps === "epoch";
+    return c.json({
+      duckdb: pointInTimeSql("duckdb", request, epoch),
+      athena: pointInTimeSql("athena", request, epoch),
+      spark: pointInTimeSql("spark", request, epoch),
+      knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
+    });
+  },
 );

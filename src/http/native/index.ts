@@ -17,7 +17,7 @@ import { recordRoutes } from "./records";
 import { tagRoutes } from "./tags";
 import { timeTravelRoutes } from "./time-travel";
 import { uploadRoutes } from "./uploads";
-import { named } from "./schemas/common";
+import { errorResponse, named } from "./schemas/common";
 
 /**
  * The native JSON API, mounted at /v1. Every route authenticates, and every
@@ -83,7 +83,7 @@ apiRoutes.add(
     example: {},
   },
   // Built once per isolate: the routes do not change while it runs.
-  (c) => c.json((document ??= openApiDocument(nativeRoutes(), { title: "Edge Feature Store", version: "1" }))),
+  (c) => c.json((document ??= openApiDocument(nativeRoutes(), { title: "Edge Feature Store", version: "1", error: errorResponse }))),
 );
 
 nativeApi.use("*", authenticate);

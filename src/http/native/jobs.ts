@@ -148,6 +148,9 @@ jobRoutes.add(
   async (c, { params }) => c.json(jobView(orThrow(await findJob(c.get("store"), params.id)))),
 );
 
+/** PATCH merges these fields into the job; PUT replaces its definition with them (its kind stays). */
+const jobUpdateBody = named("UpdateJobRequest", jobUpdateSchema);
+
 for (const [method, how, summary] of [
   ["patch", "merge", "Change some of a job's fields"],
   ["put", "replace", "Replace a job's definition (its kind stays)"],
@@ -162,7 +165,7 @@ for (const [method, how, summary] of [
       action: "featurestore:UpdateJob",
       groups: jobAndBodyGroups,
       params: jobPath,
-      body: { schema: named(method === "patch" ? "UpdateJobRequest" : "ReplaceJobRequest", jobUpdateSchema), maxBytes: MAX_CONTROL_BODY_BYTES },
+      body: { schema: jobUpdateBody, maxBytes: MAX_CONTROL_BODY_BYTES },
       responses: [{ status: 200, description: "The job after the change.", schema: job }],
       example: { params: { id: "5a0c7f3e-8d21-4b6a-9f3c-1e2d3c4b5a69" }, body: how === "merge" ? { schedule: "0 * * * *" } : exampleJob },
     },

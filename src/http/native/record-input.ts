@@ -16,10 +16,19 @@ import { closedObject, named } from "./schemas/common";
 const STORE_TARGETS = ["online", "offline"] as const satisfies readonly StoreTarget[];
 const TARGETS_RULE = `must be a list of ${STORE_TARGETS.join(", ")}`;
 
-export const targetStoresSchema = z
-  .array(z.enum(STORE_TARGETS, { error: TARGETS_RULE }), { error: TARGETS_RULE })
-  .optional()
-  .describe("The stores to write: online, offline or both (the default: every store the group has).");
+/**
+ * A list of store targets. The rule is checked on the whole list, so a bad
+ * item is named as the list (`targetStores`), as clients have always seen it;
+ * the document still lists the allowed items.
+ */
+export function storeTargetList(rule: string) {
+  return z
+    .array(z.string({ error: rule }), { error: rule })
+    .refine((targets): targets is StoreTarget[] => targets.every((t) => (STORE_TARGETS as readonly string[]).includes(t)), rule)
+    .meta({ items: { type: "string", enum: [...STORE_TARGETS] } });
+}
+
+export const targetStoresSchema = storeTargetList(TARGETS_RULE).optional().describe("The stores to write: online, offline or both (the default: every store the group has).");
 
 const featuresObject = (field: string) =>
   z.record(z.string(), z.unknown(), { error: "must be a JSON object" }).describe(`Feature name to value, checked against the group's feature definitions (${field}).`);

@@ -44,30 +44,30 @@ uploadRoutes.add(
     example: { params: { name: "entities-2026-11.csv" } },
   },
   async (c, { params }) => {
-  const name = params.name;
-  const declared = c.req.header("content-length");
-  if (declared === undefined || !/^\d+$/.test(declared)) orThrow(invalid("content-length", "is required: uploads stream to storage with a known size"));
-  const size = Number(declared);
-  if (size > MAX_UPLOAD_BYTES) throw new FailureError({ reason: "payload_too_large", field: "body", limitBytes: MAX_UPLOAD_BYTES });
-  if (size === 0 || !c.req.raw.body) orThrow(invalid("body", "must not be empty"));
-  const principal = c.get("principal");
-  const existing = await c.env.OFFLINE_BUCKET.head(uploadKey(name));
-  const owner = existing?.customMetadata?.[UPLOADED_BY];
-  if (existing && !principal.root && owner !== principal.accessKeyId) {
-    orThrow(fail({ reason: "conflict", detail: `upload ${name} belongs to another access key; choose another name` }));
-  }
-  // A FixedLengthStream gives R2 the size up front and fails the put if the body is shorter or longer.
-  const stream = new FixedLengthStream(size);
-  const piped = c.req.raw.body!.pipeTo(stream.writable);
-  let object: R2Object | null;
-  try {
-    [object] = await Promise.all([c.env.OFFLINE_BUCKET.put(uploadKey(name), stream.readable, { customMetadata: { [UPLOADED_BY]: principal.accessKeyId } }), piped]);
-  } catch {
-    // The stream refused a body shorter or longer than declared; R2 kept nothing.
-    return orThrow(invalid("content-length", `must equal the body's length (${size} declared)`));
-  }
-  if (!object) throw new Error("R2 put without onlyIf returned null");
-  const bucket = c.env.OFFLINE_BUCKET_NAME ?? "feature-store-offline";
-  return c.json({ name, key: uploadKey(name), bytes: object.size, etag: object.etag, uri: `s3://${bucket}/${uploadKey(name)}` }, 201);
-},
+    const name = params.name;
+    const declared = c.req.header("content-length");
+    if (declared === undefined || !/^\d+$/.test(declared)) orThrow(invalid("content-length", "is required: uploads stream to storage with a known size"));
+    const size = Number(declared);
+    if (size > MAX_UPLOAD_BYTES) throw new FailureError({ reason: "payload_too_large", field: "body", limitBytes: MAX_UPLOAD_BYTES });
+    if (size === 0 || !c.req.raw.body) orThrow(invalid("body", "must not be empty"));
+    const principal = c.get("principal");
+    const existing = await c.env.OFFLINE_BUCKET.head(uploadKey(name));
+    const owner = existing?.customMetadata?.[UPLOADED_BY];
+    if (existing && !principal.root && owner !== principal.accessKeyId) {
+      orThrow(fail({ reason: "conflict", detail: `upload ${name} belongs to another access key; choose another name` }));
+    }
+    // A FixedLengthStream gives R2 the size up front and fails the put if the body is shorter or longer.
+    const stream = new FixedLengthStream(size);
+    const piped = c.req.raw.body!.pipeTo(stream.writable);
+    let object: R2Object | null;
+    try {
+      [object] = await Promise.all([c.env.OFFLINE_BUCKET.put(uploadKey(name), stream.readable, { customMetadata: { [UPLOADED_BY]: principal.accessKeyId } }), piped]);
+    } catch {
+      // The stream refused a body shorter or longer than declared; R2 kept nothing.
+      return orThrow(invalid("content-length", `must equal the body's length (${size} declared)`));
+    }
+    if (!object) throw new Error("R2 put without onlyIf returned null");
+    const bucket = c.env.OFFLINE_BUCKET_NAME ?? "feature-store-offline";
+    return c.json({ name, key: uploadKey(name), bytes: object.size, etag: object.etag, uri: `s3://${bucket}/${uploadKey(name)}` }, 201);
+  },
 );

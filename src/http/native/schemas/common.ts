@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { NATIVE_ERROR_CODES, type NativeErrorCode } from "../../error-codes";
+import { named } from "../../openapi";
+
+export { named };
 
 /**
  * Building blocks of the native routes' schemas (src/http/route.ts): query
@@ -7,19 +10,10 @@ import { NATIVE_ERROR_CODES, type NativeErrorCode } from "../../error-codes";
  * shape, and names for schemas the OpenAPI document lists as components.
  */
 
-/** Schemas listed under components.schemas by name (src/http/openapi.ts); others are inlined. */
-export const namedSchemas = new Map<z.ZodType, string>();
-
-/** Names a schema for the OpenAPI document. */
-export function named<S extends z.ZodType>(name: string, schema: S): S {
-  namedSchemas.set(schema, name);
-  return schema;
-}
-
 /** A JSON object that refuses unknown keys with a rule naming the ones it knows. */
 export function closedObject<T extends z.core.$ZodLooseShape>(shape: T, what: string) {
   const rule = `is not a field of ${what} (expected ${Object.keys(shape).join(", ")})`;
-  return z.strictObject(shape, { error: (issue) => (issue.code === "unrecognized_keys" ? rule : undefined) });
+  return z.strictObject(shape, { error: (issue) => (issue.code === "unrecognized_keys" ? rule : issue.code === "invalid_type" ? "must be a JSON object" : undefined) });
 }
 
 /** An integer query parameter within bounds, or its default when absent. */
