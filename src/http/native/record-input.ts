@@ -43,6 +43,14 @@ export const updateBodySchema = named(
   closedObject({ features: featuresObject("features"), targetStores: targetStoresSchema, ttl: ttlDurationSchema.optional() }, "a record update"),
 );
 
+const FEATURES_RULE = "must be a list of feature names";
+/** Checked as a whole list, so a bad item is named as the list (`requests[0].features`), as clients have always seen it. */
+const featureNameList = z
+  .array(z.unknown(), { error: FEATURES_RULE })
+  .refine((names) => names.every((name) => typeof name === "string"), FEATURES_RULE)
+  .transform((names) => names as string[])
+  .meta({ items: { type: "string" } });
+
 const identifier = z.union([z.string(), z.number()], { error: "must be a string or an integer" });
 
 export const batchGetBodySchema = named(
@@ -57,7 +65,7 @@ export const batchGetBodySchema = named(
               .array(identifier, { error: `must be a list of 1 to ${MAX_BATCH_GET_IDENTIFIERS} identifiers` })
               .min(1, `must be a list of 1 to ${MAX_BATCH_GET_IDENTIFIERS} identifiers`)
               .max(MAX_BATCH_GET_IDENTIFIERS, `must be a list of 1 to ${MAX_BATCH_GET_IDENTIFIERS} identifiers`),
-            features: z.array(z.string({ error: "must be a list of feature names" }), { error: "must be a list of feature names" }).optional(),
+            features: featureNameList.optional(),
           },
           { error: "must be a JSON object" },
         ),
