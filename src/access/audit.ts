@@ -8,7 +8,7 @@ import { auditLog } from "./schema";
  * request bodies. Rows older than the retention are swept by the cron.
  */
 export type AuditResult = "allowed" | "denied" | "failed";
-export const AUDIT_RESULTS: readonly AuditResult[] = ["allowed", "denied", "failed"];
+export const AUDIT_RESULTS = ["allowed", "denied", "failed"] as const satisfies readonly AuditResult[];
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,7 +1,9 @@
 import { asc, eq, gt } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { masterKeyring, open, seal, type MasterKeySecret } from "../crypto/keyring";
+import { z } from "zod";
 import { fail, invalid, ok, type Result } from "../failure";
+import { fromZod } from "../validation";
 import { parsePolicy, type Policy, type PolicyDocument, type ResourceScope } from "./policy";
 import { accessKeys } from "./schema";
 
@@ -108,52 +110,75 @@ export interface KeySettings {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function parseRateLimit(raw: unknown, field: string): Result<RateLimit | null> {
-  if (raw === null) return ok(null);
-  if (!isObject(raw)) return invalid(field, "must be {perSecond, burst} or null");
-  const { perSecond, burst } = raw;
-  if (typeof perSecond !== "number" || !Number.isInteger(perSecond) || perSecond < 1 || perSecond > MAX_RATE_PER_SECOND) return invalid(`${field}.perSecond`, `must be an integer from 1 to ${MAX_RATE_PER_SECOND}`);
-  const size = burst ?? perSecond;
-  if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > MAX_RATE_PER_SECOND) return invalid(`${field}.burst`, `must be an integer from 1 to ${MAX_RATE_PER_SECOND}`);
-  return ok({ perSecond, burst: size });
-}
+const RATE_RULE = `must be an integer from 1 to ${MAX_RATE_PER_SECOND}`;
+const rate = z.int({ error: RATE_RULE }).min(1, RATE_RULE).max(MAX_RATE_PER_SECOND, RATE_RULE);
+const NAME_RULE = `must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`;
+const keyName = z
+  .string({ error: NAME_RULE })
+  .max(MAX_NAME_LENGTH, NAME_RULE)
+  .refine((name) => name.trim() !== "", NAME_RULE);
+
+const SETTINGS = ["name", "status", "policy", "rateLimit"] as const;
+
+/**
+ * The settings of an update (a create is the same with `name` required):
+ * their shape. A policy document's own rules (actions, resources, size)
+ * are compiled by parsePolicy once the shape is known.
+ */
+export const keySettingsSchema = z.strictObject(
+  {
+    name: keyName.optional(),
+    status: z.enum(KEY_STATUSES, { error: "must be Active or Inactive" }).optional(),
+    policy: z
+      .record(z.string(), z.unknown(), { error: "must be a policy document object {Version, Statement}" })
+      .nullable()
+      .optional()
+      .describe('An IAM-style policy {"Version": "2012-10-17", "Statement": [...]} (docs/security.md); null removes it, leaving the key allowed nothing.'),
+    rateLimit: z
+      .object({ perSecond: rate, burst: rate.optional() }, { error: "must be {perSecond, burst} or null" })
+      .nullable()
+      .optional()
+      .describe("Requests per second and burst; null: the worker's default."),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `is not a setting of an access key (${SETTINGS.join(", ")})` : undefined) },
+);
+
+export const createKeySettingsSchema = keySettingsSchema.extend({ name: keyName });
 
 /** Parses the settings of a create (name required) or an update (everything optional). */
 export function parseKeySettings(raw: unknown, env: AccessEnv, creating: boolean): Result<KeySettings> {
   if (!isObject(raw)) return invalid("body", "must be a JSON object");
-  for (const key of Object.keys(raw)) {
-    if (!["name", "status", "policy", "rateLimit"].includes(key)) return invalid(key, "is not a setting of an access key (name, status, policy, rateLimit)");
-  }
-  const out: KeySettings = {};
-  if (raw.name !== undefined || creating) {
-    if (typeof raw.name !== "string" || raw.name.trim() === "" || raw.name.length > MAX_NAME_LENGTH) return invalid("name", `must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
-    out.name = raw.name;
-  }
-  if (raw.status !== undefined) {
-    if (!(KEY_STATUSES as readonly unknown[]).includes(raw.status)) return invalid("status", "must be Active or Inactive");
-    out.status = raw.status as KeyStatus;
-  }
-  if (raw.policy !== undefined) {
-    if (raw.policy === null) out.policy = null;
-    else {
-      const policy = parsePolicy(raw.policy, "policy", scopeOf(env));
-      if (!policy.ok) return policy;
-      out.policy = policy.value;
-    }
-  }
-  if (raw.rateLimit !== undefined) {
-    const limit = parseRateLimit(raw.rateLimit, "rateLimit");
-    if (!limit.ok) return limit;
-    out.rateLimit = limit.value;
+  const parsed = fromZod((creating ? createKeySettingsSchema : keySettingsSchema).safeParse(raw), "");
+  if (!parsed.ok) return parsed;
+  const { name, status, policy, rateLimit } = parsed.value;
+  const out: KeySettings = {
+    ...(name !== undefined ? { name } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(rateLimit !== undefined ? { rateLimit: rateLimit === null ? null : { perSecond: rateLimit.perSecond, burst: rateLimit.burst ?? rateLimit.perSecond } } : {}),
+  };
+  if (policy === null) out.policy = null;
+  else if (policy !== undefined) {
+    const compiled = parsePolicy(policy, "policy", scopeOf(env));
+    if (!compiled.ok) return compiled;
+    out.policy = compiled.value;
   }
   return ok(out);
 }
 
-export function parseOverlap(raw: unknown): Result<number> {
-  if (raw === undefined) return ok(DEFAULT_OVERLAP_SECONDS);
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 0 || raw > MAX_OVERLAP_SECONDS) return invalid("overlapSeconds", `must be an integer from 0 to ${MAX_OVERLAP_SECONDS}`);
-  return ok(raw);
-}
+const OVERLAP_RULE = `must be an integer from 0 to ${MAX_OVERLAP_SECONDS}`;
+
+/** A rotation's request: how long the old secret keeps working. */
+export const rotationSchema = z.strictObject(
+  {
+    overlapSeconds: z
+      .int({ error: OVERLAP_RULE })
+      .min(0, OVERLAP_RULE)
+      .max(MAX_OVERLAP_SECONDS, OVERLAP_RULE)
+      .default(DEFAULT_OVERLAP_SECONDS)
+      .describe(`Seconds the old secret keeps working; ${DEFAULT_OVERLAP_SECONDS} when absent.`),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a rotation setting (overlapSeconds)" : undefined) },
+);
 
 // ---- the per-isolate cache ----------------------------------------------
 

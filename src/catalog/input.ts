@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { invalid, ok, type Result } from "../failure";
+import { fromZod } from "../validation";
+
+export { fromZod };
 import {
   COLLECTION_TYPES,
   DEFAULT_SHARD_COUNT,
@@ -46,7 +49,8 @@ const featureSchema = z.strictObject({
     .optional(),
 });
 
-const createSchema = z.strictObject({
+/** A new feature group, as the native API and the SageMaker bridge send it. */
+export const createFeatureGroupSchema = z.strictObject({
   name,
   recordIdentifierFeature: z.string(),
   eventTimeFeature: z.string(),
@@ -60,13 +64,13 @@ const createSchema = z.strictObject({
   encryption: z.strictObject({ online: z.boolean().default(false), offline: z.boolean().default(false) }).optional(),
 });
 
-const updateSchema = z.strictObject({
+export const updateFeatureGroupSchema = z.strictObject({
   addFeatures: z.array(featureSchema).min(1).max(MAX_FEATURE_ADDITIONS_PER_UPDATE).optional(),
   onlineStore: z.strictObject({ ttl: ttlSchema.nullable() }).optional(),
   description: z.string().max(128).optional(),
 });
 
-const metadataUpdateSchema = z.strictObject({
+export const updateFeatureMetadataSchema = z.strictObject({
   description: z.string().max(255).optional(),
   addParameters: z.record(z.string().min(1).max(255), z.string().max(255)).optional(),
   removeParameters: z.array(z.string().min(1).max(255)).max(25).optional(),
@@ -92,38 +96,6 @@ export interface UpdateFeatureMetadataInput {
   description?: string;
   addParameters: Record<string, string>;
   removeParameters: string[];
-}
-
-/** Turns the first zod issue into a field-naming failure. */
-export function fromZod<T>(parsed: z.ZodSafeParseResult<T>, prefix: string): Result<T> {
-  if (parsed.success) return ok(parsed.data);
-  const first = parsed.error.issues[0];
-  if (!first) return invalid(prefix || "body", "is invalid");
-  const issue = decisiveIssue(first);
-  const path = issue.path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-    prefix,
-  );
-  return invalid(path || "body", issue.message);
-}
-
-/**
- * A union's own issue only says "Invalid input". When exactly one member
- * recognised the value's shape, that member's first issue is what the
- * client got wrong (`rows` too long, not "invalid input"); otherwise the
- * union's message (schemas give it one listing the accepted shapes) stands.
- */
-function decisiveIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
-  if (issue.code !== "invalid_union") return issue;
-  const recognised = issue.errors.filter((members) => members.length > 0 && members.every((member) => !isShapeMismatch(member)));
-  const member = recognised.length === 1 ? recognised[0]?.[0] : undefined;
-  if (!member) return issue;
-  return decisiveIssue({ ...member, path: [...issue.path, ...member.path] });
-}
-
-/** The value is not this union member's kind at all: another type, or (strict objects) a key the member does not know. */
-function isShapeMismatch(issue: z.core.$ZodIssue): boolean {
-  return issue.path.length === 0 && (issue.code === "invalid_type" || issue.code === "unrecognized_keys");
 }
 
 function toDefinition(raw: z.infer<typeof featureSchema>, field: string): Result<FeatureDefinition> {
@@ -167,7 +139,7 @@ function checkDefinitions(raw: z.infer<typeof featureSchema>[], existing: readon
 }
 
 export function parseCreateFeatureGroup(body: unknown): Result<CreateFeatureGroupInput> {
-  const parsed = fromZod(createSchema.safeParse(body), "");
+  const parsed = fromZod(createFeatureGroupSchema.safeParse(body), "");
   if (!parsed.ok) return parsed;
   const input = parsed.value;
   const defs = checkDefinitions(input.features, [], "features");
@@ -204,7 +176,7 @@ export function parseCreateFeatureGroup(body: unknown): Result<CreateFeatureGrou
 }
 
 export function parseUpdateFeatureGroup(body: unknown, existing: readonly FeatureDefinition[]): Result<UpdateFeatureGroupInput> {
-  const parsed = fromZod(updateSchema.safeParse(body), "");
+  const parsed = fromZod(updateFeatureGroupSchema.safeParse(body), "");
   if (!parsed.ok) return parsed;
   const input = parsed.value;
   if (!input.addFeatures && !input.onlineStore && input.description === undefined) {
@@ -223,7 +195,7 @@ export function parseUpdateFeatureGroup(body: unknown, existing: readonly Featur
 }
 
 export function parseUpdateFeatureMetadata(body: unknown): Result<UpdateFeatureMetadataInput> {
-  const parsed = fromZod(metadataUpdateSchema.safeParse(body), "");
+  const parsed = fromZod(updateFeatureMetadataSchema.safeParse(body), "");
   if (!parsed.ok) return parsed;
   const input = parsed.value;
   if (input.description === undefined && !input.addParameters && !input.removeParameters) {

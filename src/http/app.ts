@@ -5,7 +5,7 @@ import { cors } from "./cors";
 import { NATIVE_ERROR_CODES, type NativeErrorCode } from "./error-codes";
 import { requestContext } from "./middleware";
 import { securityHeaders } from "./security-headers";
-import { nativeApi } from "./native";
+import { NATIVE_BASE, nativeApi } from "./native";
 import { renderNativeFailure } from "./render";
 import { renderSageMakerFailure, sageMakerApi } from "./sagemaker";
 
@@ -16,7 +16,7 @@ app.use("*", requestContext);
 app.use("*", securityHeaders);
 // Before authentication: preflights carry no credentials.
 app.use("*", cors);
-app.route("/v1", nativeApi);
+app.route(NATIVE_BASE, nativeApi);
 app.route("/", sageMakerApi);
 
 /** Renders in the shape of the API the request addressed. */

@@ -49,22 +49,26 @@ export interface Job extends JobSpec {
 /** R2 keys are at most 1,024 bytes. */
 const MAX_PREFIX_CHARS = 1024;
 
-const specSchema = z.strictObject({
-  kind: z.enum(JOB_KINDS).default("ingest"),
+const specFieldsShape = {
   featureGroup: z.string().min(1, "is required"),
   description: z.string().max(256).optional(),
   source: z.strictObject({ prefix: z.string().min(1, "must not be empty").max(MAX_PREFIX_CHARS) }).optional(),
   format: z.enum(SOURCE_FORMATS).optional(),
   mode: z.enum(JOB_MODES).optional(),
-  schedule: z.string().nullable().optional(),
-  enabled: z.boolean().default(true),
-  availability: z.unknown().optional(),
-});
+  schedule: z.string().nullable().optional().describe("A cron expression (UTC, 5 fields); null or absent: run only on demand."),
+  availability: z.unknown().optional().describe('Knowledge time of offline rows: {"from": "accepted"} or {"from": "eventTime", "delay": "2h"}.'),
+};
+
+/** A job definition: a create, or the merged result of an update. */
+export const jobSpecSchema = z.strictObject({ kind: z.enum(JOB_KINDS).default("ingest"), ...specFieldsShape, enabled: z.boolean().default(true) });
+
+/** An update's fields, before merging (PATCH) or the job's kind is added (PUT): no defaults, which would overwrite the job's. */
+export const jobUpdateSchema = z.strictObject({ kind: z.enum(JOB_KINDS).optional(), ...specFieldsShape, featureGroup: specFieldsShape.featureGroup.optional(), enabled: z.boolean().optional() });
 
 /** Parses a job definition (create, or the merged result of an update); rules that need the catalog come later. */
 export function parseJobSpec(raw: unknown): Result<JobSpec> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object");
-  const parsed = fromZod(specSchema.safeParse(raw), "");
+  const parsed = fromZod(jobSpecSchema.safeParse(raw), "");
   if (!parsed.ok) return parsed;
   const v = parsed.value;
   const schedule = v.schedule ?? null;

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Schema } from "apache-arrow";
 import type { CatalogDb, FeatureGroup } from "../catalog";
+import { z } from "zod";
 import { fail, invalid, ok, type Result } from "../failure";
 import { dataPrefix, partitionRange, type OfflineLocationConfig } from "./layout";
 import { registerFiles, type ManifestFile } from "./manifest";
@@ -46,56 +47,48 @@ const FILE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 /** Below the data prefix: one Hive partition, then a plain file name. No "..", "//", "%" or anything else. */
 const RELATIVE_KEY_PATTERN = /^(year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2})\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}\.parquet$/;
 
-function count(raw: unknown, field: string, min: number): Result<number> {
-  return typeof raw === "number" && Number.isSafeInteger(raw) && raw >= min ? ok(raw) : invalid(field, `must be an integer of at least ${min}`);
-}
+const count = (field: string) => {
+  const rule = "must be an integer of at least 1";
+  return z.int({ error: rule }).min(1, rule).describe(`The file's ${field}.`);
+};
 
 /**
  * An instant as epoch milliseconds or an ISO-8601 text with a time zone.
  * Event times may precede 1970 (history back to year 0000); write times may not.
  */
-function instant(raw: unknown, field: string, allowBefore1970: boolean): Result<number> {
+function instant(allowBefore1970: boolean) {
   const min = allowBefore1970 ? -Infinity : 0;
-  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= min) return ok(raw);
-  if (typeof raw === "string" && /(Z|[+-]\d{2}:\d{2})$/.test(raw)) {
-    const ms = Date.parse(raw);
-    if (Number.isFinite(ms) && ms >= min) return ok(ms);
-  }
-  return invalid(field, `must be an ISO-8601 instant with a time zone or epoch milliseconds${allowBefore1970 ? "" : ", not before 1970"}`);
+  const rule = `must be an ISO-8601 instant with a time zone or epoch milliseconds${allowBefore1970 ? "" : ", not before 1970"}`;
+  const iso = z
+    .string()
+    .regex(/(Z|[+-]\d{2}:\d{2})$/, rule)
+    .transform((text) => Date.parse(text));
+  return z
+    .union([z.int({ error: rule }), iso], { error: rule })
+    .refine((ms) => Number.isFinite(ms) && ms >= min, rule)
+    .describe(`ISO-8601 with a time zone, or epoch milliseconds${allowBefore1970 ? "" : " (not before 1970)"}.`);
 }
 
-/** Parses the request body; the key's place in the bucket is checked against the group separately. */
-export function parseFileRegistration(raw: unknown): Result<FileRegistration> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object");
-  const body = raw as Record<string, unknown>;
-  if (typeof body.key !== "string" || body.key.length === 0 || body.key.length > 1024) return invalid("key", "must be an object key of 1 to 1024 characters");
-  if (typeof body.fileId !== "string" || !FILE_ID_PATTERN.test(body.fileId)) return invalid("fileId", "must be 1 to 200 characters of letters, digits, '.', '_', ':' or '-'");
-  if (typeof body.partition !== "string") return invalid("partition", "must be an hourly partition, year=YYYY/month=MM/day=DD/hour=HH");
-  const fields = {
-    rows: count(body.rows, "rows", 1),
-    bytes: count(body.bytes, "bytes", 1),
-    minEventTime: instant(body.minEventTime, "minEventTime", true),
-    maxEventTime: instant(body.maxEventTime, "maxEventTime", true),
-    minWriteTime: instant(body.minWriteTime, "minWriteTime", false),
-    maxWriteTime: instant(body.maxWriteTime, "maxWriteTime", false),
-  };
-  for (const result of Object.values(fields)) if (!result.ok) return result;
-  const value = (r: Result<number>) => (r as { ok: true; value: number }).value;
-  const registration: FileRegistration = {
-    key: body.key,
-    fileId: body.fileId,
-    partition: body.partition,
-    rows: value(fields.rows),
-    bytes: value(fields.bytes),
-    minEventTime: value(fields.minEventTime),
-    maxEventTime: value(fields.maxEventTime),
-    minWriteTime: value(fields.minWriteTime),
-    maxWriteTime: value(fields.maxWriteTime),
-  };
-  if (registration.minEventTime > registration.maxEventTime) return invalid("minEventTime", "must not be after maxEventTime");
-  if (registration.minWriteTime > registration.maxWriteTime) return invalid("minWriteTime", "must not be after maxWriteTime");
-  return ok(registration);
-}
+/** A file registration's body; the key's place in the bucket is checked against the group separately. */
+export const fileRegistrationSchema = z
+  .object(
+    {
+      key: z.string({ error: "must be an object key of 1 to 1024 characters" }).min(1, "must be an object key of 1 to 1024 characters").max(1024, "must be an object key of 1 to 1024 characters"),
+      fileId: z.string({ error: "must be 1 to 200 characters of letters, digits, '.', '_', ':' or '-'" }).regex(FILE_ID_PATTERN, "must be 1 to 200 characters of letters, digits, '.', '_', ':' or '-'"),
+      partition: z.string({ error: "must be an hourly partition, year=YYYY/month=MM/day=DD/hour=HH" }),
+      rows: count("rows"),
+      bytes: count("bytes"),
+      minEventTime: instant(true),
+      maxEventTime: instant(true),
+      minWriteTime: instant(false),
+      maxWriteTime: instant(false),
+    },
+    { error: "must be a JSON object" },
+  )
+  .superRefine((file, ctx) => {
+    if (file.minEventTime > file.maxEventTime) ctx.addIssue({ code: "custom", path: ["minEventTime"], message: "must not be after maxEventTime" });
+    else if (file.minWriteTime > file.maxWriteTime) ctx.addIssue({ code: "custom", path: ["minWriteTime"], message: "must not be after maxWriteTime" });
+  });
 
 /** Checks the key names a file in the group's own data prefix, in the partition the body claims and its event times fall in. */
 export function checkPlacement(location: OfflineLocationConfig, group: FeatureGroup, registration: FileRegistration, now: number): Result<void> {

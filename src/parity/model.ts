@@ -1,4 +1,4 @@
-import { invalid, ok, type Result } from "../failure";
+import { z } from "zod";
 import type { FeatureValue } from "../records";
 
 /**
@@ -65,17 +65,20 @@ export interface ParityOptions {
 }
 
 export const DEFAULT_PARITY_OPTIONS: ParityOptions = { examples: DEFAULT_EXAMPLES };
+const EXAMPLES_RULE = `must be an integer from 0 to ${MAX_EXAMPLES} (examples kept per kind of difference)`;
 
 /** Parses the optional body of POST /v1/feature-groups/{name}/audit: `{"examples"?: 0–25}`. */
-export function parseParityOptions(raw: unknown): Result<ParityOptions> {
-  if (raw === undefined) return ok(DEFAULT_PARITY_OPTIONS);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return invalid("body", "must be a JSON object (or empty)");
-  const { examples, ...rest } = raw as Record<string, unknown>;
-  const extra = Object.keys(rest)[0];
-  if (extra !== undefined) return invalid(extra, "is not a field of a parity audit request (examples)");
-  if (examples === undefined) return ok(DEFAULT_PARITY_OPTIONS);
-  if (typeof examples !== "number" || !Number.isSafeInteger(examples) || examples < 0 || examples > MAX_EXAMPLES) {
-    return invalid("examples", `must be an integer from 0 to ${MAX_EXAMPLES} (examples kept per kind of difference)`);
-  }
-  return ok({ examples });
-}
+/** A parity audit's request: examples kept per kind of difference. A body of nothing takes the defaults. */
+export const parityOptionsSchema = z
+  .strictObject(
+    {
+      examples: z
+        .int({ error: EXAMPLES_RULE })
+        .min(0, EXAMPLES_RULE)
+        .max(MAX_EXAMPLES, EXAMPLES_RULE)
+        .default(DEFAULT_EXAMPLES)
+        .describe(`Examples kept per kind of difference, 0 to ${MAX_EXAMPLES}; ${DEFAULT_EXAMPLES} when absent.`),
+    },
+    { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of a parity audit request (examples)" : undefined) },
+  )
+  .prefault({});

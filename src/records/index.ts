@@ -4,7 +4,7 @@ export { parseEventTime, isoFromEpochMs, epochMsOfKey, eventKeyFromEpochMs, type
 export { parseFeatureValue, type ValueEncoding } from "./values";
 export { validateRecord, validateRecordValues, validateFeatures, eventTimeOf, encodeRecordBody, parseRecordIdentifier, parseFeatureSubset, type ValidatedRecord } from "./validate";
 export { compareIdentifiers } from "./identifier-order";
-export { parseTtl, expiresAtMs, ttlMs, MAX_TTL_MS } from "./ttl";
+export { parseTtl, expiresAtMs, ttlMs, ttlDurationSchema, MAX_TTL_MS } from "./ttl";
 export {
   SEQUENCE_PER_MS,
   nextSequence,

@@ -1,4 +1,6 @@
-import { invalid, ok, type Result } from "../failure";
+import { z } from "zod";
+import type { Result } from "../failure";
+import { fromZod } from "../validation";
 import { TTL_UNITS, type TtlDuration, type TtlUnit } from "./types";
 
 const UNIT_MS: Record<TtlUnit, number> = {
@@ -16,21 +18,23 @@ export function ttlMs(ttl: TtlDuration): number {
   return ttl.value * UNIT_MS[ttl.unit];
 }
 
+const TTL_SHAPE_RULE = `must be an object {"unit": one of ${TTL_UNITS.join("|")}, "value": a positive integer}`;
+
+/** A TTL as {unit, value} (SageMaker's TtlDuration shape); other keys are ignored. */
+export const ttlDurationSchema = z
+  .object(
+    {
+      unit: z.enum(TTL_UNITS, { error: `must be one of ${TTL_UNITS.join(", ")}` }),
+      value: z.number({ error: "must be a positive integer" }).int("must be a positive integer").min(1, "must be a positive integer"),
+    },
+    { error: TTL_SHAPE_RULE },
+  )
+  .refine((ttl) => ttlMs(ttl) <= MAX_TTL_MS, "must be at most 100 years")
+  .describe("A time to live: the record expires this long after its event time.");
+
 /** Parses a TTL given as {unit, value} (SageMaker's TtlDuration shape). */
 export function parseTtl(field: string, raw: unknown): Result<TtlDuration> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return invalid(field, `must be an object {"unit": one of ${TTL_UNITS.join("|")}, "value": a positive integer}`);
-  }
-  const { unit, value } = raw as Record<string, unknown>;
-  if (typeof unit !== "string" || !(TTL_UNITS as readonly string[]).includes(unit)) {
-    return invalid(`${field}.unit`, `must be one of ${TTL_UNITS.join(", ")}`);
-  }
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    return invalid(`${field}.value`, "must be a positive integer");
-  }
-  const ttl = { unit: unit as TtlUnit, value };
-  if (ttlMs(ttl) > MAX_TTL_MS) return invalid(field, "must be at most 100 years");
-  return ok(ttl);
+  return fromZod(ttlDurationSchema.safeParse(raw), field);
 }
 
 /**

@@ -25,10 +25,6 @@ export async function encryptionView(ctx: StoreContext, group: FeatureGroup): Pr
   return { online: view(versions.online), offline: view(versions.offline) };
 }
 
-export function parseKeyStore(raw: string | undefined): Result<KeyStore> {
-  return raw === "online" || raw === "offline" ? ok(raw) : invalid("store", "must be online or offline");
-}
-
 /**
  * Adds a new version of a group's data key for one store. Online: the
  * group's catalog version is bumped and every shard told, so no caller keeps

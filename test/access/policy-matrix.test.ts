@@ -228,9 +228,10 @@ describe("routes without a declaration", () => {
     expect((await call("Bearer AKTESTROOT:test-root-secret", "POST", "/jobs")).status).toBe(200);
   });
 
-  it("lets any authenticated key read /v1/health, even one without a policy", async () => {
+  it("lets any authenticated key read /v1/health and /v1/openapi.json, even one without a policy", async () => {
     const key = await createKey();
     expect((await as(key, "GET", "/v1/health")).status).toBe(200);
+    expect((await as(key, "GET", "/v1/openapi.json")).status).toBe(200);
   });
 });
 

@@ -51,7 +51,7 @@ describe("native tag routes", () => {
     ["51 tags", Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: "v" })), "tags", "at most 50"],
     ["no tags", [], "tags", "1-50"],
     ["a tag without a value", [{ key: "k" }], "tags[0].value", ""],
-    ["a tag with another member", [{ key: "k", value: "v", Key: "k" }], "tags[0]", ""],
+    ["a tag with another member", [{ key: "k", value: "v", Key: "k" }], "tags[0].Key", ""],
   ])("refuses %s with 400 naming the field, and changes nothing", async (_case, tags, field, rule) => {
     const group = await createGroup();
     await put(group, [{ key: "keep", value: "me" }]);

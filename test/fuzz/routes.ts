@@ -184,6 +184,7 @@ const featureGroupArnOf = (r: Prng, fx: Fixture) => (r.chance(0.7) ? `arn:aws:sa
 export const ROUTES: readonly FuzzRoute[] = [
   // Native API (/v1)
   { name: "GET /v1/health", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/health${query(r, ["x"])}` }) },
+  { name: "GET /v1/openapi.json", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/openapi.json${query(r, ["x"])}` }) },
   { name: "GET /v1/feature-groups", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/feature-groups${query(r, ["limit", "nextToken", "nameContains", "tagKey", "tagValue"])}` }) },
   { name: "POST /v1/feature-groups", api: "native", mutating: true, build: (r) => jsonRequest("POST", "/v1/feature-groups", r, r.chance(0.8) ? invalidGroupDefinition(r) : hostileObject(r)) },
   { name: "GET /v1/feature-groups/{name}", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}` }) },

@@ -1,16 +1,18 @@
-import { Hono } from "hono";
+import { z } from "zod";
 import { fail, invalid, orThrow, type Result } from "../../failure";
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
-import { bulkIngest, type BulkRow, type BulkTimings, type StoreTarget } from "../../service";
-import type { AppContext, AppEnv } from "../context";
-import { authorize } from "../authorize";
+import { bulkIngest, type BulkRow, type BulkTimings } from "../../service";
+import type { AppContext } from "../context";
+import { RouteGroup } from "../route";
+import { enumQuery, errorResponse, groupPath, named, stringQuery } from "./schemas/common";
+import { bulkIngestReport } from "./schemas/records";
+import { storeTargetList } from "./record-input";
 import { groupParam } from "../resources";
 import { failureMessage } from "../failures";
 import { NATIVE_ERROR_CODES, type NativeErrorCode } from "../error-codes";
 import { declaresMoreThan, readBodyBytes } from "../body";
 import { ARROW_FILE_TYPE, ARROW_STREAM_TYPE, arrowFileRows, arrowStreamRows, csvRows, ndjsonRows, PARQUET_TYPE, parquetRows, UnreadableInput, type ReadOptions } from "../../formats";
 import { MAX_BUFFERED_BODY_BYTES, MAX_BULK_BODY_BYTES, MAX_BULK_ROWS, MAX_NDJSON_LINE_BYTES, parseAvailabilityText, type Availability, type RecordSchema } from "../../records";
-import { enumParam, listParam } from "../query";
 
 /**
  * POST /v1/feature-groups/{name}/records/batch: bulk ingest of NDJSON
@@ -21,7 +23,7 @@ import { enumParam, listParam } from "../query";
  * `onInvalid=skip` writes the valid rows.
  * Either way the report names each bad row, its field and the rule.
  */
-export const bulkRoutes = new Hono<AppEnv>();
+export const bulkRoutes = new RouteGroup("/");
 
 /**
  * Knowledge time of the offline rows: `availableFrom=accepted` (the default:
@@ -33,12 +35,6 @@ function availability(c: AppContext): Result<Availability | undefined> {
   const delay = c.req.query("availableDelay");
   if (from === undefined) return delay === undefined ? { ok: true, value: undefined } : invalid("availableDelay", "needs availableFrom=eventTime");
   return parseAvailabilityText("availableFrom", from, "availableDelay", delay);
-}
-
-function targets(c: AppContext): Result<StoreTarget[] | undefined> {
-  const raw = listParam(c, "targetStores");
-  if (raw.length === 0) return { ok: true, value: undefined };
-  return raw.every((t): t is StoreTarget => t === "online" || t === "offline") ? { ok: true, value: raw } : invalid("targetStores", "must list online and/or offline");
 }
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl", "application/json"];
@@ -75,10 +71,40 @@ async function ingestBody(...args: Parameters<typeof bulkIngest>): ReturnType<ty
   }
 }
 
-bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:BulkIngest", groupParam), async (c) => {
+const TARGETS_RULE = "must list online and/or offline";
+
+bulkRoutes.add(
+  {
+    method: "post",
+    path: "/feature-groups/:name/records/batch",
+    operationId: "bulkIngest",
+    summary: "Write many records from NDJSON, CSV, Arrow or Parquet",
+    tag: "Records",
+    action: "featurestore:BulkIngest",
+    groups: groupParam,
+    params: groupPath,
+    query: z.object({
+      onInvalid: enumQuery(["reject", "skip"], "reject", "reject writes nothing when a row is invalid; skip writes the valid rows."),
+      targetStores: storeTargetList(TARGETS_RULE).optional().describe("The stores to write (default: every store the group has). Repeat the parameter or separate items with commas."),
+      availableFrom: stringQuery("Knowledge time of offline rows: accepted (the default) or eventTime."),
+      availableDelay: stringQuery("With availableFrom=eventTime: a delay after the event time (2h, 90m, 1d)."),
+    }),
+    rawBody: {
+      contentTypes: [...NDJSON_TYPES, "text/csv", ARROW_STREAM_TYPE, ARROW_FILE_TYPE, PARQUET_TYPE],
+      maxBytes: MAX_BULK_BODY_BYTES,
+      description: `Rows, one record each; NDJSON, CSV and Arrow streams are read as they arrive (up to ${MAX_BULK_BODY_BYTES} bytes), Arrow files and Parquet buffered (up to ${MAX_BUFFERED_BODY_BYTES}). An idempotency-key header makes a retry write nothing twice.`,
+    },
+    responses: [
+      { status: 200, description: "Every valid row written; the report names invalid rows.", schema: bulkIngestReport },
+      { status: 207, description: "Some valid rows were not written (a shard failed part-way); `error` says why.", schema: bulkIngestReport },
+      { status: 400, description: "With onInvalid=reject and invalid rows: nothing written; `report` names each row, field and rule.", schema: named("InvalidRowsError", errorResponse.extend({ report: bulkIngestReport })) },
+    ],
+    example: { params: { name: "users" }, query: { onInvalid: "skip", targetStores: ["online", "offline"] } },
+  },
+  async (c, { params, query }) => {
   const type = (c.req.header("content-type") ?? "application/x-ndjson").split(";")[0]!.trim().toLowerCase();
-  const onInvalid = orThrow(enumParam(c, "onInvalid", ["reject", "skip"] as const, "reject"));
-  const targetStores = orThrow(targets(c));
+  const onInvalid = query.onInvalid;
+  const targetStores = query.targetStores;
   const available = orThrow(availability(c));
   const limitBytes = type === ARROW_FILE_TYPE || type === PARQUET_TYPE ? MAX_BUFFERED_BODY_BYTES : MAX_BULK_BODY_BYTES;
   // Refused before a byte is read when the client declares the size.
@@ -91,7 +117,7 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
       c.get("store"),
       { db: c.get("store").db, bucket: c.env.OFFLINE_BUCKET, location: c.env },
       {
-        featureGroup: c.req.param("name"),
+        featureGroup: params.name,
         encoding: type === "text/csv" ? "strings" : "typed",
         onInvalid,
         ...(targetStores ? { targetStores } : {}),
@@ -109,4 +135,5 @@ bulkRoutes.post("/feature-groups/:name/records/batch", authorize("featurestore:B
     return c.json({ error: { code: "invalid_rows" satisfies NativeErrorCode, message, requestId: c.get("requestId") }, report }, NATIVE_ERROR_CODES.invalid_rows.status);
   }
   return c.json({ ...report, ...(failure ? { error: { code: failure.reason, message: failureMessage(failure) } } : {}) }, failure ? 207 : 200);
-});
+},
+);

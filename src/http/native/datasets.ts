@@ -1,6 +1,5 @@
-import { Hono } from "hono";
 import { z } from "zod";
-import { fromZod, recordSchemaOf } from "../../catalog";
+import { recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow, type Result } from "../../failure";
 import { MAX_DATASET_BODY_BYTES, MAX_ENTITY_ROWS, MAX_SYNC_ENTITY_OBJECT_BYTES, MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
 import { describeOfflineStore, tableNameOf } from "../../offline/external";
@@ -14,28 +13,30 @@ import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./upload
 import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
 import { checkSqlIdentifier, knowledgeCheckSql, pointInTimeSql, type SqlGroup } from "../../query/sql";
 import { describeFeatureGroup } from "../../service";
-import { readJsonBody } from "../body";
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../../formats/json";
-import type { AppContext, AppEnv } from "../context";
+import type { AppContext } from "../context";
 import { csvObjects, toCsv } from "../../formats";
 import { rawJson } from "../render";
-import { authorize, type GroupsOf } from "../authorize";
+import type { GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";
+import { RouteGroup } from "../route";
+import { named, pathParam } from "./schemas/common";
+import { dataset, datasetJob, datasetSql } from "./schemas/datasets";
 
 /**
  * POST /v1/datasets: a point-in-time-correct training set from inline entity
  * rows (JSON or CSV). Validated here; joined by the query worker.
  */
-export const datasetRoutes = new Hono<AppEnv>();
+export const datasetRoutes = new RouteGroup("/datasets");
 
 /** Entities may arrive as one CSV string as large as the body. */
 const DATASET_JSON_LIMITS: JsonLimits = { ...DEFAULT_JSON_LIMITS, maxStringChars: MAX_DATASET_BODY_BYTES };
 /** The groups a dataset request joins, read under the same limits as the handler reads the body. */
 const datasetGroups = bodyGroups(MAX_DATASET_BODY_BYTES, membersOf("featureGroups", "name"), DATASET_JSON_LIMITS);
 
-const requestSchema = z.strictObject({
+const requestSchema = named("DatasetRequest", z.strictObject({
   entities: z.union([
-    z.strictObject({ rows: z.array(z.record(z.string(), z.json())).min(1).max(MAX_ENTITY_ROWS) }),
+    z.strictObject({ rows: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_ENTITY_ROWS) }),
     z.strictObject({ csv: z.string().min(1) }),
     z.strictObject({ object: z.string().regex(UPLOAD_NAME, UPLOAD_NAME_RULE), format: z.enum(["csv", "parquet"]).optional() }),
   ], { error: 'must be an object with exactly one of "rows" (an array of objects), "csv" (CSV text) or "object" (the name of an upload)' }),
@@ -62,14 +63,14 @@ const requestSchema = z.strictObject({
   mostRecent: z.number().int().min(1).max(100).default(1),
   format: z.enum(["json", "ndjson", "csv", "parquet", "arrow"]).optional(),
   async: z.boolean().default(false),
-});
+}));
 
 /** The same request, for SQL: entities may be left out when their columns are named. */
-const sqlRequestSchema = requestSchema.omit({ entities: true, format: true, mostRecent: true, includeDuplicates: true, includeDeleted: true, async: true }).extend({
+const sqlRequestSchema = named("DatasetSqlRequest", requestSchema.omit({ entities: true, format: true, mostRecent: true, includeDuplicates: true, includeDeleted: true, async: true }).extend({
   entityTable: z.string().min(1).max(128).default("entities"),
   entityColumns: z.array(z.string().min(1)).min(1),
   entityTimestamps: z.enum(["iso", "epoch"]).default("iso"),
-});
+}));
 
 /** Output columns must be unique: a prefix that maps a feature onto another column would overwrite it. */
 function checkColumnNames(entityColumns: readonly string[], groups: readonly { dataset: DatasetGroup }[], includeDeleted: boolean): void {
@@ -175,47 +176,77 @@ async function createJob(c: AppContext, req: DatasetRequest, groups: Awaited<Ret
   return c.json(renderJob(c, job), 202, { location: `/v1/datasets/jobs/${job.id}` });
 }
 
-datasetRoutes.post("/", authorize("featurestore:BuildDataset", datasetGroups), async (c) => {
-  const req = orThrow(fromZod(requestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
-  if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
-    orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
-  }
-  const groups = await resolveGroups(c, req.featureGroups);
-  const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
-  if (req.async) return createJob(c, req, groups, options);
-  const format = req.format ?? "json";
-  const rows = await syncEntityRows(c, req.entities);
-  if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
-  if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
-  const entityColumns = Object.keys(rows[0] ?? {});
-  checkColumnNames(entityColumns, groups, req.includeDeleted);
-  const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
-  const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
-  // Every format says what knowledge time excluded in headers; JSON in its body too.
-  const knowledge: Record<string, string> = {
-    [KNOWLEDGE_EXCLUDED_HEADER]: String(result.knowledgeTime.rowsWithExcludedVersions),
-    [KNOWLEDGE_EMPTIED_HEADER]: String(result.knowledgeTime.rowsEmptied),
-    ...(result.warnings.length > 0 ? { [DATASET_WARNING_HEADER]: result.warnings.join(" ") } : {}),
-  };
-  const headers = () => knowledge;
-  const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
-  switch (format) {
-    case "parquet":
-      return new Response(datasetParquet(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.parquet" } });
-    case "arrow":
-      return new Response(datasetArrowStream(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.arrow.stream" } });
-    case "csv":
-      return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { ...knowledge, "content-type": "text/csv; charset=utf-8" });
-    case "ndjson":
-      return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { ...knowledge, "content-type": "application/x-ndjson" });
-    case "json":
-      return rawJson(
-        `{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)},` +
-          `"knowledgeTime":${JSON.stringify(result.knowledgeTime)},"warnings":${JSON.stringify(result.warnings)}}`,
-        headers(),
-      );
-  }
-});
+const TAG = "Datasets";
+const exampleDataset = {
+  entities: { rows: [{ user_id: "u1", at: "2026-11-25T08:00:00Z" }, { user_id: "u2", at: "2026-11-25T09:30:00Z" }] },
+  timestampColumn: "at",
+  featureGroups: [{ name: "users", entityColumn: "user_id", features: ["age", "city"] }],
+};
+const DATASET_FORMATS = ["application/json", "application/x-ndjson", "text/csv", "application/vnd.apache.parquet", "application/vnd.apache.arrow.stream"] as const;
+
+datasetRoutes.add(
+  {
+    method: "post",
+    path: "/",
+    operationId: "buildDataset",
+    summary: "Build a point-in-time-correct training set (synchronous, or a job with async: true)",
+    tag: TAG,
+    action: "featurestore:BuildDataset",
+    groups: datasetGroups,
+    body: { schema: requestSchema, maxBytes: MAX_DATASET_BODY_BYTES, limits: DATASET_JSON_LIMITS },
+    responses: [
+      {
+        status: 200,
+        description: "The dataset in the requested format (JSON by default). Headers say what knowledge time excluded.",
+        schema: dataset,
+        contentTypes: DATASET_FORMATS,
+        headers: { [KNOWLEDGE_EXCLUDED_HEADER]: "Entity rows with versions knowledge time excluded.", [KNOWLEDGE_EMPTIED_HEADER]: "Entity rows knowledge time left without features." },
+      },
+      { status: 202, description: "With async: true, the dataset job; Location names it.", schema: datasetJob, headers: { location: "The job's URL." } },
+    ],
+    example: { body: exampleDataset },
+  },
+  async (c, { body: req }) => {
+    if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
+      orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
+    }
+    const groups = await resolveGroups(c, req.featureGroups);
+    const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
+    if (req.async) return createJob(c, req, groups, options);
+    const format = req.format ?? "json";
+    const rows = await syncEntityRows(c, req.entities);
+    if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
+    if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
+    const entityColumns = Object.keys(rows[0] ?? {});
+    checkColumnNames(entityColumns, groups, req.includeDeleted);
+    const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
+    const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
+    // Every format says what knowledge time excluded in headers; JSON in its body too.
+    const knowledge: Record<string, string> = {
+      [KNOWLEDGE_EXCLUDED_HEADER]: String(result.knowledgeTime.rowsWithExcludedVersions),
+      [KNOWLEDGE_EMPTIED_HEADER]: String(result.knowledgeTime.rowsEmptied),
+      ...(result.warnings.length > 0 ? { [DATASET_WARNING_HEADER]: result.warnings.join(" ") } : {}),
+    };
+    const headers = () => knowledge;
+    const typed = () => datasetTable(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>), new Map(featureTypesOf(groups)));
+    switch (format) {
+      case "parquet":
+        return new Response(datasetParquet(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.parquet" } });
+      case "arrow":
+        return new Response(datasetArrowStream(typed()), { headers: { ...headers(), "content-type": "application/vnd.apache.arrow.stream" } });
+      case "csv":
+        return c.body(toCsv(result.columns, result.rows.map((r) => JSON.parse(r) as Record<string, unknown>)), 200, { ...knowledge, "content-type": "text/csv; charset=utf-8" });
+      case "ndjson":
+        return c.body(result.rows.map((r) => `${r}\n`).join(""), 200, { ...knowledge, "content-type": "application/x-ndjson" });
+      case "json":
+        return rawJson(
+          `{"columns":${JSON.stringify(result.columns)},"rows":[${result.rows.join(",")}],"stats":${JSON.stringify(result.stats)},` +
+            `"knowledgeTime":${JSON.stringify(result.knowledgeTime)},"warnings":${JSON.stringify(result.warnings)}}`,
+          headers(),
+        );
+    }
+  },
+);
 
 /** A job as the API shows it: the result's bucket, key and s3:// URI for S3 clients. */
 function renderJob(c: AppContext, job: JobView) {
@@ -238,30 +269,74 @@ const datasetJobGroups: GroupsOf = async (c) => {
   return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
 };
 
-/** GET /v1/datasets/jobs/{id}: state, progress, and where the result is. */
-datasetRoutes.get("/jobs/:id", authorize("featurestore:DescribeDatasetJob", datasetJobGroups), async (c) => c.json(renderJob(c, await jobOrThrow(c, c.req.param("id")))));
+const jobPath = z.object({ id: pathParam("The dataset job's id.") });
+const EXAMPLE_JOB = { id: "3f2b8c1d-6e4a-4f9b-8a7c-5d1e2f3a4b6c" };
 
-/** POST /v1/datasets/jobs/{id}/cancel: a queued or running job ends as "cancelled", with no result; a finished one is a 409. */
-datasetRoutes.post("/jobs/:id/cancel", authorize("featurestore:CancelDatasetJob", datasetJobGroups), async (c) => {
-  const id = c.req.param("id");
-  const outcome = JOB_ID.test(id) ? await cancelJob({ db: c.get("store").db }, id) : undefined;
-  if (!outcome) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
-  if (!outcome.cancelled) throw new FailureError({ reason: "conflict", detail: `dataset job ${id} is ${outcome.job.state}; only a queued or running job can be cancelled` });
-  return c.json(renderJob(c, outcome.job));
-});
+datasetRoutes.add(
+  {
+    method: "get",
+    path: "/jobs/:id",
+    operationId: "describeDatasetJob",
+    summary: "A dataset job's state, progress, and where its result is",
+    tag: TAG,
+    action: "featurestore:DescribeDatasetJob",
+    groups: datasetJobGroups,
+    params: jobPath,
+    responses: [{ status: 200, description: "The job.", schema: datasetJob }],
+    example: { params: EXAMPLE_JOB },
+  },
+  async (c, { params }) => c.json(renderJob(c, await jobOrThrow(c, params.id))),
+);
 
-/** GET /v1/datasets/jobs/{id}/result: the result object, streamed from R2. */
-datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), async (c) => {
-  const job = await jobOrThrow(c, c.req.param("id"));
-  if (!job.result) {
-    const detail =
-      job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
-    throw new FailureError({ reason: "conflict", detail });
-  }
-  const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
-  if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
-  return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
-});
+/** A queued or running job ends as "cancelled", with no result; a finished one is a 409. */
+datasetRoutes.add(
+  {
+    method: "post",
+    path: "/jobs/:id/cancel",
+    operationId: "cancelDatasetJob",
+    summary: "Cancel a queued or running dataset job",
+    tag: TAG,
+    action: "featurestore:CancelDatasetJob",
+    groups: datasetJobGroups,
+    params: jobPath,
+    responses: [{ status: 200, description: "The cancelled job.", schema: datasetJob }],
+    example: { params: EXAMPLE_JOB },
+  },
+  async (c, { params }) => {
+    const id = params.id;
+    const outcome = JOB_ID.test(id) ? await cancelJob({ db: c.get("store").db }, id) : undefined;
+    if (!outcome) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
+    if (!outcome.cancelled) throw new FailureError({ reason: "conflict", detail: `dataset job ${id} is ${outcome.job.state}; only a queued or running job can be cancelled` });
+    return c.json(renderJob(c, outcome.job));
+  },
+);
+
+/** The result object, streamed from R2. */
+datasetRoutes.add(
+  {
+    method: "get",
+    path: "/jobs/:id/result",
+    operationId: "getDatasetJobResult",
+    summary: "Download a succeeded dataset job's result",
+    tag: TAG,
+    action: "featurestore:GetDatasetJobResult",
+    groups: datasetJobGroups,
+    params: jobPath,
+    responses: [{ status: 200, description: "The result object in the job's format.", contentTypes: DATASET_FORMATS.filter((t) => t !== "application/json") }],
+    example: { params: EXAMPLE_JOB },
+  },
+  async (c, { params }) => {
+    const job = await jobOrThrow(c, params.id);
+    if (!job.result) {
+      const detail =
+        job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
+      throw new FailureError({ reason: "conflict", detail });
+    }
+    const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
+    if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
+    return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
+  },
+);
 
 /** Every name the client chooses that the generated SQL carries as an identifier. */
 function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
@@ -280,31 +355,44 @@ function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
  * the manifest's files), Athena/Trino and Spark (over the offline-store
  * tables), for datasets that outgrow one worker.
  */
-datasetRoutes.post("/sql", authorize("featurestore:GetDatasetSql", datasetGroups), async (c) => {
-  const req = orThrow(fromZod(sqlRequestSchema.safeParse(orThrow(await readJsonBody(c.req.raw, MAX_DATASET_BODY_BYTES, DATASET_JSON_LIMITS))), ""));
-  checkSqlIdentifiers(req);
-  const groups = await resolveGroups(c, req.featureGroups);
-  checkColumnNames(req.entityColumns, groups, false);
-  const sqlGroups: SqlGroup[] = await Promise.all(
-    groups.map(async (g) => ({
-      featureGroup: g.group.name,
-      recordIdentifierFeature: g.group.recordIdentifierFeature,
-      eventTimeFeature: g.group.eventTimeFeature,
-      definitions: g.group.features,
-      features: g.dataset.features,
-      entityColumn: g.entityColumn,
-      prefix: g.dataset.prefix,
-      ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
-      fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
-      tableName: tableNameOf(g.group.name),
-    })),
-  );
-  const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
-  const epoch = req.entityTimestamps === "epoch";
-  return c.json({
-    duckdb: pointInTimeSql("duckdb", request, epoch),
-    athena: pointInTimeSql("athena", request, epoch),
-    spark: pointInTimeSql("spark", request, epoch),
-    knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
-  });
-});
+datasetRoutes.add(
+  {
+    method: "post",
+    path: "/sql",
+    operationId: "getDatasetSql",
+    summary: "The same point-in-time join as SQL for DuckDB, Athena/Trino and Spark",
+    tag: TAG,
+    action: "featurestore:GetDatasetSql",
+    groups: datasetGroups,
+    body: { schema: sqlRequestSchema, maxBytes: MAX_DATASET_BODY_BYTES, limits: DATASET_JSON_LIMITS },
+    responses: [{ status: 200, description: "One query per engine, and the knowledge-time checks.", schema: datasetSql }],
+    example: { body: { entityColumns: ["user_id", "at"], timestampColumn: "at", featureGroups: [{ name: "users", entityColumn: "user_id" }] } },
+  },
+  async (c, { body: req }) => {
+    checkSqlIdentifiers(req);
+    const groups = await resolveGroups(c, req.featureGroups);
+    checkColumnNames(req.entityColumns, groups, false);
+    const sqlGroups: SqlGroup[] = await Promise.all(
+      groups.map(async (g) => ({
+        featureGroup: g.group.name,
+        recordIdentifierFeature: g.group.recordIdentifierFeature,
+        eventTimeFeature: g.group.eventTimeFeature,
+        definitions: g.group.features,
+        features: g.dataset.features,
+        entityColumn: g.entityColumn,
+        prefix: g.dataset.prefix,
+        ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
+        fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
+        tableName: tableNameOf(g.group.name),
+      })),
+    );
+    const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
+    const epoch = req.entityTimestamps === "epoch";
+    return c.json({
+      duckdb: pointInTimeSql("duckdb", request, epoch),
+      athena: pointInTimeSql("athena", request, epoch),
+      spark: pointInTimeSql("spark", request, epoch),
+      knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
+    });
+  },
+);

@@ -1,23 +1,22 @@
-import { Hono } from "hono";
+import { z } from "zod";
 import { fail, ok, orThrow, type Failure, type Result } from "../../failure";
 import { parityAuditNow } from "../../jobs";
 import { jobView } from "./jobs";
-import { countsOf, examplesOf, findAudit, getAudit, listAudits, parseParityOptions, PAGE_IDENTIFIERS, type AuditWithRun, type ParityOptions } from "../../parity";
+import { countsOf, examplesOf, findAudit, getAudit, listAudits, PAGE_IDENTIFIERS, parityOptionsSchema, type AuditWithRun } from "../../parity";
 import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
-import { authorize } from "../authorize";
-import { readTextBody } from "../body";
-import type { AppContext, AppEnv } from "../context";
+import type { AppContext } from "../context";
 import { failureField, failureMessage } from "../failures";
-import { parseJson } from "../../formats/json";
-import { intParam } from "../query";
 import { groupParam } from "../resources";
+import { RouteGroup } from "../route";
+import { groupPath, intQuery, named, pathParam, stringQuery } from "./schemas/common";
+import { parityAudit, parityAuditList, startedParityAudit } from "./schemas/jobs";
 
 /**
  * Parity audits of a feature group's two stores (src/parity): start one,
  * list them, read one. "Parity audit", not "audit": the audit log of
  * callers is /v1/admin/audit.
  */
-export const parityRoutes = new Hono<AppEnv>();
+export const parityRoutes = new RouteGroup("/");
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : isoFromEpochMs(ms));
 
@@ -42,15 +41,6 @@ export function parityAuditView({ audit, run }: AuditWithRun) {
   };
 }
 
-/** The optional body: none at all (zero bytes), or a JSON object of options; whitespace alone is not a document. */
-async function readOptions(c: AppContext): Promise<Result<ParityOptions>> {
-  const text = await readTextBody(c.req.raw, MAX_CONTROL_BODY_BYTES);
-  if (!text.ok) return text;
-  if (text.value === "") return parseParityOptions(undefined);
-  const body = parseJson(text.value, "body");
-  return body.ok ? parseParityOptions(body.value) : body;
-}
-
 const auditLocation = (group: string, id: string) => `/v1/feature-groups/${encodeURIComponent(group)}/audits/${id}`;
 
 async function auditOf(c: AppContext, group: string, id: string): Promise<Result<AuditWithRun>> {
@@ -58,26 +48,69 @@ async function auditOf(c: AppContext, group: string, id: string): Promise<Result
   return found ? ok(found) : fail({ reason: "resource_not_found", kind: "parity audit", name: id });
 }
 
+const TAG = "Parity audits";
+
 /** Starts an audit: the first slice runs before the answer; a large group's audit goes on on the cron tick. Poll the Location. */
-parityRoutes.post("/feature-groups/:name/audit", authorize("featurestore:StartParityAudit", groupParam), async (c) => {
-  const options = orThrow(await readOptions(c));
-  const group = c.req.param("name");
-  const { job, run } = orThrow(await parityAuditNow(c.env, c.get("store"), group, options));
-  const audit = orThrow(await auditOf(c, group, run.id));
-  return c.json({ ...parityAuditView(audit), job: jobView(job) }, 202, { location: auditLocation(group, run.id) });
-});
+parityRoutes.add(
+  {
+    method: "post",
+    path: "/feature-groups/:name/audit",
+    operationId: "startParityAudit",
+    summary: "Compare a group's online and offline stores (runs in slices; poll the Location)",
+    tag: TAG,
+    action: "featurestore:StartParityAudit",
+    groups: groupParam,
+    params: groupPath,
+    // None at all (zero bytes) takes the defaults; whitespace alone is not a document.
+    body: { schema: named("ParityAuditRequest", parityOptionsSchema), maxBytes: MAX_CONTROL_BODY_BYTES, optional: true },
+    responses: [{ status: 202, description: "The audit so far and its job; Location names the audit.", schema: startedParityAudit, headers: { location: "The audit's URL." } }],
+    example: { params: { name: "users" }, body: { examples: 5 } },
+  },
+  async (c, { params, body }) => {
+    const group = params.name;
+    const { job, run } = orThrow(await parityAuditNow(c.env, c.get("store"), group, body));
+    const audit = orThrow(await auditOf(c, group, run.id));
+    return c.json({ ...parityAuditView(audit), job: jobView(job) }, 202, { location: auditLocation(group, run.id) });
+  },
+);
 
-parityRoutes.get("/feature-groups/:name/audits", authorize("featurestore:ListParityAudits", groupParam), async (c) => {
-  const limit = orThrow(intParam(c, "limit", 1, 100, 20));
-  const group = c.req.param("name");
-  const afterId = c.req.query("after");
-  const after = afterId !== undefined ? await getAudit(c.get("store").db, afterId) : undefined;
-  if (afterId !== undefined && (!after || after.featureGroup !== group)) orThrow(fail({ reason: "invalid_field", field: "after", rule: `must be the id of an audit of ${group} (from a previous page)` }));
-  const audits = await listAudits(c.get("store").db, group, { limit: limit + 1, ...(after ? { after } : {}) });
-  const page = audits.slice(0, limit);
-  return c.json({ audits: page.map(parityAuditView), ...(audits.length > limit ? { nextAfter: page.at(-1)!.audit.id } : {}) });
-});
+parityRoutes.add(
+  {
+    method: "get",
+    path: "/feature-groups/:name/audits",
+    operationId: "listParityAudits",
+    summary: "List a group's parity audits, newest first",
+    tag: TAG,
+    action: "featurestore:ListParityAudits",
+    groups: groupParam,
+    params: groupPath,
+    query: z.object({ limit: intQuery(1, 100, 20, "Audits per page."), after: stringQuery("The id of the last audit of the previous page (nextAfter).") }),
+    responses: [{ status: 200, description: "A page of audits.", schema: parityAuditList }],
+    example: { params: { name: "users" }, query: { limit: "20" } },
+  },
+  async (c, { params, query }) => {
+    const group = params.name;
+    const afterId = query.after;
+    const after = afterId !== undefined ? await getAudit(c.get("store").db, afterId) : undefined;
+    if (afterId !== undefined && (!after || after.featureGroup !== group)) orThrow(fail({ reason: "invalid_field", field: "after", rule: `must be the id of an audit of ${group} (from a previous page)` }));
+    const audits = await listAudits(c.get("store").db, group, { limit: query.limit + 1, ...(after ? { after } : {}) });
+    const page = audits.slice(0, query.limit);
+    return c.json({ audits: page.map(parityAuditView), ...(audits.length > query.limit ? { nextAfter: page.at(-1)!.audit.id } : {}) });
+  },
+);
 
-parityRoutes.get("/feature-groups/:name/audits/:id", authorize("featurestore:DescribeParityAudit", groupParam), async (c) =>
-  c.json(parityAuditView(orThrow(await auditOf(c, c.req.param("name"), c.req.param("id"))))),
+parityRoutes.add(
+  {
+    method: "get",
+    path: "/feature-groups/:name/audits/:id",
+    operationId: "describeParityAudit",
+    summary: "Read one parity audit: progress, counts and examples",
+    tag: TAG,
+    action: "featurestore:DescribeParityAudit",
+    groups: groupParam,
+    params: groupPath.extend({ id: pathParam("The audit's id.") }),
+    responses: [{ status: 200, description: "The audit.", schema: parityAudit }],
+    example: { params: { name: "users", id: "0b6f1c9e-3f7a-4d2b-9a51-2c8e7d4f6a10" } },
+  },
+  async (c, { params }) => c.json(parityAuditView(orThrow(await auditOf(c, params.name, params.id)))),
 );
