@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // npm run bench:rpc: GetRecord as another Worker makes it, over the
 // FeatureStore RPC binding and over HTTP through a service binding, next to
-// that Worker's own floor; and strongly consistent against bounded-staleness
-// (colo cache) reads, next to the store's floor. Everything in one run, one
+// that Worker's own floor; strongly consistent against bounded-staleness
+// (colo cache) reads, next to the store's floor; and bursts of concurrent
+// getRecord calls through the TypeScript client (clients/typescript), sent
+// separately and coalesced into batch gets. Everything in one run, one
 // workerd (Miniflare), no wrangler dev proxy. See docs/benchmarks.md.
 import { availableParallelism, cpus } from "node:os";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { buildClient } from "./build-client.mjs";
 import { createClient, positiveFlag, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
 import { featureGroupBody, GROUP, recordId, recordTemplate } from "./lib/bench-records.mjs";
 import { startWorker } from "./lib/bench-worker.mjs";
@@ -27,10 +31,17 @@ then measures at concurrency 1, each phase next to its floor:
   HTTP binding       client -> caller -> store   GetRecord through STORE.fetch, parsed
   RPC, cached        client -> caller -> store   getRecord with maxStalenessMs
 
+then, with the TypeScript client (Node's fetch) against the store as the root key, --bursts
+bursts of --burst concurrent getRecord calls each: separate GetRecords, and
+coalesced into batch gets (the client's coalesce option): wall time per burst
+and latency per call.
+
   --duration <s>     measured seconds per phase (default 5)
   --warmup <s>       unmeasured seconds before each phase (default 1.5)
   --records <n>      records read, uniformly at random (default 1000)
   --stale <ms>       the bound of the cached phases (default 60000)
+  --burst <n>        concurrent getRecord calls per burst (default 100)
+  --bursts <n>       measured bursts per mode, after 5 unmeasured (default 50)
   --wait-quiet       wait for the machine to go idle before each phase
   --json <file>      also write the results as JSON
   --help             this text
@@ -43,6 +54,8 @@ const { values: flags } = parseArgs({
     warmup: { type: "string", default: "1.5" },
     records: { type: "string", default: "1000" },
     stale: { type: "string", default: "60000" },
+    burst: { type: "string", default: "100" },
+    bursts: { type: "string", default: "50" },
     "wait-quiet": { type: "boolean", default: false },
     json: { type: "string" },
     help: { type: "boolean", default: false },
@@ -57,6 +70,8 @@ const durationMs = positive("duration") * 1000;
 const warmupMs = positive("warmup") * 1000;
 const recordCount = Math.floor(positive("records"));
 const stale = Math.floor(positive("stale", 300_000));
+const burstSize = Math.floor(positive("burst", 10_000));
+const burstCount = Math.floor(positive("bursts"));
 // Every cached read must find a copy younger than its bound for the whole phase.
 if (stale < 2 * (durationMs + warmupMs)) throw new Error(`--stale (${stale} ms) must be at least twice a phase (${durationMs + warmupMs} ms)`);
 
@@ -88,7 +103,7 @@ try {
   await send("POST", "/v1/feature-groups", featureGroupBody());
   const issued = await send("POST", "/v1/admin/access-keys", {
     name: "bench rpc caller",
-    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:GetRecord", "sagemaker:PutRecord"], Resource: [`feature-group/${GROUP}`] }] },
+    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:GetRecord", "sagemaker:BatchGetRecord", "sagemaker:PutRecord"], Resource: [`feature-group/${GROUP}`] }] },
     rateLimit: { perSecond: 100000, burst: 100000 },
   });
   const authorization = `Bearer ${issued.accessKey.accessKeyId}:${issued.secretAccessKey}`;
@@ -142,6 +157,16 @@ try {
   console.log(`\nAbove the caller's floor: RPC ${over("rpc", "callerFloor")}; HTTP via binding ${over("binding", "callerFloor")}; RPC cached ${over("rpcCached", "callerFloor")}`);
   console.log(`Above the store's floor: HTTP ${over("http", "storeFloor")}; HTTP cached ${over("httpCached", "storeFloor")}`);
 
+  results.bursts = await measureBursts(storeOrigin, worker.authorization, id);
+  const b = results.bursts;
+  const ms = (v) => v.toFixed(2).padStart(8);
+  console.log(`\nTypeScript client, ${burstCount} bursts of ${burstSize} concurrent getRecord calls (store floor p50 ${results.storeFloor.p50.toFixed(3)} ms)`);
+  console.log("mode          requests/burst  wall p50  wall p99  call p50  call p99");
+  for (const mode of ["separate", "coalesced"]) {
+    const r = b[mode];
+    console.log(`${mode.padEnd(13)} ${String(r.requestsPerBurst).padStart(14)} ${ms(r.wall.p50)} ${ms(r.wall.p99)} ${ms(r.call.p50)} ${ms(r.call.p99)}`);
+  }
+
   if (flags.json) {
     await writeFile(flags.json, JSON.stringify({ meta: { source: worker.source, workerdVersion, node: process.version, cpus: availableParallelism(), featureCount, flags }, results }, null, 2));
     console.log(`\nWrote ${flags.json}`);
@@ -155,3 +180,47 @@ try {
   await worker.dispose();
 }
 process.exit(exitCode);
+
+/** Nearest-rank p50 and p99 of latencies in ms. */
+function percentiles(values) {
+  const sorted = Float64Array.from(values).sort();
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  return { p50: at(50), p99: at(99) };
+}
+
+/**
+ * Bursts of concurrent getRecord calls through the TypeScript client (its
+ * built bundle, as package.json exports it), separately and coalesced. Every
+ * read must find its record, so both modes do the same work.
+ */
+async function measureBursts(origin, authorization, id) {
+  // As the root key, which no rate limit applies to: an issued key's limiter
+  // can answer 429 to a burst of 100 first requests (see docs/benchmarks.md),
+  // and a retried read would measure the backoff, not the reads.
+  const [accessKeyId, secretAccessKey] = authorization.replace(/^Bearer /, "").split(":");
+  const { FeatureStoreClient } = await import(pathToFileURL(await buildClient()).href);
+  const out = {};
+  for (const [mode, coalesce] of [["separate", false], ["coalesced", true]]) {
+    let requests = 0;
+    const fetch = (url, init) => ((requests += 1), globalThis.fetch(url, init));
+    const client = new FeatureStoreClient({ endpoint: origin, accessKeyId, secretAccessKey, fetch, coalesce, maxRetries: 0 });
+    const walls = [];
+    const calls = [];
+    for (let round = -5; round < burstCount; round++) {
+      if (round === 0) requests = 0;
+      const started = performance.now();
+      const latencies = await Promise.all(
+        Array.from({ length: burstSize }, async () => {
+          const t = performance.now();
+          if (!(await client.getRecord(GROUP, id()))) throw new Error("a seeded record was not found");
+          return performance.now() - t;
+        }),
+      );
+      if (round < 0) continue;
+      walls.push(performance.now() - started);
+      calls.push(...latencies);
+    }
+    out[mode] = { requestsPerBurst: requests / burstCount, wall: percentiles(walls), call: percentiles(calls) };
+  }
+  return out;
+}

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, getRecord, putRecord } from "../../../test/helpers";
+import { FeatureStoreClient, type FetchLike } from "../../../clients/typescript/src";
+import { api, getRecord, putRecord, ROOT_AUTH } from "../../../test/helpers";
 import { insertAccessKey } from "../../../test/rpc/support";
-import { churnProbability, MODEL } from "../src/model";
+import { churnProbability, MODEL, MODEL_FEATURES } from "../src/model";
 
 /** The key the example's binding names (examples/edge-inference/wrangler.toml, handed over by vitest.config.ts). */
 const EXAMPLE_ACCESS_KEY_ID = env.EDGE_INFERENCE_ACCESS_KEY_ID;
@@ -53,6 +55,28 @@ describe("edge inference example", () => {
       expect(res.body.featuresAgeMs).toBeLessThanOrEqual(1_000);
     }
     expect(churnProbability(users[1]!)).toBeGreaterThan(churnProbability(users[0]!));
+  });
+
+  it("scores as a fetch caller would: the TypeScript client reads the same features over HTTP", async () => {
+    // The store's own fetch handler stands in for the network; the client is what a browser, Node or a Worker without the binding would run.
+    const fetch: FetchLike = (url, init) => exports.default.fetch(url, init);
+    const endpoint = "http://feature-store.test";
+    const [rootKeyId, rootSecret] = ROOT_AUTH.slice("Bearer ".length).split(":") as [string, string];
+    const admin = new FeatureStoreClient({ endpoint, accessKeyId: rootKeyId, secretAccessKey: rootSecret, fetch });
+    const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:GetRecord", "sagemaker:BatchGetRecord"], Resource: `feature-group/${MODEL.featureGroup}` }] };
+    const issued = await admin.request<{ accessKey: { accessKeyId: string }; secretAccessKey: string }>("POST", "/admin/access-keys", { json: { name: "edge inference over HTTP", policy } });
+    const client = new FeatureStoreClient({ endpoint, accessKeyId: issued.accessKey.accessKeyId, secretAccessKey: issued.secretAccessKey, fetch, coalesce: true });
+
+    const users = ["u1", "u2"];
+    const reads = await Promise.all(users.map((id) => client.getRecord(MODEL.featureGroup, id, { features: [...MODEL_FEATURES], maxStalenessMs: 1_000 })));
+    expect(client.coalescing).toEqual({ batchCalls: 1, singleCalls: 0 });
+    for (const [i, userId] of users.entries()) {
+      const features = reads[i];
+      if (!features) throw new Error(`no features for ${userId}`);
+      expect(Object.keys(features.record).sort()).toEqual([...MODEL_FEATURES].sort());
+      expect((await score(userId)).body.churnProbability).toBe(churnProbability(features.record));
+    }
+    expect(await client.getRecord(MODEL.featureGroup, "nobody")).toBeNull();
   });
 
   it("passes the store's errors on: an unknown entity is 404, a bad request 400", async () => {

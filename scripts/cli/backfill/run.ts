@@ -142,7 +142,7 @@ export async function ingest(ctx: Context, o: Options, paths: string[], mode: Mo
   const chunkRows = o["chunk-rows"] === undefined ? DEFAULT_CHUNK_ROWS : Number(o["chunk-rows"]);
   if (!Number.isSafeInteger(chunkRows) || chunkRows < 1) throw usage("--chunk-rows must be a positive integer");
   const workers = workersOf(o);
-  const group = await ctx.api.request<GroupView>("GET", `/feature-groups/${seg(o.group)}`);
+  const group: GroupView = await ctx.api.call((client) => client.describeFeatureGroup(o.group));
   const wantsOffline = mode !== "online";
   if (wantsOffline && !group.offlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no offline store`);
   if (mode !== "offline" && !group.onlineStore?.enabled) throw new CliError(EXIT.REJECTED, `feature group ${group.name} has no online store`);

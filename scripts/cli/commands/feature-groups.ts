@@ -1,26 +1,21 @@
-import { seg } from "../api";
+import type { CreateFeatureGroupInput, FeatureGroupSummary } from "../../../clients/typescript/src";
 import { defineCommand } from "../command";
 import { readJsonFile } from "./files";
 
-/** One page of GET /v1/feature-groups (docs/api.md); the groups are printed as the API gives them. */
-interface FeatureGroupPage {
-  featureGroups: unknown[];
-  nextToken?: string;
-}
-
-/** feature-groups create | describe | list | delete: the native API's feature group calls. */
+/** feature-groups create | describe | list | delete: the client's feature group calls; answers are printed as the API gives them. */
 export const featureGroupCommands = {
   create: defineCommand({
     summary: "create a feature group from a JSON definition (the body of POST /v1/feature-groups)",
     usage: "feature-groups create --file def.json",
     options: { file: { type: "string", required: true, help: "JSON definition: name, recordIdentifierFeature, eventTimeFeature, features, onlineStore, offlineStore, ..." } },
-    run: async (ctx, o) => ctx.print(await ctx.api.request("POST", "/feature-groups", { json: readJsonFile(o.file) })),
+    // The definition is the API's to check (a 400 names the field), so it is sent as the file holds it.
+    run: async (ctx, o) => ctx.print(await ctx.api.call((client) => client.createFeatureGroup(readJsonFile(o.file) as CreateFeatureGroupInput))),
   }),
   describe: defineCommand({
     summary: "show a feature group's definition and status",
     usage: "feature-groups describe <name>",
     positionals: [1, 1],
-    run: async (ctx, _o, [name]) => ctx.print(await ctx.api.request("GET", `/feature-groups/${seg(name)}`)),
+    run: async (ctx, _o, [name]) => ctx.print(await ctx.api.call((client) => client.describeFeatureGroup(name))),
   }),
   list: defineCommand({
     summary: "list feature groups (all pages unless --limit is given)",
@@ -31,13 +26,11 @@ export const featureGroupCommands = {
     },
     run: async (ctx, o) => {
       const wanted = o.limit === undefined ? Infinity : Number(o.limit);
-      const groups: unknown[] = [];
+      const groups: FeatureGroupSummary[] = [];
       let token: string | undefined;
       do {
-        const query = new URLSearchParams({ limit: String(Math.min(100, wanted - groups.length)) });
-        if (o["name-contains"]) query.set("nameContains", o["name-contains"]);
-        if (token) query.set("nextToken", token);
-        const page = await ctx.api.request<FeatureGroupPage>("GET", `/feature-groups?${query}`);
+        const options = { limit: Math.min(100, wanted - groups.length), ...(o["name-contains"] ? { nameContains: o["name-contains"] } : {}), ...(token ? { nextToken: token } : {}) };
+        const page = await ctx.api.call((client) => client.listFeatureGroups(options));
         groups.push(...page.featureGroups);
         token = page.nextToken;
       } while (token && groups.length < wanted);
@@ -49,7 +42,7 @@ export const featureGroupCommands = {
     usage: "feature-groups delete <name>",
     positionals: [1, 1],
     run: async (ctx, _o, [name]) => {
-      await ctx.api.request("DELETE", `/feature-groups/${seg(name)}`);
+      await ctx.api.call((client) => client.deleteFeatureGroup(name));
       ctx.print({ deleted: name });
     },
   }),
