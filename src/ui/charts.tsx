@@ -33,9 +33,9 @@ export function formatNumber(value: number): string {
 
 function Frame(props: { id: string; title: string; description: string; children?: unknown }) {
   return (
-    <svg class="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${props.id}-title ${props.id}-desc`}>
-      <title id={`${props.id}-title`}>{props.title}</title>
-      <desc id={`${props.id}-desc`}>{props.description}</desc>
+    <svg class="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${props.id}-chart-title ${props.id}-chart-desc`}>
+      <title id={`${props.id}-chart-title`}>{props.title}</title>
+      <desc id={`${props.id}-chart-desc`}>{props.description}</desc>
       <line class="axis" x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={PAD.top + PLOT_H} />
       <line class="axis" x1={PAD.left} y1={PAD.top + PLOT_H} x2={PAD.left + PLOT_W} y2={PAD.top + PLOT_H} />
       {props.children as string}

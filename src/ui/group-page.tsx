@@ -77,12 +77,10 @@ function DescriptionForm(props: { c: AppContext; group: FeatureGroup; viewer: Vi
   return (
     <form method="post" action={`${groupPath(props.group.name)}/description`} class="stack">
       <CsrfField viewer={props.viewer} />
-      <label>
-        Description
-        <textarea name="description" maxlength={1024}>
-          {props.group.description ?? ""}
-        </textarea>
-      </label>
+      <label for="group-description">Description</label>
+      <textarea id="group-description" name="description" maxlength={1024}>
+        {props.group.description ?? ""}
+      </textarea>
       <div>
         <button type="submit">Save description</button>
       </div>

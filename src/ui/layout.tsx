@@ -30,6 +30,7 @@ export function Layout(props: { title: string; viewer?: Viewer | undefined; chil
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Edge Feature Store`}</title>
         <link rel="stylesheet" href="/ui/assets/ui.css" />
+        <link rel="icon" href="/ui/assets/icon.svg" type="image/svg+xml" />
       </head>
       <body>
         <a class="skip" href="#main">

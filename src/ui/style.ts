@@ -58,3 +58,6 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-si
 pre { background: var(--panel); padding: .75rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 .secret { font-size: 1.1rem; background: #fff7d6; padding: .5rem; border: 1px dashed #8a6d00; }
 `;
+
+/** The tab icon, so browsers do not ask the API for /favicon.ico. */
+export const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#102a43"/><path d="M4 4h8v2H6v2h5v2H6v2H4z" fill="#fff"/></svg>`;

@@ -65,7 +65,7 @@ describe("feature group page", () => {
     expect(html).toContain("<dt>Record TTL</dt><dd>none (records do not expire)</dd>");
     expect(html).toContain("<dt>Offline rows</dt><dd>3 in ");
     expect(html).toContain("none: every online write is in the offline store");
-    expect(html).toMatch(/<svg class="chart" viewBox="0 0 640 220" role="img" aria-labelledby="volume-title volume-desc"><title id="volume-title">Rows written over time<\/title><desc id="volume-desc">\d+ bars, 3 rows in all/);
+    expect(html).toMatch(/<svg class="chart" viewBox="0 0 640 220" role="img" aria-labelledby="volume-chart-title volume-chart-desc"><title id="volume-chart-title">Rows written over time<\/title><desc id="volume-chart-desc">\d+ bars, 3 rows in all/);
     const stats = html.slice(html.indexOf('id="stats-title"'));
     const row = (column: string) => new RegExp(`<th scope="row"><code>${column}</code></th>(.*?)</tr>`).exec(stats)?.[1];
     expect(row("age")).toBe('<td class="num">3</td><td class="num">0.0%</td><td>27</td><td>45</td>');
@@ -149,7 +149,7 @@ describe("record page", () => {
     expect(res.html).toMatch(/Expires at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(the group&#39;s TTL\)/);
     expect(res.html).toContain('<th scope="row"><code>age</code></th><td>32</td>');
     expect([...res.html.matchAll(/<li class=""><strong>(.*?)<\/strong>/g)].map((m) => m[1])).toEqual(times);
-    expect(res.html).toContain("<title id=\"history-title\">score over event time</title>");
+    expect(res.html).toContain("<title id=\"history-chart-title\">score over event time</title>");
     const label = (iso: string) => iso.slice(0, 16).replace("T", " ");
     expect(res.html).toContain(`3 points from ${label(times[0]!)} to ${label(times[2]!)}; values from 0.5000 to 2.500.`);
     const missing = await browser.get(`/ui/feature-groups/${group}/records?id=nobody`);

@@ -30,6 +30,8 @@ describe("web catalog sessions", () => {
     expect(list.html).toContain("Signed in as <code>AKTESTROOT</code> (root)");
     expect(list.html).not.toContain(ROOT.secret);
     expect(list.headers.get("content-security-policy")).toContain("default-src 'none'; style-src 'self'");
+    // Under the API's no-referrer, browsers send "Origin: null" with form posts, and every change would be refused.
+    expect(list.headers.get("referrer-policy")).toBe("same-origin");
   });
 
   it("refuses a wrong secret with the same words as an unknown key, and sets no cookie", async () => {

@@ -232,7 +232,7 @@ async function jobOrThrow(c: AppContext, id: string) {
 }
 
 /** The feature groups a dataset job joins: reading its progress or result needs each. */
-const datasetJobGroups: GroupsOf = async (c) => {
+export const datasetJobGroups: GroupsOf = async (c) => {
   const id = c.req.param("id") ?? "";
   const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
   return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
@@ -251,8 +251,11 @@ datasetRoutes.post("/jobs/:id/cancel", authorize("featurestore:CancelDatasetJob"
 });
 
 /** GET /v1/datasets/jobs/{id}/result: the result object, streamed from R2. */
-datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), async (c) => {
-  const job = await jobOrThrow(c, c.req.param("id"));
+datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), (c) => datasetJobResult(c, c.req.param("id")));
+
+/** A dataset job's result object, streamed from R2 (the API's route and the web catalog's download). */
+export async function datasetJobResult(c: AppContext, id: string, headers: Record<string, string> = {}): Promise<Response> {
+  const job = await jobOrThrow(c, id);
   if (!job.result) {
     const detail =
       job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
@@ -260,8 +263,8 @@ datasetRoutes.get("/jobs/:id/result", authorize("featurestore:GetDatasetJobResul
   }
   const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
   if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
-  return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
-});
+  return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag, ...headers } });
+}
 
 /** Every name the client chooses that the generated SQL carries as an identifier. */
 function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
