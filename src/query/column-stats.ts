@@ -83,7 +83,8 @@ function add(into: Map<string, Accumulator>, name: string, stats: ColumnStats, r
   into.set(name, acc);
 }
 
-async function readFooter(bucket: R2Bucket, file: ManifestFile, options: R2GetOptions): Promise<{ footer: Uint8Array; bytesRead: number } | null> {
+/** The footer bytes of a file (one ranged read of its tail, two for a large footer); null when the object is gone. */
+export async function readFooter(bucket: R2Bucket, file: ManifestFile, options: R2GetOptions): Promise<{ footer: Uint8Array; bytesRead: number } | null> {
   const guess = Math.min(TAIL_GUESS_BYTES, file.byteSize);
   const tailObject = await bucket.get(file.key, { ...options, range: { offset: file.byteSize - guess, length: guess } });
   if (!tailObject) return null;

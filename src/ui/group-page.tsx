@@ -292,6 +292,32 @@ function Statistics(props: { view: OfflineView; group: FeatureGroup }) {
   );
 }
 
+function Distributions(props: { view: OfflineView }) {
+  const sample = props.view.histograms;
+  if ("unavailable" in sample) return <p class="notice refused">Histograms are unavailable: {sample.unavailable}.</p>;
+  if (sample.histograms.length === 0) return sample.skipped ? <p class="muted">No histograms: {sample.skipped}.</p> : null;
+  return (
+    <section aria-labelledby="histograms-title">
+      <h2 id="histograms-title">Distributions (sample)</h2>
+      <p class="muted">Numeric features over a sample: the {formatNumber(sample.sampledRows)} rows of the newest offline file's last row group.</p>
+      <div class="grid2">
+        {sample.histograms.map((h) => {
+          const width = (h.max - h.min) / h.counts.length;
+          const bars = h.counts.map((count, i) => ({ label: formatNumber(h.min + i * width), value: count }));
+          return (
+            <figure>
+              <BarChart id={`histogram-${h.feature}`} title={`Distribution of ${h.feature}`} bars={bars} unit="values" />
+              <figcaption>
+                {h.feature}: {h.values} values from {formatNumber(h.min)} to {formatNumber(h.max)}.
+              </figcaption>
+            </figure>
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
 function RecordLookup(props: { group: FeatureGroup }) {
   return (
     <section aria-labelledby="lookup-title">
@@ -343,6 +369,7 @@ groupPageRoutes.get("/feature-groups/:name", authorize("sagemaker:DescribeFeatur
           <Freshness view={offline} />
           <Volume view={offline} />
           <Statistics view={offline} group={group} />
+          <Distributions view={offline} />
         </>
       ) : (
         <NotAllowed action="featurestore:ReadOfflineStore" what="see its freshness, write volume and statistics" />

@@ -72,6 +72,9 @@ describe("feature group page", () => {
     expect(row("score")).toBe('<td class="num">3</td><td class="num">33.3%</td><td>0.5000</td><td>2.250</td>');
     expect(row("city")).toBe('<td class="num">3</td><td class="num">33.3%</td><td>Bergen</td><td>Oslo</td>');
     expect(html).toContain("From the Parquet footers of");
+    // A histogram per numeric feature, from one small row group of the newest file.
+    expect(html).toMatch(/<figcaption>age: \d+ values from \d+ to \d+\.<\/figcaption>/);
+    expect(html).toContain('<title id="histogram-age-chart-title">Distribution of age</title>');
   }, 60_000);
 
   it("edits the description, tags and feature metadata, visible through the API and in the audit log", async () => {
