@@ -260,7 +260,7 @@ function Statistics(props: { view: OfflineView; group: FeatureGroup }) {
     <section aria-labelledby="stats-title">
       <h2 id="stats-title">Feature statistics</h2>
       <p class="muted">
-        From the Parquet footers of {stats.filesRead} of {stats.filesInManifest} offline file{stats.filesInManifest === 1 ? "" : "s"} (the newest), no data read: {formatNumber(stats.rows)} rows, {bytes(stats.bytesRead)} of footers.
+        From the Parquet footers of {stats.filesRead} of {stats.filesInManifest} offline file{stats.filesInManifest === 1 ? "" : "s"} (the newest), no data read: {formatNumber(stats.rows)} rows, {bytes(stats.bytesRead)} read from file tails.
       </p>
       {columns.length > 0 ? (
         <table>
