@@ -2,6 +2,7 @@ import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppContext } from "../http/context";
 import { CSRF_FIELD } from "./guard";
+import { may } from "./permissions";
 
 /** The page frame: skip link, navigation, who is signed in and the sign-out button. */
 
@@ -10,12 +11,14 @@ export interface Viewer {
   accessKeyId: string;
   root: boolean;
   csrfToken: string;
+  /** Whether to offer the admin pages (keys that may not would only meet a refusal there). */
+  administers: boolean;
 }
 
 export function viewerOf(c: AppContext): Viewer | undefined {
   const session = c.get("uiSession");
   if (!session) return undefined;
-  return { accessKeyId: session.accessKeyId, root: c.get("principal").root, csrfToken: session.csrfToken };
+  return { accessKeyId: session.accessKeyId, root: c.get("principal").root, csrfToken: session.csrfToken, administers: may(c, "featurestore:ListAccessKeys") || may(c, "featurestore:ReadAuditLog") };
 }
 
 /** The hidden field every form of a session carries. */
@@ -47,9 +50,11 @@ export function Layout(props: { title: string; viewer?: Viewer | undefined; chil
                 <li>
                   <a href="/ui/jobs">Datasets and jobs</a>
                 </li>
-                <li>
-                  <a href="/ui/admin">Admin</a>
-                </li>
+                {viewer.administers ? (
+                  <li>
+                    <a href="/ui/admin">Admin</a>
+                  </li>
+                ) : null}
               </ul>
             </nav>
           ) : null}

@@ -19,6 +19,7 @@ describe("admin pages", () => {
     expect(secret.length).toBeGreaterThan(20);
     expect((await api("GET", "/v1/feature-groups", undefined, { authorization: `Bearer ${id}:${secret}` })).status).toBe(200);
     const list = await browser.get("/ui/admin");
+    expect(list.html).toContain('<a href="/ui/admin">Admin</a>');
     expect(list.html).toContain(`<code>${id}</code></th><td>notebook</td><td>Active</td>`);
     expect(list.html).not.toContain(secret);
 
@@ -50,6 +51,7 @@ describe("admin pages", () => {
   it("refuses the admin pages to a key whose policy does not allow them", async () => {
     const key = await createKey({ policy: policy({ Effect: "Allow", Action: ["sagemaker:ListFeatureGroups"], Resource: "*" }) });
     const browser = await signedIn(key.accessKeyId, key.secretAccessKey);
+    expect((await browser.get("/ui/feature-groups")).html).not.toContain('href="/ui/admin"');
     for (const [path, action] of [["/ui/admin", "featurestore:ListAccessKeys"], ["/ui/admin/audit", "featurestore:ReadAuditLog"]] as const) {
       const res = await browser.get(path);
       expect(res.status).toBe(403);
