@@ -4,14 +4,19 @@ import { readFooter } from "./column-stats";
 import { parseFooter, rowGroupFile } from "./parquet-layout";
 
 /**
- * Histograms of numeric features from a sample: the last row group of the
- * newest offline file, read only when it is small. Its footer says how large
- * it is before anything else is fetched, so the cost is bounded whatever the
- * size of the store: at most MAX_SAMPLE_BYTES of data, one row group.
+ * Histograms of numeric features from a sample: the last row group of each
+ * of the newest offline files, newest first, until the sample holds
+ * SAMPLE_ROWS rows or would read more than MAX_SAMPLE_BYTES. Each footer says
+ * how large its row group is before the group is fetched, so the cost is
+ * bounded whatever the size of the store.
  */
 
-/** A larger row group is not sampled (a compacted file's groups can be many MB). */
+/** Data bytes a sample reads at most (a compacted file's row groups can be many MB: such a group is passed over). */
 export const MAX_SAMPLE_BYTES = 2 * 1024 * 1024;
+/** Enough rows for a histogram's shape; sampling stops once it has them. */
+export const SAMPLE_ROWS = 10_000;
+/** Files whose footers a sample looks at, at most. */
+const MAX_SAMPLE_FILES = 20;
 export const HISTOGRAM_BINS = 12;
 
 export interface Histogram {
@@ -25,9 +30,10 @@ export interface Histogram {
 }
 
 export interface SampleHistograms {
-  /** Rows in the sampled row group; 0 with `skipped` when nothing was sampled. */
   sampledRows: number;
-  file?: string;
+  /** Row groups (one per file) the sample read. */
+  rowGroups: number;
+  /** Why nothing was sampled, when nothing was. */
   skipped?: string;
   histograms: Histogram[];
 }
@@ -44,28 +50,30 @@ export function histogramOf(feature: string, values: readonly number[], bins: nu
   return { feature, min, max, counts, values: finite.length };
 }
 
-/** Samples the newest file's last row group and bins each named numeric feature. */
+/** Reads the sample and bins each named numeric feature. */
 export async function sampleHistograms(bucket: R2Bucket, files: readonly ManifestFile[], features: readonly string[], optionsOf: (key: string) => R2GetOptions): Promise<SampleHistograms> {
-  const newest = [...files].sort((a, b) => b.maxWriteTime - a.maxWriteTime)[0];
-  if (!newest || features.length === 0) return { sampledRows: 0, skipped: "no offline files or no numeric features", histograms: [] };
-  const options = optionsOf(newest.key);
-  const read = await readFooter(bucket, newest, options);
-  if (!read) return { sampledRows: 0, skipped: "the newest file was replaced meanwhile", histograms: [] };
-  const layout = parseFooter(read.footer, newest.byteSize);
-  const group = layout.rowGroups.at(-1);
-  if (!group) return { sampledRows: 0, skipped: "the newest file has no rows", histograms: [] };
-  if (group.end - group.start > MAX_SAMPLE_BYTES) return { sampledRows: 0, skipped: `its newest row group is larger than the ${MAX_SAMPLE_BYTES / 1024 / 1024} MiB a sample may read`, histograms: [] };
-  const object = await bucket.get(newest.key, { ...options, range: { offset: group.start, length: group.end - group.start } });
-  if (!object) return { sampledRows: 0, skipped: "the newest file was replaced meanwhile", histograms: [] };
-  const table = decodeParquet(rowGroupFile(layout, group, new Uint8Array(await object.arrayBuffer())));
-  const histograms: Histogram[] = [];
-  for (const feature of features) {
-    const column = table.getChild(feature);
-    if (!column) continue;
-    const values: number[] = [];
-    for (const value of column) if (typeof value === "number" || typeof value === "bigint") values.push(Number(value));
-    const histogram = histogramOf(feature, values, HISTOGRAM_BINS);
-    if (histogram) histograms.push(histogram);
+  if (files.length === 0 || features.length === 0) return { sampledRows: 0, rowGroups: 0, skipped: "no offline files or no numeric features", histograms: [] };
+  const values = new Map<string, number[]>(features.map((f) => [f, []]));
+  let [rows, bytes, rowGroups] = [0, 0, 0];
+  for (const file of [...files].sort((a, b) => b.maxWriteTime - a.maxWriteTime).slice(0, MAX_SAMPLE_FILES)) {
+    if (rows >= SAMPLE_ROWS) break;
+    const options = optionsOf(file.key);
+    const read = await readFooter(bucket, file, options);
+    if (!read) continue; // replaced by compaction meanwhile
+    const layout = parseFooter(read.footer, file.byteSize);
+    const group = layout.rowGroups.at(-1);
+    if (!group || bytes + (group.end - group.start) > MAX_SAMPLE_BYTES) continue;
+    const object = await bucket.get(file.key, { ...options, range: { offset: group.start, length: group.end - group.start } });
+    if (!object) continue;
+    bytes += group.end - group.start;
+    const table = decodeParquet(rowGroupFile(layout, group, new Uint8Array(await object.arrayBuffer())));
+    rows += table.numRows;
+    rowGroups += 1;
+    for (const [feature, into] of values) {
+      for (const value of table.getChild(feature) ?? []) if (typeof value === "number" || typeof value === "bigint") into.push(Number(value));
+    }
   }
-  return { sampledRows: table.numRows, file: newest.key, histograms };
+  if (rowGroups === 0) return { sampledRows: 0, rowGroups: 0, skipped: `no recent row group is small enough to sample (at most ${MAX_SAMPLE_BYTES / 1024 / 1024} MiB)`, histograms: [] };
+  const histograms = features.map((f) => histogramOf(f, values.get(f)!, HISTOGRAM_BINS)).filter((h): h is Histogram => h !== null);
+  return { sampledRows: rows, rowGroups, histograms };
 }

@@ -299,7 +299,9 @@ function Distributions(props: { view: OfflineView }) {
   return (
     <section aria-labelledby="histograms-title">
       <h2 id="histograms-title">Distributions (sample)</h2>
-      <p class="muted">Numeric features over a sample: the {formatNumber(sample.sampledRows)} rows of the newest offline file's last row group.</p>
+      <p class="muted">
+        Numeric features over a sample of {formatNumber(sample.sampledRows)} row{sample.sampledRows === 1 ? "" : "s"}: the last row group of each of the {sample.rowGroups} newest offline file{sample.rowGroups === 1 ? "" : "s"}.
+      </p>
       <div class="grid2">
         {sample.histograms.map((h) => {
           const width = (h.max - h.min) / h.counts.length;
