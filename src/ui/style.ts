@@ -18,17 +18,17 @@ header.top nav ul { display: flex; gap: 1.25rem; list-style: none; margin: 0; pa
 header.top .who { display: flex; gap: .75rem; align-items: center; font-size: .9rem; }
 header.top button { background: transparent; color: #fff; border: 1px solid #fff; }
 main { padding: 1.5rem; max-width: 72rem; margin: 0 auto; }
-h1 { font-size: 1.6rem; margin: 0 0 1rem; word-break: break-word; }
+h1 { font-size: 1.6rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; word-break: break-word; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
 th { background: var(--panel); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 form.inline { display: inline; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; background: var(--panel); padding: 1rem; border-radius: 6px; }
 .filters label, .stack label { display: flex; flex-direction: column; font-weight: 600; font-size: .9rem; gap: .25rem; }
 .stack { display: flex; flex-direction: column; gap: .75rem; max-width: 36rem; }
-input, select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #6b7280; border-radius: 4px; background: #fff; color: var(--ink); }
+input, select, textarea { font: inherit; font-weight: 400; padding: .4rem .5rem; border: 1px solid #6b7280; border-radius: 4px; background: #fff; color: var(--ink); }
 textarea { min-height: 5rem; }
 button { font: inherit; padding: .4rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
@@ -40,7 +40,7 @@ button.secondary { background: #fff; color: var(--accent); }
 .notice.info { background: var(--panel); border-color: var(--accent); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.5rem; margin: 0; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; word-break: break-word; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1.5rem; }
 figure { margin: 1rem 0; }
 figcaption { font-size: .9rem; color: var(--muted); }
