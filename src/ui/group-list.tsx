@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { allFeatureGroups, listFeatureMetadata, type FeatureGroup } from "../catalog";
+import { allFeatureGroups, featureMetadataOf, type FeatureGroup, type FeatureMetadata } from "../catalog";
 import { matchesSearch, type SearchExpression, type SearchFilter } from "../catalog/search";
 import { authorize } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
@@ -25,11 +25,10 @@ const contains = (name: string, value: string): SearchFilter => ({ name, operato
 const anyOf = (filters: SearchFilter[]): SearchExpression => ({ operator: "Or", filters, nestedFilters: [], subExpressions: [] });
 
 /** Whether a group, or one of its features' metadata, contains the text (case-sensitive, as Search's Contains is). */
-async function matchesText(c: AppContext, group: FeatureGroup, text: string): Promise<boolean> {
+function matchesText(c: AppContext, group: FeatureGroup, metadata: readonly FeatureMetadata[], text: string): boolean {
   const arn = arnOf(c, group.name);
   const groupDoc = wireFeatureGroup(c.env, group, arn);
   if (matchesSearch(groupDoc, anyOf([contains("FeatureGroupName", text), contains("Description", text), contains("AllTags", text), contains("FeatureDefinitions.FeatureName", text)]))) return true;
-  const metadata = await listFeatureMetadata(c.get("store").db, group);
   const featureExpr = anyOf([contains("Description", text), contains("AllParameters", text)]);
   return metadata.some((m) => matchesSearch(wireFeatureMetadata(m, arn), featureExpr));
 }
@@ -58,8 +57,8 @@ groupListRoutes.get("/feature-groups", authorize(searchAction), async (c) => {
   const tagOptions = [...new Set(all.flatMap((g) => g.tags.map(tagLabel)))].sort();
   let groups = all.filter((g) => (tag === "" || g.tags.some((t) => tagLabel(t) === tag)) && (status === "" || g.status === status));
   if (q) {
-    const kept = await Promise.all(groups.map(async (g) => ((await matchesText(c, g, q)) ? g : null)));
-    groups = kept.filter((g): g is FeatureGroup => g !== null);
+    const metadata = await featureMetadataOf(c.get("store").db, groups);
+    groups = groups.filter((g) => matchesText(c, g, metadata.get(g.name) ?? [], q));
   }
   groups = sortGroups(groups, sort);
   const filtered = q !== "" || tag !== "" || status !== "";
