@@ -155,6 +155,20 @@ describe("web catalog escaping", () => {
     expect(recordPage.html).toContain("&lt;img src=x onerror=alert(1)&gt;");
   });
 
+  it("refuses markup in tag keys and values (the tag pattern allows none) without echoing it", async () => {
+    const group = await createGroup();
+    const browser = await signedIn();
+    const csrf = await browser.csrfFrom(`/ui/feature-groups/${group}`);
+    for (const [key, value] of [["<b>x</b>", "v"], ["team", HOSTILE.slice(0, 200)]]) {
+      const res = await browser.post(`/ui/feature-groups/${group}/tags`, { csrf, key: key!, value: value! });
+      expect(res.status).toBe(400);
+      expect(res.html).toMatch(/tag\[0\]\.(key|value): must use only letters, spaces, numbers/);
+      expect(res.html).not.toContain("<b>");
+      expect(res.html).not.toContain("<script");
+    }
+    expect((await describeGroup(group)).tags).toEqual([]);
+  });
+
   it("does not redirect off the site after sign-in", async () => {
     for (const next of ["https://evil.example/", "//evil.example/ui", "/ui\\..\\evil", "/v1/admin/access-keys"]) {
       const res = await new Browser().post("/ui/sign-in", { accessKeyId: ROOT.accessKeyId, secret: ROOT.secret, next });
