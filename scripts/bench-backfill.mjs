@@ -26,12 +26,14 @@ const HELP = `Usage: npm run bench:backfill -- [options]
   --chunk-rows <n>  the CLI's --chunk-rows (default: the CLI's default)
   --workers <n>     the CLI's --workers (default: the CLI's default, one per CPU)
   --json <file>     also write the results as JSON
+  --ui              then time the web catalog's page of the backfilled group
+                    (docs/ui.md: statistics from footers and the manifest)
   --help            this text
 
 Prints rows/s of the CLI backfill (whole process, and the CLI's own figure
 without Node start-up) next to the floor (Parquet read + write of the same rows).`;
 
-const { values: flags } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, workers: { type: "string" }, json: { type: "string" }, help: { type: "boolean", default: false } } });
+const { values: flags } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, workers: { type: "string" }, json: { type: "string" }, ui: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
 if (flags.help) {
   console.log(HELP);
   process.exit(0);
@@ -113,6 +115,29 @@ function runCli(args, env) {
   });
 }
 
+/** Signs in to /ui and times the group page (statistics from footers, histograms from one small row group). */
+async function timeGroupPage(worker, accessKeyId, secret, group) {
+  const signIn = await fetch(`${worker.origin}/ui/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { origin: worker.origin, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ accessKeyId, secret }).toString(),
+  });
+  const cookie = /fs_ui_session=[^;]+/.exec(signIn.headers.get("set-cookie") ?? "")?.[0];
+  if (!cookie) throw new Error(`signing in to /ui: ${signIn.status}`);
+  const timesMs = [];
+  let html = "";
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const res = await fetch(`${worker.origin}/ui/feature-groups/${group}`, { headers: { cookie } });
+    html = await res.text();
+    if (res.status !== 200) throw new Error(`the group page answered ${res.status}`);
+    timesMs.push(Math.round(performance.now() - started));
+  }
+  const footers = /From the Parquet footers of ([^<]*)/.exec(html)?.[1] ?? "no statistics on the page";
+  return { timesMs, medianMs: [...timesMs].sort((a, b) => a - b)[2], footers };
+}
+
 const work = mkdtempSync(join(tmpdir(), "fs-bench-backfill-"));
 const input = join(work, "input.parquet");
 let worker;
@@ -152,6 +177,7 @@ try {
     cli: { processSeconds: Number(cli.seconds.toFixed(3)), processRowsPerSecond: Math.round(ROWS / cli.seconds), ownSeconds: cli.report.seconds, ownRowsPerSecond: cli.report.rowsPerSecond, cpuSeconds: cli.report.cpuSeconds, maxRssMiB: cli.report.maxRssMiB, rowsPerCpuSecond: Math.round(ROWS / cli.report.cpuSeconds) },
     manifest: { files: store.stats.files, partitions: store.stats.partitions, bytes: store.stats.bytes },
   };
+  if (flags.ui) results.ui = await timeGroupPage(worker, accessKeyId, secretAccessKey, group);
   const f = (n) => n.toLocaleString("en-US");
   const load = (await import("node:os")).loadavg()[0];
   results.loadAverage = load;
@@ -162,6 +188,7 @@ fs backfill, CLI's figure  ${f(cli.report.rowsPerSecond)} rows/s  (${cli.report.
 CLI peak memory (RSS)      ${f(cli.report.maxRssMiB)} MiB
 load average (1 min)       ${load.toFixed(2)} on ${(await import("node:os")).availableParallelism()} cores
 manifest                   ${f(store.stats.files)} files, ${store.stats.partitions} partitions, ${f(store.stats.bytes)} bytes`);
+  if (results.ui) console.log(`web catalog group page     ${results.ui.medianMs} ms median of ${results.ui.timesMs.length} (${results.ui.timesMs.join(", ")} ms); ${results.ui.footers}`);
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await worker?.dispose();

@@ -76,6 +76,7 @@ function banner({ origin, created, vars, crons }) {
   const schedule = crons.length > 0 ? `runs ${crons.map(describeCron).join(" and ")}, on the minute (UTC), as wrangler.toml's cron triggers do in production` : "never runs: wrangler.toml declares no cron triggers";
   return `
 Feature store ready on ${origin}
+Web catalog: ${origin}/ui (sign in with FS_ROOT_ACCESS_KEY_ID and FS_ROOT_SECRET_ACCESS_KEY from ${DEV_VARS})
 ${created ? `Created ${DEV_VARS} with a new root credential.` : `Root credential: ${DEV_VARS}.`}
 Try:
   curl -H "Authorization: Bearer ${vars.FS_ROOT_ACCESS_KEY_ID}:$(grep FS_ROOT_SECRET_ACCESS_KEY ${DEV_VARS} | cut -d'"' -f2)" ${origin}/v1/health

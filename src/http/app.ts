@@ -8,6 +8,7 @@ import { securityHeaders } from "./security-headers";
 import { NATIVE_BASE, nativeApi } from "./native";
 import { renderNativeFailure } from "./render";
 import { renderSageMakerFailure, sageMakerApi } from "./sagemaker";
+import { uiApp } from "../ui";
 
 /** The API worker's HTTP surface. */
 export const app = new Hono<AppEnv>();
@@ -17,6 +18,8 @@ app.use("*", securityHeaders);
 // Before authentication: preflights carry no credentials.
 app.use("*", cors);
 app.route(NATIVE_BASE, nativeApi);
+// The web catalog: pages for people, signed in with a session cookie (src/ui).
+app.route("/ui", uiApp);
 app.route("/", sageMakerApi);
 
 /** Renders in the shape of the API the request addressed. */

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { Principal } from "../auth";
 import type { Env } from "../env";
 import type { StoreContext } from "../service";
+import type { UiSession } from "../ui/sessions";
 
 export type AppEnv = {
   Bindings: Env;
@@ -15,6 +16,10 @@ export type AppEnv = {
     visibleGroup?: (name: string) => boolean;
     /** The access key an admin route changed, for its audit entry. */
     auditTarget?: string;
+    /** Set on web catalog pages (src/ui): the signed-in session, whose key is the principal. */
+    uiSession?: UiSession;
+    /** The form fields of a web catalog POST, read once by its CSRF check. */
+    uiForm?: URLSearchParams;
   };
 };
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
@@ -139,6 +139,12 @@ export function jobView(row: JobRow): JobView {
 
 export async function getJob(db: CatalogDb, id: string): Promise<JobRow | undefined> {
   return db.select().from(datasetJobs).where(eq(datasetJobs.id, id)).get();
+}
+
+/** The newest jobs with the groups each joins (the web catalog lists them). */
+export async function recentJobs(db: CatalogDb, limit: number): Promise<{ job: JobView; featureGroups: string[]; createdAt: number }[]> {
+  const rows = await db.select().from(datasetJobs).orderBy(desc(datasetJobs.createdAt)).limit(limit).all();
+  return rows.map((row) => ({ job: jobView(row), featureGroups: (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup), createdAt: row.createdAt }));
 }
 
 export async function createJob(deps: JobDeps, spec: JobSpec): Promise<JobView> {

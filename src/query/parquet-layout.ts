@@ -16,6 +16,8 @@ export interface ColumnStats {
   /** Raw min/max as Parquet stores them (little-endian numbers, bytes for strings); absent when not written. */
   min?: Uint8Array;
   max?: Uint8Array;
+  /** Nulls in the column chunk (Statistics.null_count); absent when not written. */
+  nullCount?: number;
 }
 
 export interface RowGroupLayout {
@@ -77,7 +79,8 @@ export function parseFooter(footerBytes: Uint8Array, fileSize: number): FooterLa
       // min_value/max_value (5, 6) are the sort-order-correct ones; min/max (2, 1) the legacy fields.
       const min = (stats && (field(stats, 6) ?? field(stats, 2))) as Uint8Array | undefined;
       const max = (stats && (field(stats, 5) ?? field(stats, 1))) as Uint8Array | undefined;
-      columns.set(path[0]!, { physicalType: num(field(meta, 1)), ...(min ? { min } : {}), ...(max ? { max } : {}) });
+      const nulls = stats?.get(3);
+      columns.set(path[0]!, { physicalType: num(field(meta, 1)), ...(min ? { min } : {}), ...(max ? { max } : {}), ...(nulls ? { nullCount: num(nulls.value) } : {}) });
     }
     return { index, numRows: num(field(group, 3)), start: start === Infinity ? 4 : start, end, columns };
   });

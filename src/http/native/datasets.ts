@@ -263,7 +263,7 @@ async function jobOrThrow(c: AppContext, id: string) {
 }
 
 /** The feature groups a dataset job joins: reading its progress or result needs each. */
-const datasetJobGroups: GroupsOf = async (c) => {
+export const datasetJobGroups: GroupsOf = async (c) => {
   const id = c.req.param("id") ?? "";
   const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
   return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
@@ -325,18 +325,21 @@ datasetRoutes.add(
     responses: [{ status: 200, description: "The result object in the job's format.", contentTypes: DATASET_FORMATS.filter((t) => t !== "application/json") }],
     example: { params: EXAMPLE_JOB },
   },
-  async (c, { params }) => {
-    const job = await jobOrThrow(c, params.id);
-    if (!job.result) {
-      const detail =
-        job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
-      throw new FailureError({ reason: "conflict", detail });
-    }
-    const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
-    if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
-    return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag } });
-  },
+  async (c, { params }) => datasetJobResult(c, params.id),
 );
+
+/** A dataset job's result object, streamed from R2 (the API's route and the web catalog's download). */
+export async function datasetJobResult(c: AppContext, id: string, headers: Record<string, string> = {}): Promise<Response> {
+  const job = await jobOrThrow(c, id);
+  if (!job.result) {
+    const detail =
+      job.state === "failed" ? `dataset job ${job.id} failed: ${job.error ?? "unknown error"}` : job.state === "cancelled" ? `dataset job ${job.id} was cancelled; it has no result` : `dataset job ${job.id} is ${job.state}; its result is ready when it has succeeded`;
+    throw new FailureError({ reason: "conflict", detail });
+  }
+  const object = await c.env.OFFLINE_BUCKET.get(job.result.key);
+  if (!object) throw new FailureError({ reason: "resource_not_found", kind: "dataset job result", name: job.id });
+  return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag, ...headers } });
+}
 
 /** Every name the client chooses that the generated SQL carries as an identifier. */
 function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {

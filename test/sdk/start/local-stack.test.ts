@@ -173,6 +173,7 @@ describe("npm start", () => {
     expect(output).not.toContain("has access to the following bindings");
     expect(output).not.toContain("Scheduled Workers are not automatically triggered");
     expect(output).toContain(`/v1/health`);
+    expect(output).toContain(`Web catalog: ${stack!.origin}/ui (sign in with FS_ROOT_ACCESS_KEY_ID and FS_ROOT_SECRET_ACCESS_KEY from .dev.vars)`);
     expect(output).toMatch(/^Scheduled handler: runs .*every minute \("\* \* \* \* \*"\)/m);
   });
 

@@ -1,0 +1,73 @@
+import type { FeatureGroup } from "../catalog";
+import { dataKeyLookup, offlineReadOptions } from "../crypto/offline-objects";
+import { failureMessage } from "../http/failures";
+import type { Env } from "../env";
+import { activeFiles } from "../offline/manifest";
+import { summarizeFooters, type FooterSummary } from "../query/column-stats";
+import { sampleHistograms, type SampleHistograms } from "../query/sample-histogram";
+import { outboxSummary, type OutboxSummary, type StoreContext } from "../service";
+import { writeVolume } from "./charts";
+
+/**
+ * What a group page shows of the offline store, from the manifest in D1,
+ * the shards' outbox counters and the Parquet footers: never a data page,
+ * so the page costs the same for a thousand rows as for a million.
+ */
+
+/** Bins of the write-volume chart. */
+export const VOLUME_BINS = 24;
+
+export interface OfflineView {
+  files: number;
+  rows: number;
+  bytes: number;
+  /** Newest write time in any registered file. */
+  lastFileWriteAt: number | null;
+  outbox: OutboxSummary;
+  /** How long the oldest row not yet in a registered file has waited; 0 when none waits. */
+  lagMs: number;
+  volume: { start: number; end: number; rows: number }[];
+  stats: FooterSummary | { unavailable: string };
+  /** Numeric features binned over one small row group of the newest file. */
+  histograms: SampleHistograms | { unavailable: string };
+}
+
+/** Scalar numbers other than the identifier and event time: what a histogram can show. */
+export const numericFeatures = (group: FeatureGroup): string[] =>
+  group.features.filter((f) => !f.collection && (f.type === "Integral" || f.type === "Fractional") && f.name !== group.eventTimeFeature && f.name !== group.recordIdentifierFeature).map((f) => f.name);
+
+export async function offlineView(store: StoreContext, env: Env, group: FeatureGroup): Promise<OfflineView> {
+  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group)]);
+  let stats: OfflineView["stats"];
+  let histograms: OfflineView["histograms"];
+  const keys = files.length > 0 ? await dataKeyLookup(store.db, env)(group.generation) : null;
+  if (keys && !keys.ok) {
+    stats = { unavailable: `the group's data keys cannot be read: ${failureMessage(keys.failure)}` };
+    histograms = stats;
+  } else {
+    const optionsOf = (key: string): R2GetOptions => {
+      const options = keys ? offlineReadOptions(keys.value, key) : null;
+      return options?.ok ? options.value : {};
+    };
+    // A file we cannot read must not take the rest of the page down with it.
+    const logged = (what: string) => (error: unknown) => {
+      console.error(`${what} failed`, { featureGroup: group.name, error: error instanceof Error ? error.message : String(error) });
+      return { unavailable: `the offline files could not be read for ${what}` };
+    };
+    [stats, histograms] = await Promise.all([
+      summarizeFooters(env.OFFLINE_BUCKET, files, optionsOf).catch(logged("statistics")),
+      sampleHistograms(env.OFFLINE_BUCKET, files, numericFeatures(group), optionsOf).catch(logged("histograms")),
+    ]);
+  }
+  return {
+    files: files.length,
+    rows: files.reduce((sum, f) => sum + f.rowCount, 0),
+    bytes: files.reduce((sum, f) => sum + f.byteSize, 0),
+    lastFileWriteAt: files.length > 0 ? Math.max(...files.map((f) => f.maxWriteTime)) : null,
+    outbox,
+    lagMs: outbox.oldestAt === null ? 0 : Math.max(0, store.now - outbox.oldestAt),
+    volume: writeVolume(files, VOLUME_BINS),
+    stats,
+    histograms,
+  };
+}

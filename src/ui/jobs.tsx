@@ -1,0 +1,185 @@
+import { Hono } from "hono";
+import { findJob, getJob, listJobs, listRuns, type Job } from "../jobs";
+import { orThrow } from "../failure";
+import { authorize, type GroupsOf } from "../http/authorize";
+import type { AppContext, AppEnv } from "../http/context";
+import { datasetJobGroups, datasetJobResult } from "../http/native/datasets";
+import { recentJobs } from "../query/jobs";
+import { bytes, isoTime } from "./format";
+import { page } from "./layout";
+import { may } from "./permissions";
+
+/**
+ * Dataset jobs (state, progress, result download) and scheduled ingest
+ * jobs with their runs. A job is listed when the key may read every group
+ * it touches, as the API decides for its own job routes.
+ */
+export const jobRoutes = new Hono<AppEnv>();
+
+const DATASET_JOBS_SHOWN = 50;
+const SCHEDULED_JOBS_SHOWN = 200;
+const RUNS_SHOWN = 50;
+
+const jobGroup: GroupsOf = async (c) => {
+  const job = await getJob(c.get("store").db, c.req.param("id") ?? "");
+  return job ? [job.featureGroup] : [];
+};
+
+function progressText(p: { chunksTotal: number | null; chunksDone: number; rowsWritten: number }): string {
+  const chunks = p.chunksTotal === null ? `${p.chunksDone} chunks` : `${p.chunksDone} of ${p.chunksTotal} chunks`;
+  return `${chunks}, ${p.rowsWritten} rows written`;
+}
+
+async function DatasetJobs(props: { c: AppContext }) {
+  const { c } = props;
+  const jobs = (await recentJobs(c.get("store").db, DATASET_JOBS_SHOWN)).filter((j) => j.featureGroups.every((g) => may(c, "featurestore:DescribeDatasetJob", g)));
+  if (jobs.length === 0) return <p class="muted">No dataset jobs you may see. Start one with POST /v1/datasets and "async": true.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Feature groups</th>
+          <th scope="col">State</th>
+          <th scope="col">Progress</th>
+          <th scope="col">Created</th>
+          <th scope="col">Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {jobs.map(({ job, featureGroups, createdAt }) => (
+          <tr>
+            <th scope="row">
+              <code>{job.id}</code>
+            </th>
+            <td>{featureGroups.join(", ")}</td>
+            <td>{job.state}{job.error ? `: ${job.error}` : ""}</td>
+            <td>{progressText(job.progress)}</td>
+            <td>{isoTime(createdAt)}</td>
+            <td>{job.result ? <a href={`/ui/datasets/${job.id}/result`} download>{`Download ${job.format} (${bytes(job.result.bytes)})`}</a> : "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ScheduledJobs(props: { jobs: Job[] }) {
+  if (props.jobs.length === 0) return <p class="muted">No scheduled jobs you may see. Create one with POST /v1/jobs (docs/jobs.md).</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Feature group</th>
+          <th scope="col">Schedule</th>
+          <th scope="col">Status</th>
+          <th scope="col">Next run</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.jobs.map((job) => (
+          <tr>
+            <th scope="row">
+              <a href={`/ui/jobs/${job.id}`}>{job.description ?? job.id}</a>
+            </th>
+            <td>{job.kind}</td>
+            <td>{job.featureGroup}</td>
+            <td>{job.schedule ?? "on demand"}</td>
+            <td>{job.enabled ? "enabled" : "paused"}{job.activeRunId ? ", running" : ""}</td>
+            <td>{isoTime(job.nextRunAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+jobRoutes.get("/jobs", authorize("featurestore:ListJobs"), async (c) => {
+  const visible = c.get("visibleGroup") ?? (() => true);
+  const scheduled = (await listJobs(c.get("store").db, { limit: SCHEDULED_JOBS_SHOWN })).filter((j) => visible(j.featureGroup));
+  return page(
+    c,
+    "Datasets and jobs",
+    <>
+      <h1>Datasets and jobs</h1>
+      <h2>Dataset jobs</h2>
+      <DatasetJobs c={c} />
+      <h2>Scheduled jobs</h2>
+      <ScheduledJobs jobs={scheduled} />
+    </>,
+  );
+});
+
+jobRoutes.get("/jobs/:id", authorize("featurestore:DescribeJob", jobGroup), async (c) => {
+  const job = orThrow(await findJob(c.get("store"), c.req.param("id")));
+  const runs = may(c, "featurestore:ListJobRuns", job.featureGroup) ? await listRuns(c.get("store").db, job.id, { limit: RUNS_SHOWN }) : null;
+  return page(
+    c,
+    `Job ${job.id}`,
+    <>
+      <p>
+        <a href="/ui/jobs">Datasets and jobs</a> /
+      </p>
+      <h1>{job.description ?? `Job ${job.id}`}</h1>
+      <dl class="facts">
+        <dt>Kind</dt>
+        <dd>{job.kind}</dd>
+        <dt>Feature group</dt>
+        <dd>
+          <a href={`/ui/feature-groups/${encodeURIComponent(job.featureGroup)}`}>{job.featureGroup}</a>
+        </dd>
+        <dt>Source</dt>
+        <dd>{job.source ? `INGEST_BUCKET/${job.source.prefix} (${job.format ?? "by extension"})` : "—"}</dd>
+        <dt>Schedule</dt>
+        <dd>{job.schedule ?? "on demand"}</dd>
+        <dt>Status</dt>
+        <dd>{job.enabled ? "enabled" : "paused"}</dd>
+        <dt>Next run</dt>
+        <dd>{isoTime(job.nextRunAt)}</dd>
+      </dl>
+      <h2>Runs</h2>
+      {runs === null ? (
+        <p class="notice refused">
+          Your access key's policy does not allow <code>featurestore:ListJobRuns</code> on {job.featureGroup}.
+        </p>
+      ) : runs.length === 0 ? (
+        <p class="muted">No runs yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">Files</th>
+              <th scope="col" class="num">Rows written</th>
+              <th scope="col" class="num">Rows invalid</th>
+              <th scope="col">Finished</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr>
+                <td>{isoTime(run.startedAt)}</td>
+                <td>{run.trigger}</td>
+                <td>{run.status}</td>
+                <td class="num">
+                  {run.filesIngested} ingested, {run.filesFailed} failed
+                </td>
+                <td class="num">{run.rowsWritten}</td>
+                <td class="num">{run.rowsInvalid}</td>
+                <td>{isoTime(run.finishedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>,
+  );
+});
+
+jobRoutes.get("/datasets/:id/result", authorize("featurestore:GetDatasetJobResult", datasetJobGroups), (c) =>
+  datasetJobResult(c, c.req.param("id"), { "content-disposition": `attachment; filename="dataset-${c.req.param("id")}"` }),
+);
