@@ -66,6 +66,8 @@ interface Lease {
 }
 
 const leases = new Map<string, Lease>();
+/** Asks of each key's bucket this isolate is waiting on. */
+const asking = new Map<string, number>();
 
 function leaseSize(limit: RateLimit): number {
   return Math.max(1, Math.min(limit.burst, Math.floor((limit.perSecond * LEASE_MS) / 1000)));
@@ -80,17 +82,30 @@ function spend(accessKeyId: string, at: number): boolean {
 
 /**
  * Spends one request of the key's limit; `throttled` when the bucket is empty.
- * Concurrent requests that find no tokens each ask for a lease (promises are
- * not shared across requests in Workers); grants add to the isolate's pool,
- * so none is wasted, and a request granted nothing still spends from what
- * the others brought back. Leases are timed by the wall clock when they
- * arrive, not by the request's start: requests of one isolate overlap, and
- * an older start would date a fresh lease back and drop it early.
+ * Concurrent requests that find no tokens each ask the bucket (promises are
+ * not shared across requests in Workers), but only the first asks for a
+ * whole lease: the others ask for the one token each needs. A burst of N
+ * requests arriving with no lease would otherwise take N leases, drain the
+ * key's bucket for every other isolate and colo, and drop most of it unspent
+ * when the leases expire. Grants add to the isolate's pool, so none is
+ * wasted, and a request granted nothing still spends from what the others
+ * brought back. Leases are timed by the wall clock when they arrive, not by
+ * the request's start: requests of one isolate overlap, and an older start
+ * would date a fresh lease back and drop it early.
  */
 export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateLimit, clock: () => number = Date.now): Promise<Result<void>> {
   if (spend(accessKeyId, clock())) return ok(undefined);
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(accessKeyId));
-  const granted = await stub.take(leaseSize(limit), limit.perSecond, limit.burst);
+  const inFlight = asking.get(accessKeyId) ?? 0;
+  asking.set(accessKeyId, inFlight + 1);
+  let granted: number;
+  try {
+    granted = await stub.take(inFlight === 0 ? leaseSize(limit) : 1, limit.perSecond, limit.burst);
+  } finally {
+    const left = (asking.get(accessKeyId) ?? 1) - 1;
+    if (left > 0) asking.set(accessKeyId, left);
+    else asking.delete(accessKeyId);
+  }
   const at = clock();
   const current = leases.get(accessKeyId);
   const live = current !== undefined && at < current.expiresAt;

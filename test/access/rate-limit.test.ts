@@ -38,6 +38,18 @@ describe("per-key rate limits", () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
+  it("takes one lease for a burst that starts with none, leaving the rest of the limit to the key's other isolates", async () => {
+    // A limit of 100,000/s: a lease is 10,000 tokens (100 ms worth). 100 requests at once used to take one lease each.
+    const clock = new TestClock();
+    const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 100_000, burst: 100_000 } });
+    const asKey = await onClock(key, clock);
+    const statuses = await Promise.all(Array.from({ length: 100 }, () => asKey("GET", "/v1/health").then((r) => r.status)));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const bucket = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key.accessKeyId));
+    const left = await bucket.take(100_000, 100_000, 100_000);
+    expect(left).toBeGreaterThanOrEqual(100_000 - 10_000 - 99);
+  });
+
   it("refills at the key's rate", async () => {
     const clock = new TestClock();
     const key = await createKey({ policy: allowAll, rateLimit: { perSecond: 20, burst: 1 } });
