@@ -114,7 +114,7 @@ describe("TypeScript client: feature groups and records", () => {
     const again = await client.ingest(group, rows, { idempotencyKey: `${group}-load-1` });
     expect(again.offline).toEqual({ written: 0, alreadyWritten: 3 });
     const skipped = await client.ingest(group, "id,ts,age\nr9,2026-01-09T00:00:00Z,nine\n", { format: "csv", onInvalid: "skip", targetStores: ["online"] });
-    expect(skipped).toMatchObject({ rows: 1, written: 0, invalidRows: 1, invalid: [{ row: 1, code: "invalid_field", field: "age" }] });
+    expect(skipped).toMatchObject({ rows: 1, written: 0, invalidRows: 1, invalid: [{ row: 2, code: "invalid_field", field: "age" }] });
   });
 });
 
