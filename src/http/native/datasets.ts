@@ -18,9 +18,8 @@ import {
   UPLOAD_NAME_RULE,
   type JobView,
 } from "../../datasets";
-import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../../formats/json";
+import { DEFAULT_JSON_LIMITS, type JsonLimits, toCsv } from "../../formats";
 import type { AppContext } from "../context";
-import { toCsv } from "../../formats";
 import { rawJson } from "../render";
 import type { GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";

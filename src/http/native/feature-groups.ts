@@ -1,20 +1,16 @@
 import { z } from "zod";
-import { createFeatureGroupSchema, getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureGroupSchema, updateFeatureMetadata, updateFeatureMetadataSchema } from "../../catalog";
+import { createFeatureGroupSchema, type FeatureGroup, getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureGroupSchema, updateFeatureMetadata, updateFeatureMetadataSchema } from "../../catalog";
 import { invalid, orThrow } from "../../failure";
 import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
-import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
-import { describeOfflineStore } from "../../offline/external";
-import { activeFiles } from "../../offline/manifest";
-import { externalReadNotes } from "../../crypto/offline-objects";
-import { fromBase64Url, toBase64Url } from "../../crypto/base64url";
-import { encryptionView } from "../../service/encryption";
+import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, encryptionView, outboxSummary, updateFeatureGroup } from "../../service";
+import { activeFiles, describeOfflineStore } from "../../offline";
+import { externalReadNotes, fromBase64Url, toBase64Url } from "../../crypto";
 import { bodyGroups, groupParam } from "../resources";
 import type { AppContext } from "../context";
 import { RouteGroup } from "../route";
 import { groupPath, intQuery, named, pathParam, stringQuery } from "./schemas/common";
 import { featureGroup, featureGroupList, featureMetadata, offlineStoreDescription } from "./schemas/catalog";
 import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMetadataView } from "./views";
-import type { FeatureGroup } from "../../catalog";
 
 /** Feature group and feature metadata routes, under /v1/feature-groups. */
 export const featureGroupRoutes = new RouteGroup("/feature-groups");
