@@ -11,3 +11,4 @@ export { shardKeysOf } from "./keys";
 export { MAX_STALENESS_MS } from "./read-cache";
 export { addTags, deleteTags, listTags } from "./tags";
 export { encryptionView, rewrapDataKeys, rotateGroupDataKey, type EncryptionView } from "./encryption";
+export { offlineStoreOf } from "./offline-store";
