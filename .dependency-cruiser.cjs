@@ -4,7 +4,7 @@
  * a context that imported a transport would tie domain logic to one wire
  * format, which is how three copies of the same parser came about.
  */
-const CONTEXTS = "^src/(access|auth|catalog|crypto|formats|ingest|jobs|offline|online|parity|query|records|service)/";
+const CONTEXTS = "^src/(access|auth|catalog|crypto|datasets|formats|ingest|jobs|offline|online|parity|query|records|service)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -14,7 +14,16 @@ module.exports = {
       comment: "Contexts serve every transport; shared input parsing or views belong in a context, not in src/http or src/rpc.",
       severity: "error",
       from: { path: CONTEXTS },
-      to: { path: "^src/(http|rpc)/" },
+      to: { path: "^src/(http|rpc|ui)/" },
+    },
+    {
+      name: "transport-deep-import",
+      comment: "A context's public surface is its index.ts; a transport reaching past it couples to internals the context may change.",
+      severity: "error",
+      // limits-table.ts is also loaded in plain Node by the docs test (test/sdk/docs.test.ts): it takes the leaf
+      // modules that hold the limits, since an index would pull parquet-wasm's .wasm import into Node.
+      from: { path: "^src/(http|rpc|ui)/", pathNot: "^src/http/limits-table\\.ts$" },
+      to: { path: CONTEXTS, pathNot: "/index\\.tsx?$" },
     },
     {
       name: "no-circular",

@@ -1,11 +1,9 @@
-import { auditRetentionDays, sweepAudit } from "./access/audit";
+import { auditRetentionDays, sweepAudit } from "./access";
 import { catalogDb } from "./catalog";
 import type { Env } from "./env";
 import { app } from "./http/app";
-import { dataKeyLookup } from "./crypto/offline-objects";
-import { compactOffline } from "./offline/compaction";
-import { consumeOfflineBatch } from "./offline/consumer";
-import { recordDeadLetters } from "./offline/dead-letters";
+import { dataKeyLookup } from "./crypto";
+import { compactOffline, consumeOfflineBatch, recordDeadLetters } from "./offline";
 import { JOBS_CRON, runJobsTick } from "./jobs";
 
 export { RecordShard } from "./online";

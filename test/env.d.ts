@@ -1,6 +1,6 @@
 import type { D1Migration } from "cloudflare:test";
 import type { Env as WorkerEnv } from "../src/env";
-import type { JobMessage } from "../src/query/jobs";
+import type { JobMessage } from "../src/datasets/dataset-jobs";
 
 declare global {
   namespace Cloudflare {

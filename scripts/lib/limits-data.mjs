@@ -1,6 +1,6 @@
 // Inputs for `npm run limits`: groups, records and bodies at the store's
 // own maximums (src/records/limits.ts, src/jobs/formats.ts,
-// src/query/entity-source.ts), scaled by --scale.
+// src/datasets/entity-source.ts), scaled by --scale.
 import { randomBytes } from "node:crypto";
 import { Bool, Float64, Int64, makeData, makeVector, Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray } from "apache-arrow";
 import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";

@@ -1,5 +1,5 @@
 import { fail, invalid, ok, type Result } from "../failure";
-import { DEFAULT_JSON_LIMITS, parseJson, type JsonLimits } from "../formats/json";
+import { DEFAULT_JSON_LIMITS, parseJson, type JsonLimits } from "../formats";
 
 /**
  * Reads a request body as JSON without ever holding more than maxBytes:

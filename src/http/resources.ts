@@ -1,5 +1,5 @@
 import { readJsonBody } from "./body";
-import type { JsonLimits } from "../formats/json";
+import type { JsonLimits } from "../formats";
 import type { GroupsOf } from "./authorize";
 import type { AppContext } from "./context";
 import { featureGroupName } from "./sagemaker/wire";

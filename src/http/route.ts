@@ -6,7 +6,7 @@ import { invalid, orThrow, type Result } from "../failure";
 import { authenticatedOnly, authorize, type GroupsOf } from "./authorize";
 import { readJsonBody, readTextBody } from "./body";
 import type { AppContext, AppEnv } from "./context";
-import { parseJson, type JsonLimits } from "../formats/json";
+import { parseJson, type JsonLimits } from "../formats";
 
 /**
  * The one way a native route is declared: method, path, action, the zod

@@ -58,7 +58,7 @@ export interface StreamLayout {
   rowsPerGroup: number;
   /**
    * Dataset results: no dictionaries (mostly distinct values: the pass costs
-   * time and makes the file larger, see query/encode.ts) and no settings for
+   * time and makes the file larger, see datasets/encode.ts) and no settings for
    * offline columns, which a result may not have.
    */
   dataset?: boolean;

@@ -4,9 +4,8 @@ import type { Secrets } from "../env";
 import type { Result } from "../failure";
 import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
-import { buildDataset, type DatasetQuery, type DatasetResult } from "./dataset";
+import { abandonJob, buildDataset, createJob, runJobStep, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
 import type { ReadStats } from "./offline-reader";
-import { abandonJob, createJob, runJobStep, type JobMessage, type JobSpec, type JobView } from "./jobs";
 
 /**
  * The query worker's bindings: WranglerQueryEnv is generated from
@@ -14,7 +13,7 @@ import { abandonJob, createJob, runJobStep, type JobMessage, type JobSpec, type 
  * Added here only what a config cannot say: the master keyring secret (it
  * unwraps the SSE-C keys of encrypted offline stores), and the dataset jobs
  * queue's message type (each message runs a job for a while, then sends the
- * next, jobs.ts).
+ * next, datasets/dataset-jobs.ts).
  */
 export interface QueryEnv extends WranglerQueryEnv, Pick<Secrets, "FS_MASTER_KEYS"> {
   DATASET_JOBS: Queue<JobMessage>;

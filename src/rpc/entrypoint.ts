@@ -7,8 +7,7 @@ import { parseBatchGet, parsePutBody, parseTargets } from "../http/native/record
 import { featureGroupArn, featureGroupView } from "../http/native/views";
 import type { StoredRecord } from "../online";
 import { isoFromEpochMs } from "../records";
-import { batchGetRecords, deleteRecord, describeFeatureGroup, getRecord, MAX_STALENESS_MS, putRecord, storeContext, type StoreContext } from "../service";
-import { encryptionView } from "../service/encryption";
+import { batchGetRecords, deleteRecord, describeFeatureGroup, encryptionView, getRecord, MAX_STALENESS_MS, putRecord, storeContext, type StoreContext } from "../service";
 import { admitCall, auditOutcome, type CallContext, type RpcAction } from "./caller";
 import type {
   BatchGetRecordInput,

@@ -2,8 +2,7 @@ import type { Failure } from "../failure";
 import type { featureGroupView } from "../http/native/views";
 import type { DeletionMode } from "../online";
 import type { FeatureValue, TtlDuration } from "../records";
-import type { DeleteRecordResult, StoreTarget } from "../service";
-import type { EncryptionView } from "../service/encryption";
+import type { DeleteRecordResult, EncryptionView, StoreTarget } from "../service";
 
 /**
  * The shapes of the FeatureStore RPC binding (entrypoint.ts): what a calling

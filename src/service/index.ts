@@ -10,3 +10,5 @@ export { withServingGroup, shardStub, fromShard, RETRY, type Attempt } from "./s
 export { shardKeysOf } from "./keys";
 export { MAX_STALENESS_MS } from "./read-cache";
 export { addTags, deleteTags, listTags } from "./tags";
+export { encryptionView, rewrapDataKeys, rotateGroupDataKey, type EncryptionView } from "./encryption";
+export { offlineStoreOf } from "./offline-store";

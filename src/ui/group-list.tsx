@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { allFeatureGroups, featureMetadataOf, type FeatureGroup, type FeatureMetadata } from "../catalog";
-import { matchesSearch, type SearchExpression, type SearchFilter } from "../catalog/search";
+import { allFeatureGroups, type FeatureGroup, type FeatureMetadata, featureMetadataOf, matchesSearch, type SearchExpression, type SearchFilter } from "../catalog";
 import { authorize } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { arnOf, wireFeatureGroup, wireFeatureMetadata } from "../http/sagemaker/control-shapes";

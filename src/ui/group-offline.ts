@@ -1,10 +1,9 @@
 import type { FeatureGroup } from "../catalog";
-import { dataKeyLookup, offlineReadOptions } from "../crypto/offline-objects";
+import { dataKeyLookup, offlineReadOptions } from "../crypto";
 import { failureMessage } from "../http/failures";
 import type { Env } from "../env";
-import { activeFiles } from "../offline/manifest";
-import { summarizeFooters, type FooterSummary } from "../query/column-stats";
-import { sampleHistograms, type SampleHistograms } from "../query/sample-histogram";
+import { activeFiles } from "../offline";
+import { type FooterSummary, sampleHistograms, type SampleHistograms, summarizeFooters } from "../query";
 import { outboxSummary, type OutboxSummary, type StoreContext } from "../service";
 import { writeVolume } from "./charts";
 

@@ -4,7 +4,7 @@ import { orThrow } from "../failure";
 import { authorize, type GroupsOf } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { datasetJobGroups, datasetJobResult } from "../http/native/datasets";
-import { recentJobs } from "../query/jobs";
+import { recentJobs } from "../datasets";
 import { bytes, isoTime } from "./format";
 import { page } from "./layout";
 import { may } from "./permissions";

@@ -5,7 +5,7 @@ import { authorize } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { failureMessage } from "../http/failures";
 import { groupParam } from "../http/resources";
-import type { VersionView } from "../query/service";
+import type { VersionView } from "../query";
 import { parseEventTime, parseRecordIdentifier } from "../records";
 import { describeFeatureGroup, getRecord } from "../service";
 import { LineChart, type Point } from "./charts";

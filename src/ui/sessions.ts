@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
-import { toBase64Url } from "../crypto/base64url";
+import { toBase64Url } from "../crypto";
 import { uiSessions } from "./schema";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type * as Client from "../../clients/typescript/src";
-import type { JobView } from "../../src/query/jobs";
+import type { JobView } from "../../src/datasets/dataset-jobs";
 import type { AsOfResult, VersionView } from "../../src/query/service";
 import type * as Rpc from "../../src/rpc/types";
 import type { BulkIngestResult } from "../../src/service/bulk-ingest";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { groupParam } from "../resources";
 import { orThrow } from "../../failure";
-import { rewrapDataKeys, rotateGroupDataKey } from "../../service/encryption";
+import { rewrapDataKeys, rotateGroupDataKey } from "../../service";
 import { RouteGroup } from "../route";
 import { groupPath, named } from "./schemas/common";
 import { dataKeyRotation } from "./schemas/admin";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fail, invalid, orThrow, type Result } from "../../failure";
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest/idempotency";
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../ingest";
 import { bulkIngest, type BulkRow, type BulkTimings } from "../../service";
 import type { AppContext } from "../context";
 import { RouteGroup } from "../route";

@@ -1,27 +1,31 @@
 import { z } from "zod";
-import { recordSchemaOf } from "../../catalog";
-import { FailureError, invalid, orThrow, type Result } from "../../failure";
-import { MAX_DATASET_BODY_BYTES, MAX_ENTITY_ROWS, MAX_SYNC_ENTITY_OBJECT_BYTES, MAX_TTL_MS, parseEventTime, parseFeatureSubset, parseRecordIdentifier, TTL_UNITS, ttlMs, type EventTime, type FeatureDefinition } from "../../records";
-import { describeOfflineStore, tableNameOf } from "../../offline/external";
-import { activeFiles } from "../../offline/manifest";
-import { decodeParquet } from "../../offline/parquet";
-import type { DatasetEntity, DatasetGroup, DatasetOptions } from "../../query/dataset";
-import { parseEntities, rowsOfTable, type EntityGroupSpec } from "../../query/entities";
-import type { EntitySource } from "../../query/entity-source";
-import { cancelJob, getJob, jobView, JOBS_PREFIX, type JobFormat, type JobView } from "../../query/jobs";
-import { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "./uploads";
-import { datasetArrowStream, datasetParquet, datasetTable } from "../../query/encode";
-import { checkSqlIdentifier, knowledgeCheckSql, pointInTimeSql, type SqlGroup } from "../../query/sql";
-import { describeFeatureGroup } from "../../service";
-import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../../formats/json";
+import { FailureError, orThrow } from "../../failure";
+import { MAX_DATASET_BODY_BYTES, MAX_ENTITY_ROWS, MAX_TTL_MS, TTL_UNITS, ttlMs } from "../../records";
+import {
+  cancelJobById,
+  datasetArrowStream,
+  datasetOptions,
+  datasetParquet,
+  datasetSql,
+  datasetTable,
+  featureTypesOf,
+  findJob,
+  jobFeatureGroups,
+  resolveGroups,
+  stageJob,
+  syncEntities,
+  UPLOAD_NAME,
+  UPLOAD_NAME_RULE,
+  type JobView,
+} from "../../datasets";
+import { DEFAULT_JSON_LIMITS, type JsonLimits, toCsv } from "../../formats";
 import type { AppContext } from "../context";
-import { csvObjects, toCsv } from "../../formats";
 import { rawJson } from "../render";
 import type { GroupsOf } from "../authorize";
 import { bodyGroups, membersOf } from "../resources";
 import { RouteGroup } from "../route";
 import { named, pathParam } from "./schemas/common";
-import { dataset, datasetJob, datasetSql } from "./schemas/datasets";
+import { dataset, datasetJob, datasetSql as datasetSqlSchema } from "./schemas/datasets";
 
 /**
  * POST /v1/datasets: a point-in-time-correct training set from inline entity
@@ -72,109 +76,10 @@ const sqlRequestSchema = named("DatasetSqlRequest", requestSchema.omit({ entitie
   entityTimestamps: z.enum(["iso", "epoch"]).default("iso"),
 }));
 
-/** Output columns must be unique: a prefix that maps a feature onto another column would overwrite it. */
-function checkColumnNames(entityColumns: readonly string[], groups: readonly { dataset: DatasetGroup }[], includeDeleted: boolean): void {
-  const taken = new Set(entityColumns);
-  groups.forEach(({ dataset }, i) => {
-    for (const name of [...dataset.features.map((f) => `${dataset.prefix}${f}`), ...(includeDeleted ? [`${dataset.prefix}is_deleted`] : [])]) {
-      if (taken.has(name)) orThrow(invalid(`featureGroups[${i}].prefix`, `makes the output column ${name} twice; choose a prefix that keeps columns unique`));
-      taken.add(name);
-    }
-  });
-}
-
-async function resolveGroups(c: AppContext, specs: z.infer<typeof requestSchema>["featureGroups"]) {
-  const store = c.get("store");
-  const groups = [];
-  for (const [i, spec] of specs.entries()) {
-    const group = orThrow(await describeFeatureGroup(store, spec.name));
-    if (!group.offlineStore.enabled) orThrow(invalid(`featureGroups[${i}].name`, `${group.name} has no offline store`));
-    const schema = recordSchemaOf(group);
-    const features = orThrow(parseFeatureSubset(schema, `featureGroups[${i}].features`, spec.features ?? [])) ?? group.features.map((f) => f.name);
-    const dataset: DatasetGroup = {
-      featureGroup: group.name,
-      generation: group.generation,
-      features,
-      prefix: spec.prefix ?? `${group.name}__`,
-      ...(spec.lookback ? { lookbackMs: ttlMs(spec.lookback) } : {}),
-    };
-    groups.push({ dataset, schema, group, entityColumn: spec.entityColumn, lookbackSeconds: spec.lookback ? ttlMs(spec.lookback) / 1000 : undefined });
-  }
-  return groups;
-}
-
-const entityGroupSpecs = (groups: Awaited<ReturnType<typeof resolveGroups>>): EntityGroupSpec[] =>
-  groups.map((g) => ({
-    featureGroup: g.group.name,
-    entityColumn: g.entityColumn,
-    recordIdentifierFeature: g.group.recordIdentifierFeature,
-    eventTimeFeature: g.group.eventTimeFeature,
-    features: g.group.features,
-  }));
-
-const featureTypesOf = (groups: Awaited<ReturnType<typeof resolveGroups>>) =>
-  groups.flatMap((g) => g.group.features.filter((f) => g.dataset.features.includes(f.name)).map((f) => [`${g.dataset.prefix}${f.name}`, f] as [string, FeatureDefinition]));
-
-const tooManyRows = (rows: number) =>
-  invalid("entities", `holds ${rows} rows; a synchronous request joins at most ${MAX_ENTITY_ROWS}: send "async": true for a dataset job (docs/time-travel.md)`);
-
-/** Entity rows of a synchronous request: inline, or an uploaded object read whole. */
-async function syncEntityRows(c: AppContext, entities: DatasetRequest["entities"]): Promise<Record<string, unknown>[]> {
-  if ("rows" in entities) return entities.rows;
-  if ("csv" in entities) return orThrow(csvObjects(entities.csv, { field: "entities.csv" }));
-  const key = uploadKey(entities.object);
-  const object = await c.env.OFFLINE_BUCKET.get(key);
-  if (!object) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: entities.object });
-  if (object.size > MAX_SYNC_ENTITY_OBJECT_BYTES) {
-    await object.body.cancel();
-    orThrow(invalid("entities.object", `is ${object.size} bytes; a synchronous request reads at most ${MAX_SYNC_ENTITY_OBJECT_BYTES}: send "async": true for a dataset job`));
-  }
-  const format = entities.format ?? formatOfName(entities.object);
-  if (format === "csv") return orThrow(csvObjects(await object.text(), { field: "entities.object" }));
-  try {
-    return rowsOfTable(decodeParquet(new Uint8Array(await object.arrayBuffer())));
-  } catch (error) {
-    return orThrow(invalid("entities.object", `must be a Parquet file (${error instanceof Error ? error.message : "unreadable"})`));
-  }
-}
-
-type DatasetRequest = z.infer<typeof requestSchema>;
-
-const ASYNC_FORMATS = ["ndjson", "csv", "parquet", "arrow"] as const;
-
 /** Response headers of a synchronous dataset: entity rows with versions excluded only by knowledge time, rows it emptied, and the warning. */
 export const KNOWLEDGE_EXCLUDED_HEADER = "x-knowledge-excluded-rows";
 export const KNOWLEDGE_EMPTIED_HEADER = "x-knowledge-emptied-rows";
 export const DATASET_WARNING_HEADER = "x-dataset-warning";
-
-/** Creates an asynchronous job: inline entities are checked now and staged in R2; an object is checked for existence. */
-async function createJob(c: AppContext, req: DatasetRequest, groups: Awaited<ReturnType<typeof resolveGroups>>, options: DatasetOptions): Promise<Response> {
-  const format = req.format ?? "ndjson";
-  if (format === "json") orThrow(invalid("format", `an asynchronous job writes ${ASYNC_FORMATS.join(", ")}; json is for synchronous requests`));
-  const entityGroups = entityGroupSpecs(groups);
-  let source: EntitySource;
-  if ("object" in req.entities) {
-    const key = uploadKey(req.entities.object);
-    if (!(await c.env.OFFLINE_BUCKET.head(key))) throw new FailureError({ reason: "resource_not_found", kind: "upload", name: req.entities.object });
-    source = { format: req.entities.format ?? formatOfName(req.entities.object), key };
-  } else {
-    const rows = "rows" in req.entities ? req.entities.rows : orThrow(csvObjects(req.entities.csv, { field: "entities.csv" }));
-    checkColumnNames(Object.keys(rows[0] ?? {}), groups, req.includeDeleted);
-    orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroups));
-    source = { format: "ndjson", key: `${JOBS_PREFIX}/inline/${crypto.randomUUID()}.ndjson` };
-    await c.env.OFFLINE_BUCKET.put(source.key, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  }
-  const job = await c.env.QUERY.createDatasetJob({
-    groups: groups.map((g) => g.dataset),
-    entityGroups,
-    timestampColumn: req.timestampColumn,
-    options,
-    format: format as JobFormat,
-    source,
-    featureTypes: featureTypesOf(groups),
-  });
-  return c.json(renderJob(c, job), 202, { location: `/v1/datasets/jobs/${job.id}` });
-}
 
 const TAG = "Datasets";
 const exampleDataset = {
@@ -207,19 +112,14 @@ datasetRoutes.add(
     example: { body: exampleDataset },
   },
   async (c, { body: req }) => {
-    if ((req.mostRecent > 1 || req.includeDuplicates) && req.featureGroups.length > 1) {
-      orThrow(invalid("mostRecent", "more than one version per entity row needs a single feature group"));
+    const options = datasetOptions(req, req.featureGroups.length);
+    const groups = await resolveGroups(c.get("store"), req.featureGroups);
+    if (req.async) {
+      const job = await c.env.QUERY.createDatasetJob(await stageJob(c.env.OFFLINE_BUCKET, req, groups, options));
+      return c.json(renderJob(c, job), 202, { location: `/v1/datasets/jobs/${job.id}` });
     }
-    const groups = await resolveGroups(c, req.featureGroups);
-    const options: DatasetOptions = { eventTimeOnly: req.eventTimeOnly, includeDeleted: req.includeDeleted, includeDuplicates: req.includeDuplicates, mostRecent: req.mostRecent };
-    if (req.async) return createJob(c, req, groups, options);
     const format = req.format ?? "json";
-    const rows = await syncEntityRows(c, req.entities);
-    if (rows.length === 0) orThrow(invalid("entities", "must hold at least one row"));
-    if (rows.length > MAX_ENTITY_ROWS) orThrow(tooManyRows(rows.length));
-    const entityColumns = Object.keys(rows[0] ?? {});
-    checkColumnNames(entityColumns, groups, req.includeDeleted);
-    const entities: DatasetEntity[] = orThrow(parseEntities(rows, 0, req.timestampColumn, entityGroupSpecs(groups)));
+    const { entities, entityColumns } = await syncEntities(c.env.OFFLINE_BUCKET, req, groups);
     const result = orThrow(await c.env.QUERY.dataset({ groups: groups.map((g) => g.dataset), entities, options }, entityColumns));
     // Every format says what knowledge time excluded in headers; JSON in its body too.
     const knowledge: Record<string, string> = {
@@ -254,20 +154,14 @@ function renderJob(c: AppContext, job: JobView) {
   return { ...job, ...(job.result ? { result: { ...job.result, bucket, uri: `s3://${bucket}/${job.result.key}` } } : {}) };
 }
 
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function jobOrThrow(c: AppContext, id: string) {
-  const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
-  if (!row) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
-  return jobView(row);
+async function jobOrThrow(c: AppContext, id: string): Promise<JobView> {
+  const job = await findJob(c.get("store").db, id);
+  if (!job) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
+  return job;
 }
 
 /** The feature groups a dataset job joins: reading its progress or result needs each. */
-export const datasetJobGroups: GroupsOf = async (c) => {
-  const id = c.req.param("id") ?? "";
-  const row = JOB_ID.test(id) ? await getJob(c.get("store").db, id) : undefined;
-  return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
-};
+export const datasetJobGroups: GroupsOf = (c) => jobFeatureGroups(c.get("store").db, c.req.param("id") ?? "");
 
 const jobPath = z.object({ id: pathParam("The dataset job's id.") });
 const EXAMPLE_JOB = { id: "3f2b8c1d-6e4a-4f9b-8a7c-5d1e2f3a4b6c" };
@@ -304,7 +198,7 @@ datasetRoutes.add(
   },
   async (c, { params }) => {
     const id = params.id;
-    const outcome = JOB_ID.test(id) ? await cancelJob({ db: c.get("store").db }, id) : undefined;
+    const outcome = await cancelJobById({ db: c.get("store").db }, id);
     if (!outcome) throw new FailureError({ reason: "resource_not_found", kind: "dataset job", name: id });
     if (!outcome.cancelled) throw new FailureError({ reason: "conflict", detail: `dataset job ${id} is ${outcome.job.state}; only a queued or running job can be cancelled` });
     return c.json(renderJob(c, outcome.job));
@@ -341,18 +235,6 @@ export async function datasetJobResult(c: AppContext, id: string, headers: Recor
   return new Response(object.body, { headers: { "content-type": job.result.contentType, "content-length": String(object.size), etag: object.httpEtag, ...headers } });
 }
 
-/** Every name the client chooses that the generated SQL carries as an identifier. */
-function checkSqlIdentifiers(req: z.infer<typeof sqlRequestSchema>): void {
-  orThrow(checkSqlIdentifier("entityTable", req.entityTable));
-  orThrow(checkSqlIdentifier("timestampColumn", req.timestampColumn));
-  req.entityColumns.forEach((name, i) => orThrow(checkSqlIdentifier(`entityColumns[${i}]`, name)));
-  req.featureGroups.forEach((g, i) => {
-    orThrow(checkSqlIdentifier(`featureGroups[${i}].entityColumn`, g.entityColumn));
-    // The prefix is glued to feature names (which match NAME_PATTERN), so it alone needs checking.
-    if (g.prefix !== undefined && g.prefix !== "") orThrow(checkSqlIdentifier(`featureGroups[${i}].prefix`, g.prefix));
-  });
-}
-
 /**
  * POST /v1/datasets/sql: the same point-in-time join as SQL for DuckDB (over
  * the manifest's files), Athena/Trino and Spark (over the offline-store
@@ -368,34 +250,8 @@ datasetRoutes.add(
     action: "featurestore:GetDatasetSql",
     groups: datasetGroups,
     body: { schema: sqlRequestSchema, maxBytes: MAX_DATASET_BODY_BYTES, limits: DATASET_JSON_LIMITS },
-    responses: [{ status: 200, description: "One query per engine, and the knowledge-time checks.", schema: datasetSql }],
+    responses: [{ status: 200, description: "One query per engine, and the knowledge-time checks.", schema: datasetSqlSchema }],
     example: { body: { entityColumns: ["user_id", "at"], timestampColumn: "at", featureGroups: [{ name: "users", entityColumn: "user_id" }] } },
   },
-  async (c, { body: req }) => {
-    checkSqlIdentifiers(req);
-    const groups = await resolveGroups(c, req.featureGroups);
-    checkColumnNames(req.entityColumns, groups, false);
-    const sqlGroups: SqlGroup[] = await Promise.all(
-      groups.map(async (g) => ({
-        featureGroup: g.group.name,
-        recordIdentifierFeature: g.group.recordIdentifierFeature,
-        eventTimeFeature: g.group.eventTimeFeature,
-        definitions: g.group.features,
-        features: g.dataset.features,
-        entityColumn: g.entityColumn,
-        prefix: g.dataset.prefix,
-        ...(g.lookbackSeconds !== undefined ? { lookbackSeconds: g.lookbackSeconds } : {}),
-        fileUris: describeOfflineStore(c.env, g.group, await activeFiles(c.get("store").db, g.group.generation)).files.map((f) => f.uri),
-        tableName: tableNameOf(g.group.name),
-      })),
-    );
-    const request = { entityTable: req.entityTable, entityColumns: req.entityColumns, timestampColumn: req.timestampColumn, groups: sqlGroups, eventTimeOnly: req.eventTimeOnly };
-    const epoch = req.entityTimestamps === "epoch";
-    return c.json({
-      duckdb: pointInTimeSql("duckdb", request, epoch),
-      athena: pointInTimeSql("athena", request, epoch),
-      spark: pointInTimeSql("spark", request, epoch),
-      knowledgeCheck: { duckdb: knowledgeCheckSql("duckdb", request, epoch), athena: knowledgeCheckSql("athena", request, epoch), spark: knowledgeCheckSql("spark", request, epoch) },
-    });
-  },
+  async (c, { body: req }) => c.json(await datasetSql(c.get("store"), c.env, req)),
 );

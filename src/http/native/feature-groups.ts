@@ -1,20 +1,15 @@
 import { z } from "zod";
-import { createFeatureGroupSchema, getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureGroupSchema, updateFeatureMetadata, updateFeatureMetadataSchema } from "../../catalog";
+import { createFeatureGroupSchema, type FeatureGroup, getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureGroupSchema, updateFeatureMetadata, updateFeatureMetadataSchema } from "../../catalog";
 import { invalid, orThrow } from "../../failure";
 import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
-import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, outboxSummary, updateFeatureGroup } from "../../service";
-import { describeOfflineStore } from "../../offline/external";
-import { activeFiles } from "../../offline/manifest";
-import { externalReadNotes } from "../../crypto/offline-objects";
-import { fromBase64Url, toBase64Url } from "../../crypto/base64url";
-import { encryptionView } from "../../service/encryption";
+import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, encryptionView, offlineStoreOf, updateFeatureGroup } from "../../service";
+import { fromBase64Url, toBase64Url } from "../../crypto";
 import { bodyGroups, groupParam } from "../resources";
 import type { AppContext } from "../context";
 import { RouteGroup } from "../route";
 import { groupPath, intQuery, named, pathParam, stringQuery } from "./schemas/common";
 import { featureGroup, featureGroupList, featureMetadata, offlineStoreDescription } from "./schemas/catalog";
 import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMetadataView } from "./views";
-import type { FeatureGroup } from "../../catalog";
 
 /** Feature group and feature metadata routes, under /v1/feature-groups. */
 export const featureGroupRoutes = new RouteGroup("/feature-groups");
@@ -207,19 +202,9 @@ featureGroupRoutes.add(
   },
   async (c, { params }) => {
     const store = c.get("store");
-    const group = orThrow(await describeFeatureGroup(store, params.name));
-    if (!group.offlineStore.enabled) orThrow(invalid("name", `feature group ${group.name} has no offline store`));
-    const [files, outbox, encryption] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group), encryptionView(store, group)]);
-    const description = describeOfflineStore(c.env, group, files);
-    const sse = encryption.offline.activeKeyVersion;
+    const { pending: outbox, ...description } = orThrow(await offlineStoreOf(store, c.env, params.name));
     return c.json({
       ...description,
-      ...(sse !== undefined
-        ? {
-            encryption: externalReadNotes(sse),
-            sql: Object.fromEntries(Object.entries(description.sql).map(([engine, text]) => [engine, `-- objects are SSE-C encrypted: see encryption.engines.${engine}\n${text}`])),
-          }
-        : {}),
       // Rows acknowledged but not yet confirmed in a registered file: waiting, sent and awaiting registration, or being retried.
       pending: {
         ...outbox,

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { FailureError, orThrow, type Failure } from "../../failure";
-import { createJob, findJob, getJob, getRun, jobSpecSchema, jobUpdateSchema, listJobs, listRuns, materializeNow, removeJob, runFiles, runJobNow, setJobEnabled, updateJob, type Job, type JobFileRow, type JobRunRow } from "../../jobs";
-import type { FileError } from "../../jobs/repository";
+import { createJob, type FileError, findJob, getJob, getRun, type Job, type JobFileRow, type JobRunRow, jobSpecSchema, jobUpdateSchema, listJobs, listRuns, materializeNow, removeJob, runFiles, runJobNow, setJobEnabled, updateJob } from "../../jobs";
 import { availabilityJson, isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
 import type { GroupsOf } from "../authorize";
 import { failureField, failureMessage } from "../failures";

@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { fail, orThrow } from "../../failure";
-import { listDeadLetters, replayDeadLetters, type ReplaySelection } from "../../offline/dead-letters";
+import { describeOfflineStore, fileRegistrationSchema, listDeadLetters, registerExternalFile, replayDeadLetters, type ReplaySelection } from "../../offline";
 import { isoFromEpochMs, MAX_REGISTRATION_BODY_BYTES, MAX_REPLAY_BODY_BYTES } from "../../records";
 import { describeFeatureGroup } from "../../service";
-import { describeOfflineStore } from "../../offline/external";
-import { fileRegistrationSchema, registerExternalFile } from "../../offline/registration";
-import { dataKeyLookup } from "../../crypto/offline-objects";
+import { dataKeyLookup } from "../../crypto";
 import { groupParam } from "../resources";
 import { RouteGroup } from "../route";
 import { groupPath, intQuery, named } from "./schemas/common";

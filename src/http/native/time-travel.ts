@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { recordSchemaOf } from "../../catalog";
 import { FailureError, invalid, orThrow } from "../../failure";
-import { parseEventTime, parseFeatureSubset, parseRecordIdentifier, type EventTime } from "../../records";
+import { type EventTime, MAX_AS_OF_LIMIT, parseEventTime, parseFeatureSubset, parseRecordIdentifier } from "../../records";
 import { describeFeatureGroup } from "../../service";
 import type { AppContext } from "../context";
 import { groupParam } from "../resources";
 import { RouteGroup } from "../route";
 import { groupPath, intQuery, listQuery, pathParam, stringQuery } from "./schemas/common";
 import { asOfResponse, historyResponse } from "./schemas/datasets";
-import { MAX_AS_OF_LIMIT } from "../../records/limits";
 
 /**
  * Time-travel routes. They authenticate and validate here, then hand typed

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fail, FailureError, invalid, orThrow } from "../../failure";
 import { MAX_UPLOAD_BYTES } from "../../records";
+import { UPLOAD_NAME, UPLOAD_NAME_RULE, uploadKey } from "../../datasets";
 import { RouteGroup } from "../route";
 import { named, pathParam } from "./schemas/common";
 
@@ -14,15 +15,10 @@ import { named, pathParam } from "./schemas/common";
  */
 export const uploadRoutes = new RouteGroup("/uploads");
 
-export const UPLOAD_PREFIX = "uploads";
-export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.(csv|parquet)$/;
-export const UPLOAD_NAME_RULE = "must be 1-200 letters, digits, '.', '_' or '-' ending in .csv or .parquet";
 
 /** Object metadata naming the access key that uploaded it. */
 const UPLOADED_BY = "uploaded-by";
 
-export const uploadKey = (name: string) => `${UPLOAD_PREFIX}/${name}`;
-export const formatOfName = (name: string): "csv" | "parquet" => (name.endsWith(".parquet") ? "parquet" : "csv");
 
 uploadRoutes.add(
   {

@@ -1,7 +1,7 @@
 import type { FeatureGroup, FeatureMetadata } from "../../catalog";
 import type { Failure } from "../../failure";
 import type { FeatureDefinition } from "../../records";
-import { bucketNameOf, dataPrefix, offlinePrefixOf, type OfflineLocationConfig } from "../../offline/layout";
+import { bucketNameOf, dataPrefix, offlinePrefixOf, type OfflineLocationConfig } from "../../offline";
 import type { AppContext } from "../context";
 import { wireTtl } from "./wire";
 

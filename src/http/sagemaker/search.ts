@@ -1,5 +1,4 @@
-import { allFeatureGroups, listFeatureMetadata } from "../../catalog";
-import { compareForSort, matchesSearch, parseSearchExpression, type SearchDocument, type SearchExpression } from "../../catalog/search";
+import { allFeatureGroups, compareForSort, listFeatureMetadata, matchesSearch, parseSearchExpression, type SearchDocument, type SearchExpression } from "../../catalog";
 import { invalid, orThrow } from "../../failure";
 import type { AppContext } from "../context";
 import { arnOf, wireFeatureGroup, wireFeatureMetadata } from "./control-shapes";

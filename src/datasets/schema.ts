@@ -15,7 +15,7 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   chunksTotal: integer("chunks_total"),
   /** Chunks whose every step is done. */
   chunksDone: integer("chunks_done").notNull().default(0),
-  /** Entity rows of the current chunk (number chunks_done) that earlier steps joined: a wide chunk takes several steps (query/jobs.ts). */
+  /** Entity rows of the current chunk (number chunks_done) that earlier steps joined: a wide chunk takes several steps (datasets/dataset-jobs.ts). */
   chunkRowsDone: integer("chunk_rows_done").notNull().default(0),
   /** Steps done, each one part object (dataset-jobs/<id>/parts/<n>, n from 0); guards progress updates. */
   partsWritten: integer("parts_written").notNull().default(0),
@@ -24,7 +24,7 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   filesRead: integer("files_read").notNull().default(0),
   bytesRead: integer("bytes_read").notNull().default(0),
   rowsWritten: integer("rows_written").notNull().default(0),
-  /** Entity rows with versions excluded only by knowledge time, and those it left without some group's features (query/dataset.ts). */
+  /** Entity rows with versions excluded only by knowledge time, and those it left without some group's features (datasets/dataset.ts). */
   knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
   knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
   /** Entity column types fixed by the first chunk (Parquet and Arrow output), JSON. */

@@ -2,7 +2,7 @@ import { Timestamp, TimeUnit, Type, type Data, type Field, type Table } from "ap
 import { FailureError, invalid, ok, type Result } from "../failure";
 import { decodeParquet } from "../offline/parquet";
 import { parseEventTime, parseRecordIdentifier, type EventTime, type FeatureDefinition } from "../records";
-import { ColumnCells } from "./arrow-cells";
+import { ColumnCells } from "../query/arrow-cells";
 import type { DatasetEntity } from "./dataset";
 
 /**

@@ -2,11 +2,11 @@ import { invalid, ok, type Result } from "../failure";
 import type { GenerationSchema } from "../offline/manifest";
 import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
 import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
-import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "./offline-reader";
+import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "../query/offline-reader";
 import { knowledgeExcludes, versionsFor, type JoinOptions } from "./pit-join";
-import { addStats, emptyStats, identifierKeys } from "./row-groups";
-import type { QueryDeps } from "./service";
-import { compareVersions, type RecordVersion } from "./versions";
+import { addStats, emptyStats, identifierKeys } from "../query/row-groups";
+import type { QueryDeps } from "../query/service";
+import { compareVersions, type RecordVersion } from "../query/versions";
 import { MAX_SYNC_RESULT_CHARS } from "../records/limits";
 
 /**

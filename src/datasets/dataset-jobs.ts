@@ -10,7 +10,7 @@ import { parseEntities, type EntityGroupSpec } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntityChunk, type EntitySource } from "./entity-source";
 import { encodePart, type JobFormat } from "./job-parts";
 import { assemble, CONTENT_TYPES, deleteParts, partKey } from "./job-result";
-import { addStats, emptyStats, type ReadStats } from "./row-groups";
+import { addStats, emptyStats, type ReadStats } from "../query/row-groups";
 import { datasetJobs } from "./schema";
 
 export { CONTENT_TYPES, JOBS_PREFIX } from "./job-result";
@@ -96,7 +96,7 @@ export interface JobView {
     bytesRead: number;
     rowsWritten: number;
   };
-  /** What knowledge time excluded so far (see query/dataset.ts KnowledgeReport). */
+  /** What knowledge time excluded so far (see dataset.ts KnowledgeReport). */
   knowledgeTime: KnowledgeReport;
   /** Present when knowledge time left entity rows without features. */
   warnings?: string[];
@@ -142,6 +142,25 @@ export async function getJob(db: CatalogDb, id: string): Promise<JobRow | undefi
 }
 
 /** The newest jobs with the groups each joins (the web catalog lists them). */
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A job by the id a client sent: anything but a job id finds nothing, without a query. */
+export async function findJob(db: CatalogDb, id: string): Promise<JobView | undefined> {
+  const row = JOB_ID.test(id) ? await getJob(db, id) : undefined;
+  return row ? jobView(row) : undefined;
+}
+
+/** The feature groups a job joins (none for an unknown id): reading its progress or result needs each. */
+export async function jobFeatureGroups(db: CatalogDb, id: string): Promise<string[]> {
+  const row = JOB_ID.test(id) ? await getJob(db, id) : undefined;
+  return row ? (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup) : [];
+}
+
+/** Cancels the job a client named; undefined when there is no such job. */
+export async function cancelJobById(deps: Pick<JobDeps, "db" | "now">, id: string): Promise<{ cancelled: boolean; job: JobView } | undefined> {
+  return JOB_ID.test(id) ? cancelJob(deps, id) : undefined;
+}
+
 export async function recentJobs(db: CatalogDb, limit: number): Promise<{ job: JobView; featureGroups: string[]; createdAt: number }[]> {
   const rows = await db.select().from(datasetJobs).orderBy(desc(datasetJobs.createdAt)).limit(limit).all();
   return rows.map((row) => ({ job: jobView(row), featureGroups: (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup), createdAt: row.createdAt }));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { catalogDb } from "../../src/catalog";
 import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { decodeParquet } from "../../src/offline/parquet";
-import { runJobStep, type JobDeps, type JobMessage } from "../../src/query/jobs";
+import { runJobStep, type JobDeps, type JobMessage } from "../../src/datasets/dataset-jobs";
 import { api, createGroup, putRecord } from "../helpers";
 import { settle } from "../offline/support";
 

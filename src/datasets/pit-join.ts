@@ -1,4 +1,4 @@
-import { compareVersions, type RecordVersion } from "./versions";
+import { compareVersions, type RecordVersion } from "../query/versions";
 
 /**
  * Point-in-time-correct join of entity rows with feature versions. Pure.

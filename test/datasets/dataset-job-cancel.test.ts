@@ -1,6 +1,6 @@
 import { createMessageBatch, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JobMessage } from "../../src/query/jobs";
+import type { JobMessage } from "../../src/datasets/dataset-jobs";
 import queryWorker from "../../src/query/worker";
 import { api, at, createGroup, putRecord } from "../helpers";
 

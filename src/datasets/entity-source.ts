@@ -3,7 +3,7 @@ import { invalid, ok, type Result } from "../failure";
 import { csvObjects, ndjsonRowsOfBytes, UnreadableInput, type ReadOptions } from "../formats";
 import { decodeParquet } from "../offline/parquet";
 import { columnOfTable, rowsOfTable } from "./entities";
-import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "./parquet-layout";
+import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "../query/parquet-layout";
 
 /**
  * The entity list of a dataset job, read chunk by chunk from R2 so no

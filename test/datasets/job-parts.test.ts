@@ -1,8 +1,8 @@
 import { tableFromIPC, type Table } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { decodeParquet } from "../../src/offline/parquet";
-import { datasetColumns, joinedRows, type DatasetEntity, type JoinedEntities } from "../../src/query/dataset";
-import { encodePart, sliceRows, type JobFormat } from "../../src/query/job-parts";
+import { datasetColumns, joinedRows, type DatasetEntity, type JoinedEntities } from "../../src/datasets/dataset";
+import { encodePart, sliceRows, type JobFormat } from "../../src/datasets/job-parts";
 import { parseFooter, footerLength } from "../../src/query/parquet-layout";
 import type { FeatureDefinition } from "../../src/records";
 

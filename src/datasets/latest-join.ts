@@ -1,6 +1,6 @@
 import type { FeatureValue } from "../records";
-import { TextMemo } from "./arrow-cells";
-import type { RowGroupRows } from "./row-groups";
+import { TextMemo } from "../query/arrow-cells";
+import type { RowGroupRows } from "../query/row-groups";
 
 /**
  * The common point-in-time join (one version per entity row, the latest

@@ -1,5 +1,5 @@
 import { arrowSchemaBytes, type JobFormat } from "./job-parts";
-import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "./parquet-layout";
+import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "../query/parquet-layout";
 
 /**
  * A dataset job's parts and its result in R2: each step writes one part

@@ -1,0 +1,24 @@
+/**
+ * Point-in-time-correct training sets: requests resolved and checked
+ * (requests.ts), joined from the offline store (dataset.ts, in the query
+ * worker), run as asynchronous jobs in steps (dataset-jobs.ts), encoded
+ * (encode.ts), or handed to an engine as SQL (sql.ts).
+ */
+export { buildDataset, type DatasetEntity, type DatasetGroup, type DatasetOptions, type DatasetQuery, type DatasetResult } from "./dataset";
+export {
+  abandonJob,
+  cancelJobById,
+  createJob,
+  findJob,
+  jobFeatureGroups,
+  recentJobs,
+  runJobStep,
+  type JobFormat,
+  type JobMessage,
+  type JobSpec,
+  type JobState,
+  type JobView,
+} from "./dataset-jobs";
+export { datasetArrowStream, datasetParquet, datasetTable } from "./encode";
+export { ASYNC_FORMATS, datasetOptions, datasetSql, resolveGroups, stageJob, syncEntities, featureTypesOf, type EntitiesRequest, type GroupRequest, type ResolvedGroup, type SqlRequest } from "./requests";
+export { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, UPLOAD_PREFIX, uploadKey } from "./uploads";
