@@ -62,16 +62,23 @@ export async function getJob(db: CatalogDb, id: string): Promise<Job | null> {
   return row ? jobOf(row) : null;
 }
 
-/** Jobs in id order after a cursor, optionally of one group. */
-export async function listJobs(db: CatalogDb, options: { featureGroup?: string; after?: string; limit: number }): Promise<Job[]> {
+/** Jobs in id order after a cursor, or (`before`, the web catalog's Previous) the ones just before one, optionally of one group. */
+export async function listJobs(db: CatalogDb, options: { featureGroup?: string; after?: string; before?: string; limit: number }): Promise<Job[]> {
+  const backwards = options.before !== undefined;
   const rows = await db
     .select()
     .from(jobs)
-    .where(and(options.featureGroup !== undefined ? eq(jobs.featureGroup, options.featureGroup) : undefined, options.after !== undefined ? gt(jobs.id, options.after) : undefined))
-    .orderBy(asc(jobs.id))
+    .where(
+      and(
+        options.featureGroup !== undefined ? eq(jobs.featureGroup, options.featureGroup) : undefined,
+        options.after !== undefined ? gt(jobs.id, options.after) : undefined,
+        options.before !== undefined ? lt(jobs.id, options.before) : undefined,
+      ),
+    )
+    .orderBy(backwards ? desc(jobs.id) : asc(jobs.id))
     .limit(options.limit)
     .all();
-  return rows.map(jobOf);
+  return (backwards ? rows.reverse() : rows).map(jobOf);
 }
 
 /** Writes a job's definition and schedule state (not its active run, which only run bookkeeping changes). */

@@ -4,9 +4,11 @@ import { orThrow } from "../failure";
 import { authorize, type GroupsOf } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { datasetJobGroups, datasetJobResult } from "../http/native/datasets";
-import { recentJobs } from "../query/jobs";
+import { recentJobs, type JobPlace } from "../query/jobs";
 import { bytes, isoTime } from "./format";
 import { page } from "./layout";
+import { Pager } from "./pager";
+import { keysetPage, pageRequestOf, type Fetch, type Paged } from "./paging";
 import { may } from "./permissions";
 
 /**
@@ -16,8 +18,11 @@ import { may } from "./permissions";
  */
 export const jobRoutes = new Hono<AppEnv>();
 
-const DATASET_JOBS_SHOWN = 50;
-const SCHEDULED_JOBS_SHOWN = 200;
+/** Per page of each list. */
+export const DATASET_JOBS_PER_PAGE = 25;
+export const SCHEDULED_JOBS_PER_PAGE = 50;
+/** The two lists of /ui/jobs page apart: the dataset jobs' cursors carry this prefix (`ds-after`, `ds-before`). */
+const DATASET_PREFIX = "ds-";
 const RUNS_SHOWN = 50;
 
 const jobGroup: GroupsOf = async (c) => {
@@ -30,11 +35,37 @@ function progressText(p: { chunksTotal: number | null; chunksDone: number; rowsW
   return `${chunks}, ${p.rowsWritten} rows written`;
 }
 
-async function DatasetJobs(props: { c: AppContext }) {
-  const { c } = props;
-  const jobs = (await recentJobs(c.get("store").db, DATASET_JOBS_SHOWN)).filter((j) => j.featureGroups.every((g) => may(c, "featurestore:DescribeDatasetJob", g)));
-  if (jobs.length === 0) return <p class="muted">No dataset jobs you may see. Start one with POST /v1/datasets and "async": true.</p>;
+type DatasetJob = Awaited<ReturnType<typeof recentJobs>>[number];
+
+/** A dataset job's place newest first: "<created ms>~<id>". */
+const datasetPlace = (j: DatasetJob): string => `${j.createdAt}~${j.job.id}`;
+function parsePlace(cursor: string): JobPlace | undefined {
+  const cut = cursor.indexOf("~");
+  const createdAt = Number(cursor.slice(0, cut));
+  return cut > 0 && Number.isSafeInteger(createdAt) ? { createdAt, id: cursor.slice(cut + 1) } : undefined;
+}
+
+function datasetJobFetch(c: AppContext): Fetch<DatasetJob> {
+  return async (cursor, limit) => {
+    const place = parsePlace("before" in cursor ? cursor.before : (cursor.after ?? ""));
+    const rows = await recentJobs(c.get("store").db, limit + 1, place === undefined ? {} : "before" in cursor ? { before: place } : { after: place });
+    return { items: "before" in cursor ? rows.slice(-limit) : rows.slice(0, limit), more: rows.length > limit };
+  };
+}
+
+function scheduledJobFetch(c: AppContext): Fetch<Job> {
+  return async (cursor, limit) => {
+    const rows = await listJobs(c.get("store").db, { limit: limit + 1, ...("before" in cursor ? { before: cursor.before } : cursor.after !== undefined ? { after: cursor.after } : {}) });
+    return { items: "before" in cursor ? rows.slice(-limit) : rows.slice(0, limit), more: rows.length > limit };
+  };
+}
+
+function DatasetJobs(props: { c: AppContext; shown: Paged<DatasetJob> }) {
+  const { c, shown } = props;
+  const jobs = shown.items;
+  if (jobs.length === 0) return <p class="muted">No dataset jobs you may see{shown.paged ? " on this page" : ""}. Start one with POST /v1/datasets and "async": true.</p>;
   return (
+    <>
     <table>
       <thead>
         <tr>
@@ -61,12 +92,16 @@ async function DatasetJobs(props: { c: AppContext }) {
         ))}
       </tbody>
     </table>
+    <Pager c={c} page={shown} label="Dataset jobs" prefix={DATASET_PREFIX} />
+    </>
   );
 }
 
-function ScheduledJobs(props: { jobs: Job[] }) {
-  if (props.jobs.length === 0) return <p class="muted">No scheduled jobs you may see. Create one with POST /v1/jobs (docs/jobs.md).</p>;
+function ScheduledJobs(props: { c: AppContext; shown: Paged<Job> }) {
+  const { c, shown } = props;
+  if (shown.items.length === 0) return <p class="muted">No scheduled jobs you may see{shown.paged ? " on this page" : ""}. Create one with POST /v1/jobs (docs/jobs.md).</p>;
   return (
+    <>
     <table>
       <thead>
         <tr>
@@ -79,7 +114,7 @@ function ScheduledJobs(props: { jobs: Job[] }) {
         </tr>
       </thead>
       <tbody>
-        {props.jobs.map((job) => (
+        {shown.items.map((job) => (
           <tr>
             <th scope="row">
               <a href={`/ui/jobs/${job.id}`}>{job.description ?? job.id}</a>
@@ -93,21 +128,27 @@ function ScheduledJobs(props: { jobs: Job[] }) {
         ))}
       </tbody>
     </table>
+    <Pager c={c} page={shown} label="Scheduled jobs" />
+    </>
   );
 }
 
 jobRoutes.get("/jobs", authorize("featurestore:ListJobs"), async (c) => {
   const visible = c.get("visibleGroup") ?? (() => true);
-  const scheduled = (await listJobs(c.get("store").db, { limit: SCHEDULED_JOBS_SHOWN })).filter((j) => visible(j.featureGroup));
+  // A job is listed when the key may read every group it touches; pages the policy thins out are refilled (paging.ts).
+  const [datasets, scheduled] = await Promise.all([
+    keysetPage(pageRequestOf(c, DATASET_PREFIX), DATASET_JOBS_PER_PAGE, datasetJobFetch(c), datasetPlace, (j) => j.featureGroups.every((g) => may(c, "featurestore:DescribeDatasetJob", g))),
+    keysetPage(pageRequestOf(c), SCHEDULED_JOBS_PER_PAGE, scheduledJobFetch(c), (j) => j.id, (j) => visible(j.featureGroup)),
+  ]);
   return page(
     c,
     "Datasets and jobs",
     <>
       <h1>Datasets and jobs</h1>
       <h2>Dataset jobs</h2>
-      <DatasetJobs c={c} />
+      <DatasetJobs c={c} shown={datasets} />
       <h2>Scheduled jobs</h2>
-      <ScheduledJobs jobs={scheduled} />
+      <ScheduledJobs c={c} shown={scheduled} />
     </>,
   );
 });
