@@ -92,7 +92,7 @@ function DatasetJobs(props: { c: AppContext; shown: Paged<DatasetJob> }) {
         ))}
       </tbody>
     </table>
-    <Pager c={c} page={shown} label="Dataset jobs" prefix={DATASET_PREFIX} />
+    <Pager c={c} page={shown} label="Dataset jobs" prefix={DATASET_PREFIX} labels={{ prev: "Newer jobs", next: "Older jobs" }} />
     </>
   );
 }
