@@ -129,15 +129,35 @@ export async function getRun(db: CatalogDb, jobId: string, runId: string): Promi
   return (await db.select().from(jobRuns).where(and(eq(jobRuns.jobId, jobId), eq(jobRuns.id, runId))).get()) ?? null;
 }
 
-/** A job's runs, newest first, before a start time (paging). */
-export async function listRuns(db: CatalogDb, jobId: string, options: { limit: number; before?: number }): Promise<JobRunRow[]> {
-  return db
+/** A run's place in the newest-first list: start time, then id. */
+export interface RunPlace {
+  startedAt: number;
+  id: string;
+}
+
+/**
+ * A job's runs, newest first: before a start time, or just older than a
+ * run (`older`), or just newer than one (`newer`, the web catalog's
+ * Previous; still newest first).
+ */
+export async function listRuns(db: CatalogDb, jobId: string, options: { limit: number; before?: number; older?: RunPlace; newer?: RunPlace }): Promise<JobRunRow[]> {
+  const r = jobRuns;
+  const { older, newer } = options;
+  const rows = await db
     .select()
-    .from(jobRuns)
-    .where(and(eq(jobRuns.jobId, jobId), options.before !== undefined ? lt(jobRuns.startedAt, options.before) : undefined))
-    .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
+    .from(r)
+    .where(
+      and(
+        eq(r.jobId, jobId),
+        options.before !== undefined ? lt(r.startedAt, options.before) : undefined,
+        older ? or(lt(r.startedAt, older.startedAt), and(eq(r.startedAt, older.startedAt), lt(r.id, older.id))) : undefined,
+        newer ? or(gt(r.startedAt, newer.startedAt), and(eq(r.startedAt, newer.startedAt), gt(r.id, newer.id))) : undefined,
+      ),
+    )
+    .orderBy(...(newer ? [asc(r.startedAt), asc(r.id)] : [desc(r.startedAt), desc(r.id)]))
     .limit(options.limit)
     .all();
+  return newer ? rows.reverse() : rows;
 }
 
 /** Runs still in progress whose lease has lapsed (or was never taken): work for this tick. */
