@@ -106,6 +106,17 @@ describe("paging", () => {
   }, 60_000);
 });
 
+describe("page links", () => {
+  it("escapes a cursor taken from the address in the page and its links", async () => {
+    const browser = await signedIn();
+    for (const path of ["/ui/feature-groups?sort=created&after=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/ui/admin/audit?before=%22%3E%3Cimg%20src%3Dx%3E", "/ui/jobs?ds-after=%3Cb%3E"]) {
+      const page = await browser.get(path);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toMatch(/<script>alert|<img src=x>|<b>/);
+    }
+  });
+});
+
 describe("keysetPage", () => {
   const items = Array.from({ length: 23 }, (_, i) => String(i).padStart(2, "0"));
   const fetch = arrayFetch(items, (s) => s, (cursor, item) => (cursor < item ? -1 : cursor > item ? 1 : 0));
