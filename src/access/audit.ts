@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { auditLog } from "./schema";
 
@@ -33,6 +33,8 @@ export interface AuditQuery {
   limit: number;
   /** The id of the last entry of the previous page (entries come newest first). */
   before?: number;
+  /** The web catalog's Previous: the entries just newer than this id, still newest first (`more`: newer ones remain). */
+  after?: number;
 }
 
 export async function recordAudit(db: D1Database, entries: AuditEntry[]): Promise<void> {
@@ -40,7 +42,7 @@ export async function recordAudit(db: D1Database, entries: AuditEntry[]): Promis
   await drizzle(db).insert(auditLog).values(entries);
 }
 
-export async function queryAudit(db: D1Database, query: AuditQuery): Promise<{ entries: (AuditEntry & { id: number })[]; last?: number }> {
+export async function queryAudit(db: D1Database, query: AuditQuery): Promise<{ entries: (AuditEntry & { id: number })[]; last?: number; more: boolean }> {
   const conditions: SQL[] = [];
   if (query.from !== undefined) conditions.push(gte(auditLog.at, query.from));
   if (query.to !== undefined) conditions.push(lte(auditLog.at, query.to));
@@ -49,15 +51,20 @@ export async function queryAudit(db: D1Database, query: AuditQuery): Promise<{ e
   if (query.featureGroup !== undefined) conditions.push(eq(auditLog.featureGroup, query.featureGroup));
   if (query.result !== undefined) conditions.push(eq(auditLog.result, query.result));
   if (query.before !== undefined) conditions.push(lt(auditLog.id, query.before));
+  if (query.after !== undefined) conditions.push(gt(auditLog.id, query.after));
+  // Newer entries are read nearest first, then put back newest first.
+  const newer = query.after !== undefined;
   const rows = await drizzle(db)
     .select()
     .from(auditLog)
     .where(and(...conditions))
-    .orderBy(desc(auditLog.id))
+    .orderBy(newer ? asc(auditLog.id) : desc(auditLog.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit).map((r) => ({ ...r, result: r.result as AuditResult }));
-  return { entries: page, ...(rows.length > query.limit ? { last: page[page.length - 1]!.id } : {}) };
+  const nearest = rows.slice(0, query.limit).map((r) => ({ ...r, result: r.result as AuditResult }));
+  const more = rows.length > query.limit;
+  if (newer) return { entries: nearest.reverse(), more };
+  return { entries: nearest, more, ...(more ? { last: nearest[nearest.length - 1]!.id } : {}) };
 }
 
 /** Retention in days from FS_AUDIT_RETENTION_DAYS (a positive integer), else the default. */

@@ -2,4 +2,4 @@ export * from "./actions";
 export * from "./policy";
 export * from "./keys";
 export * from "./audit";
-export { admit, defaultRateLimit, RateLimiter, LEASE_MS, type RateLimitEnv } from "./rate-limit";
+export { admit, defaultRateLimit, RateLimiter, LEASE_MS, reserve, type NamedBucket, type RateLimitEnv, type Reservation } from "./rate-limit";

@@ -1,4 +1,4 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, desc, eq, gt, lt } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { masterKeyring, open, seal, type MasterKeySecret } from "../crypto/keyring";
 import { z } from "zod";
@@ -287,12 +287,20 @@ export async function getAccessKey(env: AccessEnv, accessKeyId: string): Promise
   return row.ok ? ok(viewOf(row.value)) : row;
 }
 
-/** A page of keys by id; `after` is the last id of the previous page. */
-export async function listAccessKeys(env: AccessEnv, limit: number, after?: string): Promise<{ keys: AccessKey[]; last?: string }> {
+/**
+ * A page of keys by id; `after` is the last id of the previous page. With
+ * `{ before }` (the web catalog's Previous): the keys just before that id,
+ * still in id order; `more` then says whether keys lie before them.
+ */
+export async function listAccessKeys(env: AccessEnv, limit: number, cursor?: string | { before: string }): Promise<{ keys: AccessKey[]; last?: string; more: boolean }> {
   const query = dbOf(env).select().from(accessKeys);
-  const rows = await (after ? query.where(gt(accessKeys.accessKeyId, after)) : query).orderBy(asc(accessKeys.accessKeyId)).limit(limit + 1).all();
+  if (typeof cursor === "object") {
+    const rows = await query.where(lt(accessKeys.accessKeyId, cursor.before)).orderBy(desc(accessKeys.accessKeyId)).limit(limit + 1).all();
+    return { keys: rows.slice(0, limit).reverse().map(viewOf), more: rows.length > limit };
+  }
+  const rows = await (cursor ? query.where(gt(accessKeys.accessKeyId, cursor)) : query).orderBy(asc(accessKeys.accessKeyId)).limit(limit + 1).all();
   const page = rows.slice(0, limit);
-  return { keys: page.map(viewOf), ...(rows.length > limit ? { last: page[page.length - 1]!.accessKeyId } : {}) };
+  return { keys: page.map(viewOf), more: rows.length > limit, ...(rows.length > limit ? { last: page[page.length - 1]!.accessKeyId } : {}) };
 }
 
 export async function updateAccessKey(env: AccessEnv, accessKeyId: string, settings: KeySettings, now: number): Promise<Result<AccessKey>> {

@@ -22,25 +22,69 @@ import type { RateLimit } from "./keys";
  */
 export const LEASE_MS = 100;
 
-/** The bucket: state in memory only. If the object is evicted, the bucket starts full again, which only errs towards admitting. */
+/** A token bucket's state: tokens left (fractional while refilling) at a time. */
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/** The bucket refilled up to `now`: a new bucket starts full, and tokens never exceed `burst`. */
+export function refilled(bucket: Bucket | null, now: number, perSecond: number, burst: number): Bucket {
+  if (bucket === null) return { tokens: burst, updatedAt: now };
+  return { tokens: Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.updatedAt) * perSecond) / 1000), updatedAt: now };
+}
+
+/** What an attempt on a bucket got: a token, or how long until the bucket holds one. */
+export type Attempt = { admitted: true } | { admitted: false; retryAfterMs: number };
+
+/**
+ * The bucket. For API keys (`take`) state is in memory only: if the object
+ * is evicted, the bucket starts full again, which only errs towards
+ * admitting. Buckets used through `attempt` / `refund` (failed sign-ins)
+ * are also saved in the object's SQLite: they see a few calls a minute, and
+ * a guesser who pauses until the object is evicted must not find it full.
+ */
 export class RateLimiter extends DurableObject<ClockEnv> {
-  #tokens = 0;
-  #updatedAt = 0;
-  #started = false;
+  #bucket: Bucket | null = null;
+  #persisted = false;
 
   /** Takes up to `wanted` tokens from a bucket refilled at `perSecond` up to `burst`; returns how many it gave. */
   async take(wanted: number, perSecond: number, burst: number): Promise<number> {
-    const now = clockOf(this.env)();
-    if (!this.#started) {
-      this.#tokens = burst;
-      this.#started = true;
-    } else {
-      this.#tokens = Math.min(burst, this.#tokens + ((now - this.#updatedAt) * perSecond) / 1000);
-    }
-    this.#updatedAt = now;
-    const granted = Math.min(wanted, Math.floor(this.#tokens));
-    this.#tokens -= granted;
+    this.#bucket = refilled(this.#bucket, clockOf(this.env)(), perSecond, burst);
+    const granted = Math.min(wanted, Math.floor(this.#bucket.tokens));
+    this.#bucket.tokens -= granted;
     return granted;
+  }
+
+  /** Takes one token if there is one; otherwise takes nothing and says when one will be there. */
+  async attempt(perSecond: number, burst: number): Promise<Attempt> {
+    const bucket = refilled(this.#saved(), clockOf(this.env)(), perSecond, burst);
+    const admitted = bucket.tokens >= 1;
+    if (admitted) bucket.tokens -= 1;
+    this.#save(bucket);
+    return admitted ? { admitted } : { admitted, retryAfterMs: Math.ceil(((1 - bucket.tokens) * 1000) / perSecond) };
+  }
+
+  /** Gives back a token taken by `attempt` (the attempt turned out not to count), up to `burst`. */
+  async refund(perSecond: number, burst: number): Promise<void> {
+    const bucket = refilled(this.#saved(), clockOf(this.env)(), perSecond, burst);
+    this.#save({ ...bucket, tokens: Math.min(burst, bucket.tokens + 1) });
+  }
+
+  /** The saved bucket, read once per object lifetime (the object is its only writer). */
+  #saved(): Bucket | null {
+    if (this.#persisted) return this.#bucket;
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL)");
+    const row = sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM bucket WHERE id = 1").toArray()[0];
+    this.#bucket = row ? { tokens: row.tokens, updatedAt: row.updated_at } : null;
+    this.#persisted = true;
+    return this.#bucket;
+  }
+
+  #save(bucket: Bucket): void {
+    this.#bucket = bucket;
+    this.ctx.storage.sql.exec("INSERT INTO bucket (id, tokens, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at", bucket.tokens, bucket.updatedAt);
   }
 }
 
@@ -112,4 +156,33 @@ export async function admit(env: RateLimitEnv, accessKeyId: string, limit: RateL
   leases.set(accessKeyId, { tokens: (live ? current.tokens : 0) + granted, expiresAt: at + LEASE_MS });
   if (spend(accessKeyId, at)) return ok(undefined);
   return fail({ reason: "throttled", detail: `access key ${accessKeyId} is over its limit of ${limit.perSecond} requests per second (burst ${limit.burst}); retry with backoff` });
+}
+
+/** A bucket by name (in the same RateLimiter namespace as the keys' buckets; names never look like an access key id) and its limit. */
+export interface NamedBucket {
+  name: string;
+  limit: RateLimit;
+}
+
+/** What `reserve` got: either one token of every bucket, with a way to give them back, or how long until all would admit. */
+export type Reservation = { ok: true; release: () => Promise<void> } | { ok: false; retryAfterMs: number };
+
+/**
+ * Takes one token from each bucket, exactly (a Durable Object call per
+ * bucket, no isolate lease: these are for rare, costly attempts such as
+ * sign-ins, where a lease would let each isolate add its own burst). All or
+ * nothing: when a bucket is empty, the tokens taken from the others are
+ * given back and the longest wait is reported. `release` gives every token
+ * back, for an attempt that turned out not to count (a successful sign-in).
+ */
+export async function reserve(env: Pick<RateLimitEnv, "RATE_LIMITER">, buckets: readonly NamedBucket[]): Promise<Reservation> {
+  const stubs = buckets.map((b) => ({ ...b, stub: env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(b.name)) }));
+  const release = async (which: typeof stubs) => {
+    await Promise.all(which.map((b) => b.stub.refund(b.limit.perSecond, b.limit.burst)));
+  };
+  const attempts = await Promise.all(stubs.map((b) => b.stub.attempt(b.limit.perSecond, b.limit.burst)));
+  const refused = attempts.flatMap((a) => (a.admitted ? [] : [a.retryAfterMs]));
+  if (refused.length === 0) return { ok: true, release: () => release(stubs) };
+  await release(stubs.filter((_, i) => attempts[i]!.admitted));
+  return { ok: false, retryAfterMs: Math.max(...refused) };
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, or } from "drizzle-orm";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
@@ -141,7 +141,6 @@ export async function getJob(db: CatalogDb, id: string): Promise<JobRow | undefi
   return db.select().from(datasetJobs).where(eq(datasetJobs.id, id)).get();
 }
 
-/** The newest jobs with the groups each joins (the web catalog lists them). */
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A job by the id a client sent: anything but a job id finds nothing, without a query. */
@@ -161,9 +160,30 @@ export async function cancelJobById(deps: Pick<JobDeps, "db" | "now">, id: strin
   return JOB_ID.test(id) ? cancelJob(deps, id) : undefined;
 }
 
-export async function recentJobs(db: CatalogDb, limit: number): Promise<{ job: JobView; featureGroups: string[]; createdAt: number }[]> {
-  const rows = await db.select().from(datasetJobs).orderBy(desc(datasetJobs.createdAt)).limit(limit).all();
-  return rows.map((row) => ({ job: jobView(row), featureGroups: (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup), createdAt: row.createdAt }));
+/** A job's place in the newest-first list: creation time, then id. */
+export interface JobPlace {
+  createdAt: number;
+  id: string;
+}
+
+/**
+ * Jobs newest first with the groups each joins (the web catalog lists
+ * them): the newest, the ones just older than a place (`after`), or the ones
+ * just newer (`before`, still newest first).
+ */
+export async function recentJobs(db: CatalogDb, limit: number, cursor: { after?: JobPlace } | { before: JobPlace } = {}): Promise<{ job: JobView; featureGroups: string[]; createdAt: number }[]> {
+  const c = datasetJobs;
+  const newer = "before" in cursor;
+  const place = "before" in cursor ? cursor.before : cursor.after;
+  const beyond = place === undefined ? undefined : newer ? or(gt(c.createdAt, place.createdAt), and(eq(c.createdAt, place.createdAt), gt(c.id, place.id))) : or(lt(c.createdAt, place.createdAt), and(eq(c.createdAt, place.createdAt), lt(c.id, place.id)));
+  const rows = await db
+    .select()
+    .from(c)
+    .where(beyond)
+    .orderBy(...(newer ? [asc(c.createdAt), asc(c.id)] : [desc(c.createdAt), desc(c.id)]))
+    .limit(limit)
+    .all();
+  return (newer ? rows.reverse() : rows).map((row) => ({ job: jobView(row), featureGroups: (JSON.parse(row.spec) as { groups: { featureGroup: string }[] }).groups.map((g) => g.featureGroup), createdAt: row.createdAt }));
 }
 
 export async function createJob(deps: JobDeps, spec: JobSpec): Promise<JobView> {

@@ -14,6 +14,7 @@ export {
   recentJobs,
   runJobStep,
   type JobFormat,
+  type JobPlace,
   type JobMessage,
   type JobSpec,
   type JobState,

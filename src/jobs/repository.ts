@@ -62,16 +62,23 @@ export async function getJob(db: CatalogDb, id: string): Promise<Job | null> {
   return row ? jobOf(row) : null;
 }
 
-/** Jobs in id order after a cursor, optionally of one group. */
-export async function listJobs(db: CatalogDb, options: { featureGroup?: string; after?: string; limit: number }): Promise<Job[]> {
+/** Jobs in id order after a cursor, or (`before`, the web catalog's Previous) the ones just before one, optionally of one group. */
+export async function listJobs(db: CatalogDb, options: { featureGroup?: string; after?: string; before?: string; limit: number }): Promise<Job[]> {
+  const backwards = options.before !== undefined;
   const rows = await db
     .select()
     .from(jobs)
-    .where(and(options.featureGroup !== undefined ? eq(jobs.featureGroup, options.featureGroup) : undefined, options.after !== undefined ? gt(jobs.id, options.after) : undefined))
-    .orderBy(asc(jobs.id))
+    .where(
+      and(
+        options.featureGroup !== undefined ? eq(jobs.featureGroup, options.featureGroup) : undefined,
+        options.after !== undefined ? gt(jobs.id, options.after) : undefined,
+        options.before !== undefined ? lt(jobs.id, options.before) : undefined,
+      ),
+    )
+    .orderBy(backwards ? desc(jobs.id) : asc(jobs.id))
     .limit(options.limit)
     .all();
-  return rows.map(jobOf);
+  return (backwards ? rows.reverse() : rows).map(jobOf);
 }
 
 /** Writes a job's definition and schedule state (not its active run, which only run bookkeeping changes). */
@@ -122,15 +129,35 @@ export async function getRun(db: CatalogDb, jobId: string, runId: string): Promi
   return (await db.select().from(jobRuns).where(and(eq(jobRuns.jobId, jobId), eq(jobRuns.id, runId))).get()) ?? null;
 }
 
-/** A job's runs, newest first, before a start time (paging). */
-export async function listRuns(db: CatalogDb, jobId: string, options: { limit: number; before?: number }): Promise<JobRunRow[]> {
-  return db
+/** A run's place in the newest-first list: start time, then id. */
+export interface RunPlace {
+  startedAt: number;
+  id: string;
+}
+
+/**
+ * A job's runs, newest first: before a start time, or just older than a
+ * run (`older`), or just newer than one (`newer`, the web catalog's
+ * Previous; still newest first).
+ */
+export async function listRuns(db: CatalogDb, jobId: string, options: { limit: number; before?: number; older?: RunPlace; newer?: RunPlace }): Promise<JobRunRow[]> {
+  const r = jobRuns;
+  const { older, newer } = options;
+  const rows = await db
     .select()
-    .from(jobRuns)
-    .where(and(eq(jobRuns.jobId, jobId), options.before !== undefined ? lt(jobRuns.startedAt, options.before) : undefined))
-    .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
+    .from(r)
+    .where(
+      and(
+        eq(r.jobId, jobId),
+        options.before !== undefined ? lt(r.startedAt, options.before) : undefined,
+        older ? or(lt(r.startedAt, older.startedAt), and(eq(r.startedAt, older.startedAt), lt(r.id, older.id))) : undefined,
+        newer ? or(gt(r.startedAt, newer.startedAt), and(eq(r.startedAt, newer.startedAt), gt(r.id, newer.id))) : undefined,
+      ),
+    )
+    .orderBy(...(newer ? [asc(r.startedAt), asc(r.id)] : [desc(r.startedAt), desc(r.id)]))
     .limit(options.limit)
     .all();
+  return newer ? rows.reverse() : rows;
 }
 
 /** Runs still in progress whose lease has lapsed (or was never taken): work for this tick. */

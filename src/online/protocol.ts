@@ -1,4 +1,5 @@
 import type { DataKeyMaterial } from "../crypto/values";
+import type { OutboxStatus } from "./outbox";
 
 /**
  * The record shard's RPC surface: plain, structured-clonable data. Every
@@ -185,4 +186,10 @@ export type ShardReply<T> = T | ShardRefusal;
 
 export function isRefusal<T extends object>(reply: ShardReply<T>): reply is ShardRefusal {
   return "refused" in reply;
+}
+
+/** A shard's answer to a group page: when it last changed an online record (null: not since it began keeping track) and its outbox. */
+export interface ShardWriteStatus {
+  lastOnlineWriteAt: number | null;
+  outbox: OutboxStatus;
 }

@@ -5,6 +5,7 @@ import { catalogDb } from "../catalog";
 import { stagingPrefixOf } from "../offline/layout";
 import { registeredBatches } from "../offline/manifest";
 import { drainOutbox, flushPolicyFrom, retryDelayMs, type DrainTarget, type FlushPolicy } from "./drain";
+import { noteOnlineWrite, readLastWrite, type LastWrite } from "./last-write";
 import { outboxBacklog, outboxStatus, type OutboxBacklog, type OutboxStatus } from "./outbox";
 import type {
   DeleteCommand,
@@ -21,6 +22,7 @@ import type {
   ShardCall,
   ShardRefusal,
   ShardReply,
+  ShardWriteStatus,
   StoredRecord,
   UpdateCommand,
   UpdateOutcome,
@@ -65,6 +67,8 @@ export class RecordShard extends DurableObject<Env> {
   #sealing: ShardSealing;
   /** The write-sequence clock (shard-store.ts): this object is the single writer of its records, so it orders their versions. */
   #clock: SequenceClock = { last: 0 };
+  /** When this shard last changed an online record (last-write.ts). */
+  #lastWrite: LastWrite = { at: null, savedAt: null };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,6 +80,7 @@ export class RecordShard extends DurableObject<Env> {
       this.#meta = readShardMeta(ctx.storage.sql);
       this.#clock = readSequenceClock(ctx.storage.sql);
       this.#backlog = outboxBacklog(ctx.storage.sql);
+      this.#lastWrite = readLastWrite(ctx.storage.sql);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -87,6 +92,7 @@ export class RecordShard extends DurableObject<Env> {
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = this.#now();
     const outcome = putRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
+    if (outcome.applied) noteOnlineWrite(this.ctx.storage.sql, this.#lastWrite, now);
     if (cmd.offline && !cmd.offlineRowWritten) await this.#queuedOffline(cmd.body.length, now);
     if (outcome.applied && cmd.expiresAtMs !== null) await this.#scheduleAlarm(cmd.expiresAtMs);
     return outcome;
@@ -105,6 +111,7 @@ export class RecordShard extends DurableObject<Env> {
     const sealed = keys ? await Promise.all(cmds.map(async (cmd) => ({ ...cmd, body: await this.#sealing.seal(keys, cmd.recordIdentifier, cmd.body) }))) : cmds;
     const now = this.#now();
     const applied = putRecords(this.ctx.storage, this.#clock, sealed, now);
+    if (applied.includes(true)) noteOnlineWrite(this.ctx.storage.sql, this.#lastWrite, now);
     let earliestExpiry: number | null = null;
     let outboxed = false;
     for (const [i, cmd] of cmds.entries()) {
@@ -132,6 +139,7 @@ export class RecordShard extends DurableObject<Env> {
     const body = cmd.keys ? await this.#sealing.seal(await this.#sealing.keysOf(cmd), cmd.recordIdentifier, cmd.body) : cmd.body;
     const now = this.#now();
     const outcome = deleteRecord(this.ctx.storage, this.#clock, { ...cmd, body }, now);
+    if (cmd.online && outcome.outcome === "deleted") noteOnlineWrite(this.ctx.storage.sql, this.#lastWrite, now);
     if (cmd.offline && outcome.outcome !== "refused_not_newer") await this.#queuedOffline(cmd.body.length, now);
     return outcome;
   }
@@ -143,6 +151,7 @@ export class RecordShard extends DurableObject<Env> {
     if ("refused" in outcome) return outcome;
     const now = this.#now();
     if (outcome.outcome === "updated") {
+      if (cmd.online) noteOnlineWrite(this.ctx.storage.sql, this.#lastWrite, now);
       if (cmd.offline) await this.#queuedOffline(cmd.features.length, now);
       if (outcome.expiresAtMs !== null) await this.#scheduleAlarm(outcome.expiresAtMs);
     }
@@ -187,6 +196,11 @@ export class RecordShard extends DurableObject<Env> {
   /** The outbox backlog, for operators (also answered for a dropped generation). */
   async outboxStatus(): Promise<OutboxStatus> {
     return outboxStatus(this.ctx.storage.sql);
+  }
+
+  /** The last online write and the outbox backlog, in one call: what a group page shows of the shard (also answered for a dropped generation). */
+  async writeStatus(): Promise<ShardWriteStatus> {
+    return { lastOnlineWriteAt: this.#lastWrite.at, outbox: outboxStatus(this.ctx.storage.sql) };
   }
 
   /** Learns a newer catalog version, so calls from stale caches are refused. */

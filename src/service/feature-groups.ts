@@ -91,9 +91,23 @@ const earliest = (a: number | null, b: number | null) => (a === null ? b : b ===
 
 /** Sums every shard's outbox: rows not yet confirmed in the offline store, sends awaiting registration, and retries in progress. */
 export async function outboxSummary(ctx: StoreContext, group: FeatureGroup): Promise<OutboxSummary> {
-  const statuses = await Promise.all(Array.from({ length: group.shardCount }, (_, i) => shardStub(ctx, group.generation, i).outboxStatus()));
-  return statuses.reduce<OutboxSummary>(
-    (sum, s) => ({
+  return (await groupWriteStatus(ctx, group)).outbox;
+}
+
+export interface GroupWriteStatus {
+  /** The newest online write any shard applied (null: none since shards began keeping it). */
+  lastOnlineWriteAt: number | null;
+  outbox: OutboxSummary;
+}
+
+/**
+ * Asks every shard of the group, in parallel, for its last online write and
+ * its outbox (one RPC each): the group's freshness without reading records.
+ */
+export async function groupWriteStatus(ctx: StoreContext, group: FeatureGroup): Promise<GroupWriteStatus> {
+  const statuses = await Promise.all(Array.from({ length: group.shardCount }, (_, i) => shardStub(ctx, group.generation, i).writeStatus()));
+  const outbox = statuses.reduce<OutboxSummary>(
+    (sum, { outbox: s }) => ({
       rows: sum.rows + s.rows,
       sealedBatches: sum.sealedBatches + s.sealedBatches,
       sentBatches: sum.sentBatches + s.sentBatches,
@@ -105,4 +119,6 @@ export async function outboxSummary(ctx: StoreContext, group: FeatureGroup): Pro
     }),
     { rows: 0, sealedBatches: 0, sentBatches: 0, resentBatches: 0, maxAttempts: 0, maxSends: 0, oldestAt: null, oldestSentAt: null },
   );
+  const writes = statuses.flatMap((s) => (s.lastOnlineWriteAt === null ? [] : [s.lastOnlineWriteAt]));
+  return { lastOnlineWriteAt: writes.length > 0 ? Math.max(...writes) : null, outbox };
 }

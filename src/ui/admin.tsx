@@ -1,11 +1,13 @@
 import { Hono } from "hono";
-import { AUDIT_RESULTS, createAccessKey, listAccessKeys, parseKeySettings, queryAudit, rotateAccessKey, updateAccessKey, DEFAULT_OVERLAP_SECONDS, type AccessKey, type AuditResult } from "../access";
+import { AUDIT_RESULTS, type AuditEntry, createAccessKey, listAccessKeys, parseKeySettings, queryAudit, rotateAccessKey, updateAccessKey, DEFAULT_OVERLAP_SECONDS, type AccessKey, type AuditResult } from "../access";
 import { invalid, orThrow } from "../failure";
 import { authorize } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { readForm } from "./guard";
 import { isoTime } from "./format";
 import { CsrfField, page, viewerOf } from "./layout";
+import { Pager } from "./pager";
+import { keysetPage, pageRequestOf, type Fetch } from "./paging";
 import { may } from "./permissions";
 
 /**
@@ -16,7 +18,9 @@ import { may } from "./permissions";
 export const adminRoutes = new Hono<AppEnv>();
 
 /** The audit log shows this many entries per page. */
-const AUDIT_PAGE = 100;
+export const AUDIT_PAGE = 100;
+/** Access keys per page. */
+export const KEYS_PAGE = 50;
 /** A key's policy, as a new key gets it unless the form says otherwise: read-only catalog access. */
 const EXAMPLE_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:ListFeatureGroups", "sagemaker:Search", "sagemaker:DescribeFeatureGroup"], Resource: "*" }] }, null, 2);
 
@@ -99,8 +103,11 @@ function KeysTable(props: { c: AppContext; keys: AccessKey[] }) {
 }
 
 adminRoutes.get("/admin", authorize("featurestore:ListAccessKeys"), async (c) => {
-  const after = c.req.query("after");
-  const listed = await listAccessKeys(c.env, 100, after || undefined);
+  const fetch: Fetch<AccessKey> = async (cursor, limit) => {
+    const listed = await listAccessKeys(c.env, limit, "before" in cursor ? { before: cursor.before } : cursor.after);
+    return { items: listed.keys, more: listed.more };
+  };
+  const listed = await keysetPage(pageRequestOf(c), KEYS_PAGE, fetch, (k) => k.accessKeyId);
   const viewer = viewerOf(c)!;
   return page(
     c,
@@ -110,8 +117,8 @@ adminRoutes.get("/admin", authorize("featurestore:ListAccessKeys"), async (c) =>
       <p>
         The root key (<code>FS_ROOT_ACCESS_KEY_ID</code>) is not listed: it lives in the worker's secrets. See also the <a href="/ui/admin/audit">audit log</a>.
       </p>
-      {listed.keys.length > 0 ? <KeysTable c={c} keys={listed.keys} /> : <p class="muted">No access keys yet.</p>}
-      {listed.last ? <a href={`/ui/admin?after=${encodeURIComponent(listed.last)}`}>More keys</a> : null}
+      {listed.items.length > 0 ? <KeysTable c={c} keys={listed.items} /> : <p class="muted">{listed.paged ? "No more access keys." : "No access keys yet."}</p>}
+      <Pager c={c} page={listed} label="Access keys" />
       <h2 id="create-title">Create an access key</h2>
       {may(c, "featurestore:CreateAccessKey") ? (
         <form method="post" action="/ui/admin/keys" class="stack" aria-labelledby="create-title">
@@ -165,16 +172,20 @@ adminRoutes.get("/admin/audit", authorize("featurestore:ReadAuditLog"), async (c
   const text = (name: string) => (c.req.query(name) ?? "").trim();
   const filters = { accessKeyId: text("accessKeyId"), action: text("action"), featureGroup: text("featureGroup"), result: text("result") };
   if (filters.result && !(AUDIT_RESULTS as readonly string[]).includes(filters.result)) orThrow(invalid("result", `must be one of ${AUDIT_RESULTS.join(", ")}`));
-  const before = text("before");
-  const found = await queryAudit(c.env.DB, {
-    limit: AUDIT_PAGE,
-    ...(filters.accessKeyId ? { accessKeyId: filters.accessKeyId } : {}),
-    ...(filters.action ? { action: filters.action } : {}),
-    ...(filters.featureGroup ? { featureGroup: filters.featureGroup } : {}),
-    ...(filters.result ? { result: filters.result as AuditResult } : {}),
-    ...(/^\d+$/.test(before) ? { before: Number(before) } : {}),
-  });
-  const next = found.last !== undefined ? `/ui/admin/audit?${new URLSearchParams({ ...filters, before: String(found.last) }).toString()}` : undefined;
+  // The list is newest first, so the page after an entry holds older ones (the API's `before` id) and the page before it newer ones.
+  const idOf = (cursor: string) => (/^\d{1,15}$/.test(cursor) ? Number(cursor) : 0);
+  const fetch: Fetch<AuditEntry & { id: number }> = async (cursor, limit) => {
+    const found = await queryAudit(c.env.DB, {
+      limit,
+      ...(filters.accessKeyId ? { accessKeyId: filters.accessKeyId } : {}),
+      ...(filters.action ? { action: filters.action } : {}),
+      ...(filters.featureGroup ? { featureGroup: filters.featureGroup } : {}),
+      ...(filters.result ? { result: filters.result as AuditResult } : {}),
+      ...("before" in cursor ? { after: idOf(cursor.before) } : cursor.after !== undefined ? { before: idOf(cursor.after) } : {}),
+    });
+    return { items: found.entries, more: found.more };
+  };
+  const found = await keysetPage(pageRequestOf(c), AUDIT_PAGE, fetch, (e) => String(e.id));
   return page(
     c,
     "Audit log",
@@ -218,7 +229,7 @@ adminRoutes.get("/admin/audit", authorize("featurestore:ReadAuditLog"), async (c
           </tr>
         </thead>
         <tbody>
-          {found.entries.map((e) => (
+          {found.items.map((e) => (
             <tr>
               <td>{isoTime(e.at)}</td>
               <td>
@@ -234,8 +245,8 @@ adminRoutes.get("/admin/audit", authorize("featurestore:ReadAuditLog"), async (c
           ))}
         </tbody>
       </table>
-      {found.entries.length === 0 ? <p class="muted">No entries match.</p> : null}
-      {next ? <a href={next}>Older entries</a> : null}
+      {found.items.length === 0 ? <p class="muted">{found.paged ? "No more entries match." : "No entries match."}</p> : null}
+      <Pager c={c} page={found} label="Audit log" labels={{ prev: "Newer entries", next: "Older entries" }} />
     </>,
   );
 });

@@ -5,6 +5,8 @@ import type { AppContext, AppEnv } from "../http/context";
 import { arnOf, wireFeatureGroup, wireFeatureMetadata } from "../http/sagemaker/control-shapes";
 import { isoTime } from "./format";
 import { page } from "./layout";
+import { Pager } from "./pager";
+import { arrayFetch, keysetPage, pageRequestOf } from "./paging";
 
 /**
  * The list of feature groups: text search over names, descriptions, tags,
@@ -17,6 +19,8 @@ export const groupListRoutes = new Hono<AppEnv>();
 const SORTS = { name: "Name", created: "Newest first", updated: "Recently changed" } as const;
 type Sort = keyof typeof SORTS;
 const STATUSES = ["Created", "Deleting", "DeleteFailed"] as const;
+/** Groups per page. */
+export const GROUPS_PER_PAGE = 50;
 /** Search's own bound on a Contains value. */
 const MAX_QUERY_CHARS = 1024;
 
@@ -34,13 +38,26 @@ function matchesText(c: AppContext, group: FeatureGroup, metadata: readonly Feat
 
 const tagLabel = (t: { key: string; value: string }) => `${t.key}=${t.value}`;
 
-function sortGroups(groups: FeatureGroup[], sort: Sort): FeatureGroup[] {
-  const by: Record<Sort, (a: FeatureGroup, b: FeatureGroup) => number> = {
-    name: (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-    created: (a, b) => b.createdAt - a.createdAt,
-    updated: (a, b) => b.updatedAt - a.updatedAt,
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** The time a sort orders by, newest first; by name there is none. */
+const timeOf = (g: FeatureGroup, sort: Sort): number => (sort === "created" ? g.createdAt : sort === "updated" ? g.updatedAt : 0);
+
+/** A group's place in the list's order, for paging: its name, after its time when sorted by one ("<ms>~<name>"). */
+const placeOf = (sort: Sort) => (g: FeatureGroup): string => (sort === "name" ? g.name : `${timeOf(g, sort)}~${g.name}`);
+
+/** Where a cursor lies against a group in the list's order (negative: before it); NaN for a cursor that is no place, which then matches nothing. */
+function comparePlace(sort: Sort) {
+  return (cursor: string, g: FeatureGroup): number => {
+    if (sort === "name") return byName(cursor, g.name);
+    const cut = cursor.indexOf("~");
+    const at = cut > 0 ? Number(cursor.slice(0, cut)) : NaN;
+    return timeOf(g, sort) !== at ? timeOf(g, sort) - at : byName(cursor.slice(cut + 1), g.name);
   };
-  return [...groups].sort(by[sort]);
+}
+
+/** Newest first for the time sorts, names breaking ties, so every group has one place for the cursors. */
+function sortGroups(groups: FeatureGroup[], sort: Sort): FeatureGroup[] {
+  return [...groups].sort((a, b) => timeOf(b, sort) - timeOf(a, sort) || byName(a.name, b.name));
 }
 
 const searchAction = (c: AppContext) => ((c.req.query("q") ?? "").trim() ? "sagemaker:Search" : "sagemaker:ListFeatureGroups") as "sagemaker:Search" | "sagemaker:ListFeatureGroups";
@@ -60,6 +77,8 @@ groupListRoutes.get("/feature-groups", authorize(searchAction), async (c) => {
     groups = groups.filter((g) => matchesText(c, g, metadata.get(g.name) ?? [], q));
   }
   groups = sortGroups(groups, sort);
+  const shown = await keysetPage(pageRequestOf(c), GROUPS_PER_PAGE, arrayFetch(groups, placeOf(sort), comparePlace(sort)), placeOf(sort));
+  const firstShown = shown.items.length > 0 ? groups.indexOf(shown.items[0]!) + 1 : 0;
   const filtered = q !== "" || tag !== "" || status !== "";
   return page(
     c,
@@ -108,9 +127,10 @@ groupListRoutes.get("/feature-groups", authorize(searchAction), async (c) => {
       </form>
       <p role="status">
         {groups.length} of {all.length} feature group{all.length === 1 ? "" : "s"}
-        {filtered ? " match" : ""}. <span class="muted">Search is case-sensitive, as the SageMaker Search API's Contains is.</span>
+        {filtered ? " match" : ""}
+        {shown.items.length > 0 && (shown.paged || shown.next !== undefined) ? `; showing ${firstShown}–${firstShown + shown.items.length - 1}` : ""}. <span class="muted">Search is case-sensitive, as the SageMaker Search API's Contains is.</span>
       </p>
-      {groups.length > 0 ? (
+      {shown.items.length > 0 ? (
         <table>
           <caption class="skip">Feature groups</caption>
           <thead>
@@ -125,7 +145,7 @@ groupListRoutes.get("/feature-groups", authorize(searchAction), async (c) => {
             </tr>
           </thead>
           <tbody>
-            {groups.map((g) => (
+            {shown.items.map((g) => (
               <tr>
                 <td>
                   <a href={`/ui/feature-groups/${encodeURIComponent(g.name)}`}>{g.name}</a>
@@ -144,9 +164,12 @@ groupListRoutes.get("/feature-groups", authorize(searchAction), async (c) => {
             ))}
           </tbody>
         </table>
+      ) : groups.length > 0 ? (
+        <p class="notice info">No more feature groups on this page.</p>
       ) : (
         <p class="notice info">No feature group matches. Create groups through the API or the fs CLI; they appear here.</p>
       )}
+      <Pager c={c} page={shown} label="Feature groups" />
     </>,
   );
 });

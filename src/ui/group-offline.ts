@@ -4,7 +4,7 @@ import { failureMessage } from "../http/failures";
 import type { Env } from "../env";
 import { activeFiles } from "../offline";
 import { type FooterSummary, sampleHistograms, type SampleHistograms, summarizeFooters } from "../query";
-import { outboxSummary, type OutboxSummary, type StoreContext } from "../service";
+import type { OutboxSummary, StoreContext } from "../service";
 import { writeVolume } from "./charts";
 
 /**
@@ -35,8 +35,9 @@ export interface OfflineView {
 export const numericFeatures = (group: FeatureGroup): string[] =>
   group.features.filter((f) => !f.collection && (f.type === "Integral" || f.type === "Fractional") && f.name !== group.eventTimeFeature && f.name !== group.recordIdentifierFeature).map((f) => f.name);
 
-export async function offlineView(store: StoreContext, env: Env, group: FeatureGroup): Promise<OfflineView> {
-  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxSummary(store, group)]);
+/** @param outboxOf the shards' outboxes, summed: asked together with the last online write (groupWriteStatus), read here while the manifest is. */
+export async function offlineView(store: StoreContext, env: Env, group: FeatureGroup, outboxOf: Promise<OutboxSummary>): Promise<OfflineView> {
+  const [files, outbox] = await Promise.all([activeFiles(store.db, group.generation), outboxOf]);
   let stats: OfflineView["stats"];
   let histograms: OfflineView["histograms"];
   const keys = files.length > 0 ? await dataKeyLookup(store.db, env)(group.generation) : null;

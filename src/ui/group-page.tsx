@@ -5,9 +5,10 @@ import { authorize } from "../http/authorize";
 import type { AppContext, AppEnv } from "../http/context";
 import { groupParam } from "../http/resources";
 import { arnOf } from "../http/sagemaker/control-shapes";
-import { describeFeatureGroup, encryptionView, type EncryptionView } from "../service";
-import { isoTime } from "./format";
-import { offlineView } from "./group-offline";
+import { describeFeatureGroup, encryptionView, groupWriteStatus, type EncryptionView, type GroupWriteStatus, type StoreContext } from "../service";
+import { duration, isoTime } from "./format";
+import { offlineView, type OfflineView } from "./group-offline";
+import type { Env } from "../env";
 import { Distributions, Freshness, Statistics, Volume } from "./group-offline-sections";
 import { CsrfField, page, viewerOf, type Viewer } from "./layout";
 import { may } from "./permissions";
@@ -28,8 +29,14 @@ export function NotAllowed(props: { action: string; what: string }) {
   );
 }
 
-function Overview(props: { group: FeatureGroup; arn: string; encryption: EncryptionView }) {
-  const { group, encryption } = props;
+/** When the online store last changed, and how long ago. */
+function lastWriteText(at: number | null, now: number): string {
+  if (at === null) return "none recorded yet";
+  return `${isoTime(at)} (${duration(Math.max(0, now - at))} ago)`;
+}
+
+function Overview(props: { group: FeatureGroup; arn: string; encryption: EncryptionView; writes: GroupWriteStatus | null; now: number }) {
+  const { group, encryption, writes } = props;
   const ttl = group.onlineStore.ttl;
   return (
     <div class="grid2">
@@ -38,6 +45,12 @@ function Overview(props: { group: FeatureGroup; arn: string; encryption: Encrypt
         <dl class="facts">
           <dt>Enabled</dt>
           <dd>{group.onlineStore.enabled ? "yes" : "no"}</dd>
+          {group.onlineStore.enabled && writes ? (
+            <>
+              <dt>Last write</dt>
+              <dd>{lastWriteText(writes.lastOnlineWriteAt, props.now)}</dd>
+            </>
+          ) : null}
           <dt>Record TTL</dt>
           <dd>{ttl ? `${ttl.value} ${ttl.unit}` : "none (records do not expire)"}</dd>
           <dt>Shards</dt>
@@ -218,12 +231,25 @@ function RecordLookup(props: { group: FeatureGroup }) {
   );
 }
 
+/**
+ * What the page shows from the shards (last online write, outbox) and the
+ * offline store: the shards are asked once, together, and only when the
+ * page shows something of theirs.
+ */
+async function shardViews(store: StoreContext, env: Env, group: FeatureGroup, mayReadOffline: boolean): Promise<{ writes: GroupWriteStatus | null; offline: OfflineView | null }> {
+  if (!group.onlineStore.enabled && !mayReadOffline) return { writes: null, offline: null };
+  const writes = groupWriteStatus(store, group);
+  const [status, offline] = await Promise.all([writes, mayReadOffline ? offlineView(store, env, group, writes.then((w) => w.outbox)) : null]);
+  return { writes: status, offline };
+}
+
 groupPageRoutes.get("/feature-groups/:name", authorize("sagemaker:DescribeFeatureGroup", groupParam), async (c) => {
   const store = c.get("store");
   const group = orThrow(await describeFeatureGroup(store, c.req.param("name")));
   const viewer = viewerOf(c)!;
   const mayReadOffline = group.offlineStore.enabled && may(c, "featurestore:ReadOfflineStore", group.name);
-  const [metadata, encryption, offline] = await Promise.all([listFeatureMetadata(store.db, group), encryptionView(store, group), mayReadOffline ? offlineView(store, c.env, group) : null]);
+  const [metadata, encryption, views] = await Promise.all([listFeatureMetadata(store.db, group), encryptionView(store, group), shardViews(store, c.env, group, mayReadOffline)]);
+  const { writes, offline } = views;
   const saved = SAVED[c.req.query("saved") ?? ""];
   return page(
     c,
@@ -245,7 +271,7 @@ groupPageRoutes.get("/feature-groups/:name", authorize("sagemaker:DescribeFeatur
       <DescriptionForm c={c} group={group} viewer={viewer} />
       <Tags c={c} group={group} viewer={viewer} />
       <Schema c={c} group={group} metadata={metadata} viewer={viewer} />
-      <Overview group={group} arn={arnOf(c, group.name)} encryption={encryption} />
+      <Overview group={group} arn={arnOf(c, group.name)} encryption={encryption} writes={writes} now={store.now} />
       <RecordLookup group={group} />
       {!group.offlineStore.enabled ? (
         <p class="muted">This group has no offline store: no history, statistics or write volume.</p>

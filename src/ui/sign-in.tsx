@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { verifySecret } from "../auth";
 import type { AppContext, AppEnv } from "../http/context";
 import { clearSessionCookie, readForm, requireCsrf, requireSession, sameOrigin, sessionToken, setSessionCookie } from "./guard";
+import { duration } from "./format";
 import { page } from "./layout";
 import { endSession, startSession } from "./sessions";
+import { reserveSignIn } from "./sign-in-throttle";
 
 /**
  * Signing in and out. The secret travels once, in a POST body, and is
@@ -63,12 +65,24 @@ signInRoutes.post("/sign-in", async (c: AppContext) => {
   const secret = form.get("secret") ?? "";
   const next = safeNext(form.get("next"));
   if (!accessKeyId || !secret) return page(c, "Sign in", <SignInForm next={next} problem="Enter both the access key id and its secret." />, 400);
+  // Reserved before the secret is checked, so guesses racing each other are counted too.
+  const reservation = await reserveSignIn(c.env, accessKeyId, c.req.header("cf-connecting-ip"));
+  if (!reservation.ok) {
+    const seconds = Math.max(1, Math.ceil(reservation.retryAfterMs / 1000));
+    c.header("retry-after", String(seconds));
+    const problem = `Too many failed sign-ins with this access key id or from your network. Wait ${duration(seconds * 1000)} and try again.`;
+    return page(c, "Sign in", <SignInForm next={next} problem={problem} />, 429);
+  }
   const store = c.get("store");
   const verified = await verifySecret(c.env, accessKeyId, secret, store.now);
   if (!verified.ok) {
-    const problem = verified.failure.reason === "unauthenticated" ? "The access key id or secret is not valid." : "Signing in is not possible right now; try again shortly.";
-    return page(c, "Sign in", <SignInForm next={next} problem={problem} />, verified.failure.reason === "unauthenticated" ? 401 : 503);
+    const unauthenticated = verified.failure.reason === "unauthenticated";
+    // Only a wrong credential counts as a failed sign-in; our own outage must not lock anyone out.
+    if (!unauthenticated) await reservation.release();
+    const problem = unauthenticated ? "The access key id or secret is not valid." : "Signing in is not possible right now; try again shortly.";
+    return page(c, "Sign in", <SignInForm next={next} problem={problem} />, unauthenticated ? 401 : 503);
   }
+  await reservation.release();
   // A session id the browser already had (perhaps planted by someone else) is ended, never promoted.
   const previous = sessionToken(c);
   if (previous) await endSession(store.db, previous);

@@ -32,6 +32,7 @@ input, select, textarea { font: inherit; font-weight: 400; padding: .4rem .5rem;
 textarea { min-height: 5rem; }
 button { font: inherit; padding: .4rem .9rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
+.pager { display: flex; gap: 1.5rem; margin: 1rem 0; }
 .tag { display: inline-block; background: #e3ecfa; color: #0a3a8c; border-radius: 999px; padding: 0 .6rem; margin: 0 .25rem .25rem 0; font-size: .85rem; }
 .muted { color: var(--muted); }
 .notice { padding: .75rem 1rem; border-radius: 6px; margin: 1rem 0; border-left: 4px solid; }

@@ -180,6 +180,9 @@ describe("web catalog in Chromium", () => {
     assert.deepEqual(await basket.locator("td").allTextContents(), ["26", "19.2%", "21.50", "61.20"]);
     assert.ok(await page.getByRole("img", { name: /Rows written over time/ }).isVisible());
     assert.equal(await page.locator("svg.chart rect.bar").count() > 0, true);
+    // The online store's freshness: the newest write any shard applied.
+    const lastWrite = page.locator("dl.facts dt", { hasText: "Last write" }).locator("xpath=following-sibling::dd[1]");
+    assert.match(await lastWrite.innerText(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ (ms|s|min) ago\)$/);
     await page.screenshot({ path: join(SHOTS, "feature-group.png"), fullPage: true });
   });
 
@@ -228,6 +231,12 @@ describe("a key without permission", () => {
   it("sees what its policy leaves out, and a refusal when it tries anyway", async () => {
     const { page, context } = await newPage();
     try {
+      // A wrong secret first: refused with the same words as any bad credential, and the form stays usable.
+      await page.goto(`${origin}/ui/sign-in`);
+      await page.getByLabel("Access key id").fill(reader.id);
+      await page.getByLabel("Secret access key").fill("not-the-secret");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").filter({ hasText: "The access key id or secret is not valid." }).waitFor();
       await signIn(page, reader.id, reader.secret);
       await page.getByRole("link", { name: GROUP, exact: true }).click();
       await page.getByText("does not allow sagemaker:UpdateFeatureGroup on this group, so you cannot edit its description").waitFor();

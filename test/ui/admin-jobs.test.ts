@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup } from "../helpers";
 import { createKey, policy } from "../access/support";
+import { DATASET_JOBS_PER_PAGE, SCHEDULED_JOBS_PER_PAGE } from "../../src/ui/jobs";
 import { signedIn } from "./support";
 
 /** The web catalog's admin pages (access keys, audit log) and its jobs page, through the real app and D1. */
@@ -78,4 +79,43 @@ describe("jobs page", () => {
     expect(result.status).toBe(409);
     expect(result.html).toContain(`dataset job ${dataset.body.id} is queued; its result is ready when it has succeeded`);
   });
+});
+
+describe("jobs page paging", () => {
+  it("pages dataset jobs and scheduled jobs apart, with no job twice", async () => {
+    const group = await createGroup({ offline: true, shardCount: 1 });
+    const datasets = DATASET_JOBS_PER_PAGE + 2;
+    const scheduled = SCHEDULED_JOBS_PER_PAGE + 1;
+    const datasetIdsMade: string[] = [];
+    for (let i = 0; i < datasets; i++) {
+      const res = await api("POST", "/v1/datasets", { entities: { rows: [{ user: `u${i}`, at: "2026-03-01T00:00:00Z" }] }, timestampColumn: "at", featureGroups: [{ name: group, entityColumn: "user" }], async: true });
+      expect(res.status, res.text).toBe(202);
+      datasetIdsMade.push(res.body.id);
+    }
+    const made = await Promise.all(
+      Array.from({ length: scheduled }, (_, i) => api("POST", "/v1/jobs", { featureGroup: group, description: `drop ${i}`, source: { prefix: `landing/${group}/${i}/` }, format: "ndjson", mode: "online", schedule: "0 * * * *" })),
+    );
+    const browser = await signedIn();
+    const datasetIds = (html: string) => [...html.matchAll(/<th scope="row"><code>([0-9a-f-]{36})<\/code><\/th>/g)].map((m) => m[1]!);
+    const jobLinks = (html: string) => [...html.matchAll(/<a href="\/ui\/jobs\/([^"]+)">/g)].map((m) => m[1]!);
+    const hrefOf = (html: string, text: string) => new RegExp(`href="([^"]+)">${text}`).exec(html)?.[1]?.replace(/&amp;/g, "&");
+    const first = await browser.get("/ui/jobs");
+    expect(datasetIds(first.html)).toHaveLength(DATASET_JOBS_PER_PAGE);
+    expect(jobLinks(first.html)).toHaveLength(SCHEDULED_JOBS_PER_PAGE);
+    const olderDatasets = hrefOf(first.html, "Older jobs")!;
+    expect(olderDatasets).toMatch(/^\/ui\/jobs\?ds-after=/);
+    const second = await browser.get(olderDatasets);
+    const rest = datasetIds(second.html);
+    expect(rest.length).toBeGreaterThanOrEqual(2);
+    const allDatasets = [...datasetIds(first.html), ...rest];
+    expect(new Set(allDatasets).size).toBe(allDatasets.length);
+    for (const id of datasetIdsMade) expect(allDatasets).toContain(id);
+    // The scheduled list stays on its first page while the dataset list moves.
+    expect(jobLinks(second.html)).toEqual(jobLinks(first.html));
+    const scheduledNext = await browser.get(hrefOf(second.html, "Next")!);
+    expect(datasetIds(scheduledNext.html)).toEqual(rest);
+    const allScheduled = [...jobLinks(first.html), ...jobLinks(scheduledNext.html)];
+    expect(new Set(allScheduled).size).toBe(allScheduled.length);
+    for (const job of made) expect(allScheduled).toContain(job.body.id);
+  }, 60_000);
 });

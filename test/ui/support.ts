@@ -21,9 +21,13 @@ const SESSION_COOKIE = /(?:^|,\s*)fs_ui_session=([^;]*)/;
 export class Browser {
   cookie: string | undefined;
 
+  /** @param clientAddress sent as CF-Connecting-IP, as Cloudflare's edge sets it. */
+  constructor(readonly clientAddress?: string) {}
+
   async request(method: string, path: string, init: { body?: URLSearchParams; origin?: string | null } = {}): Promise<Page> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = `fs_ui_session=${this.cookie}`;
+    if (this.clientAddress) headers["cf-connecting-ip"] = this.clientAddress;
     if (init.body) headers["content-type"] = "application/x-www-form-urlencoded";
     if (method === "POST" && init.origin !== null) headers.origin = init.origin ?? ORIGIN;
     const res = await exports.default.fetch(`${ORIGIN}${path}`, { method, headers, redirect: "manual", ...(init.body ? { body: init.body.toString() } : {}) });
