@@ -9,12 +9,10 @@ import { shardIndexOf, type PutBatch } from "../online";
 import {
   ACCEPTED,
   bulkSequence,
-  encodeRecordBody,
   expiresAtMs,
-  validateRecordValues,
+  validateRecord,
   type Availability,
   type CanonicalRecord,
-  type FeatureValue,
   type RecordSchema,
   type TtlDuration,
   type ValueEncoding,
@@ -101,9 +99,18 @@ export const MAX_REPORTED_PROBLEMS = 1_000;
 /** Records per shard RPC: one SQLite transaction each. */
 const CHUNK = 500;
 
-/** A valid row: its canonical record, and its values for the offline Parquet columns (no second JSON.parse of the body). */
+/**
+ * A valid row as a chunk holds it: its canonical record only. The body (one
+ * flat string, the size the byte bound counts) is the row's most compact
+ * form; the offline writer parses it back into column values only while it
+ * encodes the row's file. Holding the validated values as well (a
+ * dictionary-mode object of every feature, and CSV cells that are slices
+ * keeping their whole decoded text piece alive) made a held row about four
+ * times its body, and since a chunk's rows outlive several scavenges all of
+ * it was promoted and became old-generation garbage: three 32 MiB text bodies
+ * at once peaked at 86-99 % of the isolate's 128 MiB (docs/limits.md).
+ */
 interface ValidRow extends CanonicalRecord {
-  values: Record<string, FeatureValue>;
   sequence?: number;
 }
 
@@ -238,7 +245,7 @@ class ChunkSink {
       if (!writer.ok) return writer;
       try {
         await this.#identity.add(rows.map((r) => r.body));
-        await writer.value.write(rows.map((r, i) => ({ eventKey: r.eventKey, values: r.values, position: first + i })));
+        await writer.value.write(rows.map((r, i) => ({ eventKey: r.eventKey, body: r.body, position: first + i })));
       } catch (error) {
         return this.#offlineFailed(error);
       }
@@ -363,14 +370,9 @@ interface SequencedRow extends Pick<CanonicalRecord, "recordIdentifier" | "event
 
 const sameName = (feature: string) => feature;
 
-/** validateRecord, keeping the canonical values next to their JSON. */
+/** validateRecord under the bulk field names (a feature's own name). */
 function validRow(schema: RecordSchema, entries: readonly (readonly [string, unknown])[], encoding: ValueEncoding): Result<ValidRow> {
-  const record = validateRecordValues(schema, entries, encoding, sameName);
-  if (!record.ok) return record;
-  const encoded = encodeRecordBody(record.value.values);
-  if (!encoded.ok) return encoded;
-  const { recordIdentifier, eventTime, values } = record.value;
-  return ok({ recordIdentifier, eventKey: eventTime.key, eventTimeMs: eventTime.epochMs, body: encoded.value.body, sizeBytes: encoded.value.sizeBytes, values });
+  return validateRecord(schema, entries, encoding, sameName);
 }
 
 /** Sends one chunk; a stale catalog reloads the definition and re-sends the same chunk once. */
