@@ -44,12 +44,16 @@ export class OfflineIdentity {
     this.#writer = this.#stream.getWriter();
   }
 
-  /** Adds the canonical bodies of the next valid rows, in input order. */
-  async add(bodies: readonly string[]): Promise<void> {
-    if (!this.#writer || bodies.length === 0) return;
-    const text = `${this.#empty ? "content\n" : "\n"}${bodies.join("\n")}`;
+  /**
+   * Adds the canonical bodies of the next valid rows, in input order, as
+   * UTF-8 already joined by "\n" (service/chunk-bodies.ts): hashed as they
+   * are, never copied into a string.
+   */
+  async add(joined: Uint8Array): Promise<void> {
+    if (!this.#writer || joined.byteLength === 0) return;
+    await this.#writer.write(utf8.encode(this.#empty ? "content\n" : "\n"));
     this.#empty = false;
-    await this.#writer.write(utf8.encode(text));
+    await this.#writer.write(joined);
   }
 
   async digest(): Promise<string> {

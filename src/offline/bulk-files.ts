@@ -42,7 +42,13 @@ export interface BulkOfflineDeps {
 
 export interface BulkOfflineRow {
   eventKey: string;
-  values: Record<string, FeatureValue>;
+  /**
+   * The row's values, parsed from its canonical record body (which
+   * round-trips exactly: int64 beyond 2^53 as decimal strings, finite
+   * doubles). Called only while the row's file is encoded, so a held chunk
+   * costs its bodies' bytes and nothing more (service/chunk-bodies.ts).
+   */
+  values: () => Record<string, FeatureValue>;
   /** 0-based position among the request's valid rows: the row's write sequence. */
   position: number;
 }
@@ -101,7 +107,7 @@ export class BulkOfflineWriter {
         const eventMs = epochMsOfKey(r.eventKey);
         if (eventMs < minEvent) minEvent = eventMs;
         if (eventMs > maxEvent) maxEvent = eventMs;
-        return { values: r.values, writeTimeMs: now, apiInvocationTimeMs, isDeleted: false, writeSequence: bulkSequence(now, r.position), availableTimeMs: availableTimeMs(availability, eventMs, now) };
+        return { values: r.values(), writeTimeMs: now, apiInvocationTimeMs, isDeleted: false, writeSequence: bulkSequence(now, r.position), availableTimeMs: availableTimeMs(availability, eventMs, now) };
       });
       const bytes = encodeParquet(this.#schema.features, values);
       const key = fileKey(this.#deps.location, this.#schema.featureGroup, this.#schema.generation, partition, `bulk-${this.#attempt}-${chunk}${writeKey.nameSuffix}`);

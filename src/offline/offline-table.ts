@@ -44,7 +44,8 @@ export function arrowType(def: FeatureDefinition): DataType {
 }
 
 function column(def: FeatureDefinition, rows: readonly OfflineRowValues[]): Vector {
-  return columnVector(arrowType(def), rows.map((row) => row.values[def.name] ?? null));
+  // Own properties only: values parsed from a record body (bulk-files.ts) inherit from Object.prototype, and a feature named "constructor" that a row lacks must read as null.
+  return columnVector(arrowType(def), rows.map((row) => (Object.hasOwn(row.values, def.name) ? (row.values[def.name] ?? null) : null)));
 }
 
 /** Builds the Arrow table of a file's rows. */

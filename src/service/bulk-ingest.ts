@@ -9,9 +9,8 @@ import { shardIndexOf, type PutBatch } from "../online";
 import {
   ACCEPTED,
   bulkSequence,
-  encodeRecordBody,
   expiresAtMs,
-  validateRecordValues,
+  validateRecord,
   type Availability,
   type CanonicalRecord,
   type FeatureValue,
@@ -23,7 +22,8 @@ import type { StoreContext } from "./context";
 import { loadShardKeys, shardKeysOf } from "./keys";
 import { shardStub } from "./shards";
 import { resolveTargets, type StoreTarget } from "./targets";
-import { OnlineSpill, type OnlineChunk } from "./bulk-spill";
+import { onlineChunkOf, OnlineSpill, type HeldChunk, type OnlineChunk } from "./bulk-spill";
+import { ChunkBodies } from "./chunk-bodies";
 
 /**
  * Bulk ingest: many records of one group in one request. Every row is
@@ -101,11 +101,22 @@ export const MAX_REPORTED_PROBLEMS = 1_000;
 /** Records per shard RPC: one SQLite transaction each. */
 const CHUNK = 500;
 
-/** A valid row: its canonical record, and its values for the offline Parquet columns (no second JSON.parse of the body). */
-interface ValidRow extends CanonicalRecord {
-  values: Record<string, FeatureValue>;
+/**
+ * A valid row as a chunk holds it: its routing fields; its canonical body is
+ * in the chunk's ChunkBodies (UTF-8, one buffer per request), and the
+ * offline writer parses its values back from the body only while it encodes
+ * the row's file. Holding validated values (a dictionary-mode object of every
+ * feature, CSV cells sliced from their whole decoded text piece) and a string
+ * per body made a held row several times its body, all of it promoted to the
+ * old generation because a chunk outlives many scavenges: three 32 MiB text
+ * bodies at once peaked at 86-99 % of the isolate's 128 MiB (docs/limits.md).
+ */
+interface ChunkRow extends Pick<CanonicalRecord, "recordIdentifier" | "eventKey" | "eventTimeMs"> {
   sequence?: number;
 }
+
+/** Canonical values from a record body: JSON that round-trips them exactly (records/values.ts). */
+const valuesOfBody = (body: string) => JSON.parse(body) as Record<string, FeatureValue>;
 
 /** A row's failure as the report names it. */
 export function problemOf(row: number, failure: Failure): RowProblem {
@@ -146,8 +157,9 @@ export async function bulkIngest(
   };
   const group = serving.group;
   const sink = new ChunkSink(ctx, offlineDeps, req, targets.value, group, timings);
-  let chunk: ValidRow[] = [];
-  let chunkBytes = 0;
+  let chunk: ChunkRow[] = [];
+  // One buffer for the request's chunks, reused once a chunk is flushed; the last chunk keeps it.
+  const bodies = new ChunkBodies();
   let validCount = 0;
   try {
     for await (const row of rows(serving.schema)) {
@@ -163,14 +175,15 @@ export async function bulkIngest(
       }
       // A rejected request writes nothing: its later valid rows are only counted.
       if (result.invalidRows > 0 && req.onInvalid === "reject") continue;
-      chunk.push(row.sequence === undefined ? record.value : { ...record.value, sequence: row.sequence });
-      chunkBytes += record.value.sizeBytes;
+      const { recordIdentifier, eventKey, eventTimeMs, body, sizeBytes } = record.value;
+      chunk.push(row.sequence === undefined ? { recordIdentifier, eventKey, eventTimeMs } : { recordIdentifier, eventKey, eventTimeMs, sequence: row.sequence });
+      bodies.add(body, sizeBytes);
       validCount += 1;
-      if (chunk.length >= BULK_CHUNK_ROWS || chunkBytes >= BULK_CHUNK_BYTES) {
-        const flushed = await sink.flush(chunk, validCount - chunk.length, { last: false });
+      if (chunk.length >= BULK_CHUNK_ROWS || bodies.byteLength >= BULK_CHUNK_BYTES) {
+        const flushed = await sink.flush(chunk, bodies, validCount - chunk.length, { last: false });
         if (!flushed.ok) return await sink.abandon(flushed);
         chunk = [];
-        chunkBytes = 0;
+        bodies.clear();
       }
     }
   } catch (error) {
@@ -180,7 +193,7 @@ export async function bulkIngest(
   timings.readMs = Date.now() - started - timings.offlineMs;
   if ((result.invalidRows > 0 && req.onInvalid === "reject") || validCount === 0) return sink.abandon(ok(result));
 
-  const last = await sink.flush(chunk, validCount - chunk.length, { last: true });
+  const last = await sink.flush(chunk, bodies, validCount - chunk.length, { last: true });
   if (!last.ok) return sink.abandon(last);
   const offline = await sink.finishOffline();
   if (!offline.ok) return sink.abandon(offline);
@@ -216,7 +229,7 @@ class ChunkSink {
   readonly #spill: OnlineSpill;
   #writer: BulkOfflineWriter | undefined;
   /** The last chunk's online rows, kept in memory. */
-  #lastOnline: OnlineChunk | undefined;
+  #lastOnline: HeldChunk | undefined;
 
   constructor(ctx: StoreContext, deps: BulkOfflineDeps, req: BulkIngestRequest, targets: { online: boolean; offline: boolean }, group: ServingGroup["group"], timings: BulkTimings) {
     this.#ctx = ctx;
@@ -229,29 +242,29 @@ class ChunkSink {
     this.#spill = new OnlineSpill(deps.bucket, deps.location);
   }
 
-  /** Writes a chunk's offline rows and stages (or, for the last chunk, keeps) its online rows. */
-  async flush(rows: readonly ValidRow[], first: number, { last }: { last: boolean }): Promise<Result<void>> {
+  /** Writes a chunk's offline rows and stages (or, for the last chunk, keeps) its online rows; `bodies` are the rows' bodies, in order. */
+  async flush(rows: readonly ChunkRow[], bodies: ChunkBodies, first: number, { last }: { last: boolean }): Promise<Result<void>> {
     if (rows.length === 0) return ok(undefined);
     if (this.#targets.offline) {
       const offlineStarted = Date.now();
       const writer = await this.#offlineWriter();
       if (!writer.ok) return writer;
       try {
-        await this.#identity.add(rows.map((r) => r.body));
-        await writer.value.write(rows.map((r, i) => ({ eventKey: r.eventKey, values: r.values, position: first + i })));
+        await this.#identity.add(bodies.joined());
+        await writer.value.write(rows.map((r, i) => ({ eventKey: r.eventKey, values: () => valuesOfBody(bodies.body(i)), position: first + i })));
       } catch (error) {
         return this.#offlineFailed(error);
       }
       this.#timings.offlineMs += Date.now() - offlineStarted;
     }
     if (!this.#targets.online) return ok(undefined);
-    const online: OnlineChunk = {
+    const online: HeldChunk = {
       first,
       recordIdentifiers: rows.map((r) => r.recordIdentifier),
       eventKeys: rows.map((r) => r.eventKey),
       eventTimesMs: rows.map((r) => r.eventTimeMs),
-      bodies: rows.map((r) => r.body),
       sequences: rows.map((r) => r.sequence ?? null),
+      bodies,
     };
     if (last) {
       this.#lastOnline = online;
@@ -321,7 +334,7 @@ class ChunkSink {
       console.error("bulk staged rows could not be read", { featureGroup: this.#group.name, error: String(error) });
       failures.set(-1, { reason: "unavailable", detail: "staged rows could not be read back; retry the rows not written" });
     }
-    if (this.#lastOnline && !failures.has(-1)) await send(this.#lastOnline);
+    if (this.#lastOnline && !failures.has(-1)) await send(onlineChunkOf(this.#lastOnline));
     await this.#spill.discard();
     const failure = [...failures.values()][0];
     return failure ? { serving, failure } : { serving };
@@ -363,14 +376,9 @@ interface SequencedRow extends Pick<CanonicalRecord, "recordIdentifier" | "event
 
 const sameName = (feature: string) => feature;
 
-/** validateRecord, keeping the canonical values next to their JSON. */
-function validRow(schema: RecordSchema, entries: readonly (readonly [string, unknown])[], encoding: ValueEncoding): Result<ValidRow> {
-  const record = validateRecordValues(schema, entries, encoding, sameName);
-  if (!record.ok) return record;
-  const encoded = encodeRecordBody(record.value.values);
-  if (!encoded.ok) return encoded;
-  const { recordIdentifier, eventTime, values } = record.value;
-  return ok({ recordIdentifier, eventKey: eventTime.key, eventTimeMs: eventTime.epochMs, body: encoded.value.body, sizeBytes: encoded.value.sizeBytes, values });
+/** validateRecord under the bulk field names (a feature's own name). */
+function validRow(schema: RecordSchema, entries: readonly (readonly [string, unknown])[], encoding: ValueEncoding): Result<CanonicalRecord> {
+  return validateRecord(schema, entries, encoding, sameName);
 }
 
 /** Sends one chunk; a stale catalog reloads the definition and re-sends the same chunk once. */

@@ -1,4 +1,5 @@
 import { bulkStagingPrefixOf, type OfflineLocationConfig } from "../offline/layout";
+import { ChunkBodies } from "./chunk-bodies";
 
 /**
  * Where a bulk request keeps its valid rows between reading them and
@@ -6,8 +7,8 @@ import { bulkStagingPrefixOf, type OfflineLocationConfig } from "../offline/layo
  * read and validated (onInvalid=reject writes nothing) and their offline
  * files are registered, so a large request would otherwise hold every
  * canonical record at once: 100,000 wide records are several times the
- * isolate's 128 MB (docs/limits.md). Full chunks are staged in R2 as JSON
- * and read back one at a time; the last chunk stays in memory, so a request
+ * isolate's 128 MB (docs/limits.md). Full chunks are staged in R2 (their
+ * rows' fields as JSON, their bodies as the UTF-8 the request holds) and read back one at a time; the last chunk stays in memory, so a request
  * of one chunk never touches R2 here.
  *
  * Staged objects are encrypted by R2 (SSE-C) under a random key that lives
@@ -27,6 +28,19 @@ export interface OnlineChunk {
   sequences: (number | null)[];
 }
 
+/** A chunk as the request holds it: the bodies stay UTF-8 in one buffer (chunk-bodies.ts) until they are sent. */
+export interface HeldChunk extends Omit<OnlineChunk, "bodies"> {
+  bodies: ChunkBodies;
+}
+
+/** The rows as a shard call takes them: each body decoded, for this chunk only. */
+export function onlineChunkOf(held: HeldChunk): OnlineChunk {
+  const { bodies, ...rest } = held;
+  return { ...rest, bodies: Array.from({ length: bodies.count }, (_, i) => bodies.body(i)) };
+}
+
+const utf8 = new TextEncoder();
+
 export class OnlineSpill {
   readonly #bucket: R2Bucket;
   readonly #prefix: string;
@@ -42,9 +56,21 @@ export class OnlineSpill {
     return this.#keys.length;
   }
 
-  async put(chunk: OnlineChunk): Promise<void> {
-    const key = `${this.#prefix}/${this.#keys.length}.json`;
-    await this.#bucket.put(key, JSON.stringify(chunk), { ssecKey: this.#ssecKey });
+  /**
+   * Stages a chunk: a 4-byte big-endian length, that many bytes of JSON (the
+   * rows' identifiers, event keys and times, sequences, body ends), then the
+   * bodies' UTF-8 as held, so no JSON string of the bodies is built.
+   */
+  async put(chunk: HeldChunk): Promise<void> {
+    const key = `${this.#prefix}/${this.#keys.length}.bin`;
+    const { bodies, ...rest } = chunk;
+    const meta = utf8.encode(JSON.stringify({ ...rest, ends: bodies.ends }));
+    const joined = bodies.joined();
+    const object = new Uint8Array(4 + meta.byteLength + joined.byteLength);
+    new DataView(object.buffer).setUint32(0, meta.byteLength);
+    object.set(meta, 4);
+    object.set(joined, 4 + meta.byteLength);
+    await this.#bucket.put(key, object, { ssecKey: this.#ssecKey });
     this.#keys.push(key);
   }
 
@@ -53,9 +79,11 @@ export class OnlineSpill {
     const key = this.#keys[i]!;
     const object = await this.#bucket.get(key, { ssecKey: this.#ssecKey });
     if (!object) throw new Error(`staged bulk chunk ${key} is missing`);
-    const chunk = await object.json<OnlineChunk>();
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const metaBytes = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+    const { ends, ...rest } = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + metaBytes))) as Omit<HeldChunk, "bodies"> & { ends: number[] };
     await this.#bucket.delete(key);
-    return chunk;
+    return onlineChunkOf({ ...rest, bodies: ChunkBodies.of(bytes.subarray(4 + metaBytes), ends) });
   }
 
   /** Best effort: a leftover is swept by compaction after the grace period. */

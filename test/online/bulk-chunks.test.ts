@@ -86,4 +86,43 @@ describe("bulk ingest larger than one chunk", () => {
     expect((await manifest(group)).length).toBe(3);
     expect((await getRecord(group, `b${count - 1}`)).body.record.city).toBe(city);
   }, 120_000);
+
+  it("closes chunks of wide rows by bytes well before BULK_CHUNK_ROWS, keeping line numbers, exact values and the content digest", async () => {
+    const group = await createGroup({ offline: true, shardCount: 2 });
+    // ~2 KiB of UTF-8 per row (two- and four-byte characters): a chunk closes by bytes at about 1,000 rows.
+    const city = "é😀-".repeat(300);
+    const count = Math.ceil((BULK_CHUNK_BYTES * 2.5) / 2100);
+    const bad = new Set([5, Math.floor(count / 2) + 1, count - 2]);
+    const lines: string[] = [];
+    const valid: string[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i === 7) lines.push(""); // a blank line: no row, but counted in the line numbers after it
+      // Integral beyond 2^53 arrives as a decimal string and must come back as exactly that.
+      const row = bad.has(i) ? { id: `w${i}`, ts: "soon" } : { id: `w${i}`, ts: at(i % 60), age: i % 5 === 0 ? "9007199254740993" : i, score: i / 3, city: `${i}${city}` };
+      if (!bad.has(i)) valid.push(`w${i}`);
+      lines.push(JSON.stringify(row));
+    }
+    const body = lines.join("\n") + "\n";
+    const res = await bulk(group, body, "?onInvalid=skip");
+    expect(res.status).toBe(200);
+    // Line numbers: row i is on line i + 1, one more after the blank line.
+    expect(res.body.invalid.map((p: { row: number }) => p.row)).toEqual([...bad].map((i) => (i >= 7 ? i + 2 : i + 1)));
+    expect(res.body).toMatchObject({ rows: count, invalidRows: bad.size, written: valid.length, notWritten: 0, offline: { written: valid.length, alreadyWritten: 0 } });
+
+    const files = (await manifest(group)).filter((f) => f.state === "active");
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...files.map((f) => f.row_count))).toBeLessThan(BULK_CHUNK_ROWS);
+    const offline = await offlineRows(group);
+    expect(offline.map((r) => String(r.id)).sort()).toEqual([...valid].sort());
+    const first = offline.find((r) => r.id === "w0")!;
+    expect({ age: String(first.age), city: first.city }).toEqual({ age: "9007199254740993", city: `0${city}` });
+    const lastId = valid.at(-1)!;
+    const online = (await getRecord(group, lastId)).body.record;
+    expect(online).toMatchObject({ city: `${lastId.slice(1)}${city}`, score: Number(lastId.slice(1)) / 3 });
+
+    // Without an idempotency key the content identifies the request: the same body again is recognised as written.
+    const again = await bulk(group, body, "?onInvalid=skip");
+    expect(again.body.offline).toEqual({ written: 0, alreadyWritten: valid.length });
+    expect(await unregisteredObjects()).toEqual([]);
+  }, 120_000);
 });
