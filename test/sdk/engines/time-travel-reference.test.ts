@@ -369,8 +369,10 @@ describe(`time travel equals DuckDB over the same Parquet files (seed ${SEED})`,
         b_price: "DOUBLE",
         b_stock: "BIGINT",
       });
-      // Not vacuous: features were found for most rows, and some were hidden by deletions or by the time bounds.
-      expect(reference.filter((r) => r.a_id !== null).length).toBeGreaterThan(10);
+      // Not vacuous: features were found for some rows, and some were hidden by deletions or by the time bounds.
+      // How many rows find features leak-free depends on how the write times fell (a loaded machine writes
+      // slower past the same instants): fresh-clone CI saw exactly 10 of 60, so the floor only rules out a vacuous join.
+      expect(reference.filter((r) => r.a_id !== null).length).toBeGreaterThan(5);
       expect(reference.filter((r) => r.b_id !== null).length).toBeGreaterThan(variant.lookbackB ? 1 : 5);
       expect(reference.filter((r) => r.a_id === null && r.uid !== "u-none").length).toBeGreaterThan(0);
     }, 60_000);
