@@ -22,7 +22,7 @@ export interface ActionSpec {
 export const ACTIONS = {
   // Control plane.
   "sagemaker:CreateFeatureGroup": { resource: "group", audited: true, sagemaker: "CreateFeatureGroup", native: "POST /v1/feature-groups" },
-  "sagemaker:DescribeFeatureGroup": { resource: "group", audited: false, sagemaker: "DescribeFeatureGroup", native: "GET /v1/feature-groups/{name}" },
+  "sagemaker:DescribeFeatureGroup": { resource: "group", audited: false, sagemaker: "DescribeFeatureGroup", native: "GET /v1/feature-groups/{name}, GET /v1/feature-groups/{name}/freshness" },
   "sagemaker:UpdateFeatureGroup": { resource: "group", audited: true, sagemaker: "UpdateFeatureGroup", native: "PATCH /v1/feature-groups/{name}" },
   "sagemaker:DeleteFeatureGroup": { resource: "group", audited: true, sagemaker: "DeleteFeatureGroup", native: "DELETE /v1/feature-groups/{name}" },
   "sagemaker:ListFeatureGroups": { resource: "list", audited: false, sagemaker: "ListFeatureGroups", native: "GET /v1/feature-groups" },

@@ -12,3 +12,4 @@ export { MAX_STALENESS_MS } from "./read-cache";
 export { addTags, deleteTags, listTags } from "./tags";
 export { encryptionView, rewrapDataKeys, rotateGroupDataKey, type EncryptionView } from "./encryption";
 export { offlineStoreOf } from "./offline-store";
+export { groupFreshness, lastFileWriteAt, offlineLagMs, type GroupFreshness } from "./freshness";

@@ -4,7 +4,7 @@ import { failureMessage } from "../http/failures";
 import type { Env } from "../env";
 import { activeFiles } from "../offline";
 import { type FooterSummary, sampleHistograms, type SampleHistograms, summarizeFooters } from "../query";
-import type { OutboxSummary, StoreContext } from "../service";
+import { lastFileWriteAt, offlineLagMs, type OutboxSummary, type StoreContext } from "../service";
 import { writeVolume } from "./charts";
 
 /**
@@ -63,9 +63,9 @@ export async function offlineView(store: StoreContext, env: Env, group: FeatureG
     files: files.length,
     rows: files.reduce((sum, f) => sum + f.rowCount, 0),
     bytes: files.reduce((sum, f) => sum + f.byteSize, 0),
-    lastFileWriteAt: files.length > 0 ? Math.max(...files.map((f) => f.maxWriteTime)) : null,
+    lastFileWriteAt: lastFileWriteAt(files),
     outbox,
-    lagMs: outbox.oldestAt === null ? 0 : Math.max(0, store.now - outbox.oldestAt),
+    lagMs: offlineLagMs(outbox, store.now),
     volume: writeVolume(files, VOLUME_BINS),
     stats,
     histograms,

@@ -267,6 +267,7 @@ export const ROUTES: readonly FuzzRoute[] = [
   },
   { name: "GET /v1/feature-groups/{name}/as-of", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/as-of${query(r, ["eventTime", "knownAt", "features", "ids", "after", "limit"])}` }) },
   { name: "GET /v1/feature-groups/{name}/records/{id}/history", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/records/${idSegment(r, fx)}/history${query(r, ["from", "to"])}` }) },
+  { name: "GET /v1/feature-groups/{name}/freshness", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/freshness` }) },
   { name: "GET /v1/feature-groups/{name}/offline-store", api: "native", mutating: false, build: (r, fx) => ({ method: "GET", path: `/v1/feature-groups/${groupSegment(r, fx, true)}/offline-store` }) },
   { name: "GET /v1/offline/dead-letters", api: "native", mutating: false, build: (r) => ({ method: "GET", path: `/v1/offline/dead-letters${query(r, ["limit"])}` }) },
   {

@@ -2,13 +2,13 @@ import { z } from "zod";
 import { createFeatureGroupSchema, type FeatureGroup, getFeatureMetadata, listFeatureGroups, parseUpdateFeatureMetadata, updateFeatureGroupSchema, updateFeatureMetadata, updateFeatureMetadataSchema } from "../../catalog";
 import { invalid, orThrow } from "../../failure";
 import { isoFromEpochMs, MAX_CONTROL_BODY_BYTES } from "../../records";
-import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, encryptionView, offlineStoreOf, updateFeatureGroup } from "../../service";
+import { createFeatureGroup, deleteFeatureGroup, describeFeatureGroup, encryptionView, groupFreshness, offlineStoreOf, updateFeatureGroup, type OutboxSummary } from "../../service";
 import { fromBase64Url, toBase64Url } from "../../crypto";
 import { bodyGroups, groupParam } from "../resources";
 import type { AppContext } from "../context";
 import { RouteGroup } from "../route";
 import { groupPath, intQuery, named, pathParam, stringQuery } from "./schemas/common";
-import { featureGroup, featureGroupList, featureMetadata, offlineStoreDescription } from "./schemas/catalog";
+import { featureGroup, featureGroupList, featureMetadata, groupFreshnessView, offlineStoreDescription } from "./schemas/catalog";
 import { featureGroupArn, featureGroupSummaryView, featureGroupView, featureMetadataView } from "./views";
 
 /** Feature group and feature metadata routes, under /v1/feature-groups. */
@@ -187,6 +187,34 @@ featureGroupRoutes.add(
   },
 );
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : isoFromEpochMs(ms));
+const outboxJson = (outbox: OutboxSummary) => ({ ...outbox, oldestAt: isoOrNull(outbox.oldestAt), oldestSentAt: isoOrNull(outbox.oldestSentAt) });
+
+featureGroupRoutes.add(
+  {
+    method: "get",
+    path: "/:name/freshness",
+    operationId: "describeFreshness",
+    summary: "How current the group's online and offline stores are: last online write, last offline file, rows pending, offline lag",
+    tag: TAG,
+    action: "sagemaker:DescribeFeatureGroup",
+    groups: groupParam,
+    params: groupPath,
+    responses: [{ status: 200, description: "The group's freshness (one call per shard; no records read).", schema: groupFreshnessView }],
+    example: { params: { name: "users" } },
+  },
+  async (c, { params }) => {
+    const freshness = orThrow(await groupFreshness(c.get("store"), params.name));
+    return c.json({
+      featureGroup: freshness.featureGroup,
+      online: { lastWriteAt: isoOrNull(freshness.lastOnlineWriteAt) },
+      ...(freshness.offline
+        ? { offline: { lastFileWriteAt: isoOrNull(freshness.offline.lastFileWriteAt), pending: outboxJson(freshness.offline.pending), lagMs: freshness.offline.lagMs } }
+        : {}),
+    });
+  },
+);
+
 featureGroupRoutes.add(
   {
     method: "get",
@@ -206,11 +234,7 @@ featureGroupRoutes.add(
     return c.json({
       ...description,
       // Rows acknowledged but not yet confirmed in a registered file: waiting, sent and awaiting registration, or being retried.
-      pending: {
-        ...outbox,
-        oldestAt: outbox.oldestAt === null ? null : isoFromEpochMs(outbox.oldestAt),
-        oldestSentAt: outbox.oldestSentAt === null ? null : isoFromEpochMs(outbox.oldestSentAt),
-      },
+      pending: outboxJson(outbox),
     });
   },
 );

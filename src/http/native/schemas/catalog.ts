@@ -104,3 +104,30 @@ export const offlineStoreDescription = named(
       .describe("Rows acknowledged but not yet in a registered file."),
   }),
 );
+
+const outboxView = z.object({
+  rows: z.number().int(),
+  sealedBatches: z.number().int(),
+  sentBatches: z.number().int(),
+  resentBatches: z.number().int(),
+  maxAttempts: z.number().int(),
+  maxSends: z.number().int(),
+  oldestAt: timestamp.nullable(),
+  oldestSentAt: timestamp.nullable(),
+});
+
+export const groupFreshnessView = named(
+  "GroupFreshness",
+  z.object({
+    featureGroup: z.string(),
+    online: z.object({ lastWriteAt: timestamp.nullable().describe("The newest write any shard applied; null when none since the shards began keeping it.") }),
+    offline: z
+      .object({
+        lastFileWriteAt: timestamp.nullable().describe("The newest write_time (when a row was written to the offline store) in a registered offline file; null before the first file."),
+        pending: outboxView.describe("Acknowledged rows not yet in a registered file."),
+        lagMs: z.number().int().describe("How long the oldest pending row has waited: how far the offline store trails the online one (0 when none wait)."),
+      })
+      .optional()
+      .describe("Absent when the group has no offline store."),
+  }),
+);
