@@ -66,6 +66,9 @@ describe("TypeScript client: feature groups and records", () => {
     expect(await client.getRecord(name, "u1", { features: ["clicks"] })).toEqual({ record: { clicks: "9007199254740993" }, ageMs: 0 });
     expect(await client.deleteRecord(name, "u1", { eventTime: ts(2) })).toEqual({ online: "deleted", offline: "not_targeted" });
     expect(await client.getRecord(name, "u1")).toBeNull();
+    const freshness = await client.freshness(name);
+    expect(freshness.featureGroup).toBe(name);
+    expect(Date.parse(freshness.online.lastWriteAt ?? "")).toBeGreaterThan(0);
     await client.deleteFeatureGroup(name);
     await expect(client.describeFeatureGroup(name)).rejects.toBeInstanceOf(FeatureGroupNotFoundError);
   });

@@ -21,6 +21,7 @@ import type {
   FeatureGroupPage,
   FeatureGroupSummary,
   FeatureGroupView,
+  GroupFreshness,
   GetRecordOutput,
   HistoryOptions,
   HistoryResult,
@@ -124,6 +125,11 @@ export class FeatureStoreClient {
 
   describeFeatureGroup(name: string, call: CallOptions = {}): Promise<FeatureGroupView> {
     return this.request("GET", `/feature-groups/${seg(name)}`, call);
+  }
+
+  /** The last online write, the newest offline write_time, rows pending and the offline lag. */
+  freshness(name: string, call: CallOptions = {}): Promise<GroupFreshness> {
+    return this.request("GET", `/feature-groups/${seg(name)}/freshness`, call);
   }
 
   /** One page, sorted by name. */

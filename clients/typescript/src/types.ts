@@ -54,6 +54,18 @@ export interface StoreEncryptionView {
 }
 
 /** `GET /v1/feature-groups/{name}`; the same as RPC describeFeatureGroup's value. */
+/** `GET /v1/feature-groups/{name}/freshness`: how current each store is (timestamps as ISO 8601). */
+export interface GroupFreshness {
+  featureGroup: string;
+  online: { lastWriteAt: string | null };
+  /** Absent for a group without an offline store. */
+  offline?: {
+    lastFileWriteAt: string | null;
+    pending: { rows: number; sealedBatches: number; sentBatches: number; resentBatches: number; maxAttempts: number; maxSends: number; oldestAt: string | null; oldestSentAt: string | null };
+    lagMs: number;
+  };
+}
+
 export interface FeatureGroupView {
   name: string;
   arn: string;
