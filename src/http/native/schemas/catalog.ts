@@ -77,6 +77,18 @@ export const offlineFileResponse = named("OfflineFileResponse", z.object({ file:
 
 const nullableTime = timestamp.nullable();
 
+/** The shards' outboxes summed: acknowledged rows not yet confirmed in a registered offline file. */
+const outboxView = z.object({
+  rows: z.number().int(),
+  sealedBatches: z.number().int(),
+  sentBatches: z.number().int(),
+  resentBatches: z.number().int(),
+  maxAttempts: z.number().int(),
+  maxSends: z.number().int(),
+  oldestAt: nullableTime,
+  oldestSentAt: nullableTime,
+});
+
 export const offlineStoreDescription = named(
   "OfflineStoreDescription",
   z.object({
@@ -90,31 +102,9 @@ export const offlineStoreDescription = named(
     columns: z.array(z.object({ name: z.string(), hiveType: z.string() })),
     sql: z.object({ duckdb: z.string(), athena: z.string(), spark: z.string() }),
     encryption: z.record(z.string(), z.unknown()).optional().describe("How to read SSE-C encrypted objects, when the offline store is encrypted."),
-    pending: z
-      .object({
-        rows: z.number().int(),
-        sealedBatches: z.number().int(),
-        sentBatches: z.number().int(),
-        resentBatches: z.number().int(),
-        maxAttempts: z.number().int(),
-        maxSends: z.number().int(),
-        oldestAt: nullableTime,
-        oldestSentAt: nullableTime,
-      })
-      .describe("Rows acknowledged but not yet in a registered file."),
+    pending: outboxView.describe("Rows acknowledged but not yet in a registered file."),
   }),
 );
-
-const outboxView = z.object({
-  rows: z.number().int(),
-  sealedBatches: z.number().int(),
-  sentBatches: z.number().int(),
-  resentBatches: z.number().int(),
-  maxAttempts: z.number().int(),
-  maxSends: z.number().int(),
-  oldestAt: timestamp.nullable(),
-  oldestSentAt: timestamp.nullable(),
-});
 
 export const groupFreshnessView = named(
   "GroupFreshness",
