@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createGroup, putRecord } from "../helpers";
+import { eventually } from "../offline/harness";
 import { waitForOfflineRows } from "../offline/support";
 import { as, createKey, policy } from "../access/support";
 
@@ -27,11 +28,11 @@ describe("a group's freshness", () => {
 
     expect(await waitForOfflineRows(group, 1)).toHaveLength(1);
     // The shard confirms its outbox rows once their file is registered: pending reaches 0 shortly after.
-    let landed = (await api("GET", `/v1/feature-groups/${group}/freshness`)).body;
-    for (const deadline = Date.now() + 20_000; landed.offline.pending.rows > 0 && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      landed = (await api("GET", `/v1/feature-groups/${group}/freshness`)).body;
-    }
+    const freshness = async () => (await api("GET", `/v1/feature-groups/${group}/freshness`)).body;
+    const landed = (await eventually(async () => {
+      const now = await freshness();
+      return now.offline.pending.rows === 0 ? now : undefined;
+    })) ?? (await freshness());
     // write_time, as SageMaker has it: when the row was written to the offline store, after the online write.
     expect(Date.parse(landed.offline.lastFileWriteAt)).toBeGreaterThanOrEqual(lastWriteAt);
     expect(landed.offline.pending.rows).toBe(0);
