@@ -4,7 +4,7 @@
  * a context that imported a transport would tie domain logic to one wire
  * format, which is how three copies of the same parser came about.
  */
-const CONTEXTS = "^src/(access|auth|catalog|crypto|datasets|formats|ingest|jobs|offline|online|parity|query|records|service)/";
+const CONTEXTS = "^src/(access|auth|catalog|crypto|datasets|formats|ingest|jobs|offline|online|parity|parquet|query|records|service)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -3,11 +3,12 @@ import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
 import { putInParts } from "../offline/parquet-stream";
+import { ObjectGone } from "../parquet";
 import type { FeatureDefinition } from "../records";
 import { datasetColumns, joinEntities, knowledgeReport, knowledgeWarning, type DatasetGroup, type DatasetOptions, type KnowledgeReport } from "./dataset";
 import { fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities, type EntityGroupSpec } from "./entities";
-import { MAX_CHUNK_ROWS, readChunk, sourceLayout, SourceMissing, type EntityChunk, type EntitySource } from "./entity-source";
+import { MAX_CHUNK_ROWS, readChunk, sourceLayout, type EntityChunk, type EntitySource } from "./entity-source";
 import { encodePart, type JobFormat } from "./job-parts";
 import { assemble, CONTENT_TYPES, deleteParts, partKey } from "./job-result";
 import { addStats, emptyStats, type ReadStats } from "../query/row-groups";
@@ -294,7 +295,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
         return;
       }
     } catch (error) {
-      if (error instanceof SourceMissing) return failJob(deps, id, `entities.object ${error.key.replace(/^uploads\//, "")} does not exist (upload it with PUT /v1/uploads/{name})`);
+      if (error instanceof ObjectGone) return failJob(deps, id, `entities.object ${error.key.replace(/^uploads\//, "")} does not exist (upload it with PUT /v1/uploads/{name})`);
       return failJob(deps, id, `internal error: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (Date.now() - started > (deps.stepBudgetMs ?? STEP_BUDGET_MS) || reads.filesRead + reads.rowGroupsRead > INVOCATION_READS) {

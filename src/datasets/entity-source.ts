@@ -1,9 +1,8 @@
 import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
 import { csvObjects, ndjsonRowsOfBytes, UnreadableInput, type ReadOptions } from "../formats";
-import { decodeParquet } from "../offline/parquet";
+import { bucketSource, ObjectGone, ParquetFooterError, readFooter, readRowGroup, type ByteSource, type FooterLayout } from "../parquet";
 import { columnOfTable, rowsOfTable } from "./entities";
-import { footerLength, parseFooter, rowGroupFile, type FooterLayout } from "../query/parquet-layout";
 
 /**
  * The entity list of a dataset job, read chunk by chunk from R2 so no
@@ -29,30 +28,12 @@ export interface SourceLayout {
   header?: string;
 }
 
-async function range(bucket: R2Bucket, key: string, offset: number, length: number): Promise<Uint8Array> {
-  const object = await bucket.get(key, { range: { offset, length } });
-  if (!object) throw new SourceMissing(key);
-  return new Uint8Array(await object.arrayBuffer());
-}
-
-export class SourceMissing extends Error {
-  constructor(readonly key: string) {
-    super(`the entity object ${key} does not exist`);
-  }
-}
-
-async function parquetLayout(bucket: R2Bucket, key: string, size: number): Promise<FooterLayout> {
-  const tail = await range(bucket, key, Math.max(0, size - READ_AHEAD), Math.min(size, READ_AHEAD));
-  const length = footerLength(tail);
-  const footer = length + 8 <= tail.length ? tail.subarray(tail.length - 8 - length, tail.length - 8) : (await range(bucket, key, size - 8 - length, length));
-  return parseFooter(footer, size);
-}
-
 /** Bytes up to and including the next LF at or after `from`, reading ahead as needed; the end offset. */
-async function lineEnd(bucket: R2Bucket, key: string, size: number, from: number): Promise<number> {
+async function lineEnd(source: ByteSource, from: number): Promise<number> {
+  const size = source.size;
   let offset = from;
   while (offset < size) {
-    const bytes = await range(bucket, key, offset, Math.min(READ_AHEAD, size - offset));
+    const bytes = await source.read(offset, Math.min(READ_AHEAD, size - offset));
     const lf = bytes.indexOf(10);
     if (lf !== -1) return offset + lf + 1;
     offset += bytes.length;
@@ -62,22 +43,24 @@ async function lineEnd(bucket: R2Bucket, key: string, size: number, from: number
 
 export async function sourceLayout(bucket: R2Bucket, source: EntitySource): Promise<Result<SourceLayout>> {
   const head = await bucket.head(source.key);
-  if (!head) throw new SourceMissing(source.key);
+  if (!head) throw new ObjectGone(source.key);
   const size = head.size;
+  const bytes = bucketSource(bucket, source.key, size);
   if (source.format === "parquet") {
     let layout: FooterLayout;
     try {
-      layout = await parquetLayout(bucket, source.key, size);
+      ({ layout } = await readFooter(bytes));
     } catch (error) {
-      return invalid("entities.object", `must be a Parquet file (${error instanceof Error ? error.message : String(error)})`);
+      if (!(error instanceof ParquetFooterError)) throw error;
+      return invalid("entities.object", `must be a Parquet file (${error.message})`);
     }
     const big = layout.rowGroups.find((g) => g.numRows > MAX_CHUNK_ROWS);
     if (big) return invalid("entities.object", `has a row group of ${big.numRows} rows; entity Parquet for jobs must be written in row groups of at most ${MAX_CHUNK_ROWS} rows`);
     return ok({ size, chunks: layout.rowGroups.length, rows: layout.numRows });
   }
   if (source.format === "csv") {
-    const dataStart = await lineEnd(bucket, source.key, size, 0);
-    const header = new TextDecoder().decode(await range(bucket, source.key, 0, dataStart)).replace(/\r?\n$/, "");
+    const dataStart = await lineEnd(bytes, 0);
+    const header = new TextDecoder().decode(await bytes.read(0, dataStart)).replace(/\r?\n$/, "");
     if (header.length === 0) return invalid("entities.object", "must have a header row");
     return ok({ size, dataStart, header, chunks: Math.max(1, Math.ceil((size - dataStart) / CHUNK_BYTES)) });
   }
@@ -85,13 +68,13 @@ export async function sourceLayout(bucket: R2Bucket, source: EntitySource): Prom
 }
 
 /** The bytes of the lines whose first byte lies in [start, end). */
-async function linesIn(bucket: R2Bucket, key: string, size: number, start: number, end: number): Promise<Uint8Array> {
-  if (start >= size || start >= end) return new Uint8Array(0);
+async function linesIn(source: ByteSource, start: number, end: number): Promise<Uint8Array> {
+  if (start >= source.size || start >= end) return new Uint8Array(0);
   // A line starts at `start` only if the byte before it ends a line.
-  const first = start === 0 ? 0 : await lineEnd(bucket, key, size, start - 1);
+  const first = start === 0 ? 0 : await lineEnd(source, start - 1);
   if (first >= end) return new Uint8Array(0);
-  const last = await lineEnd(bucket, key, size, end - 1);
-  return range(bucket, key, first, last - first);
+  const last = await lineEnd(source, end - 1);
+  return source.read(first, last - first);
 }
 
 /**
@@ -157,14 +140,13 @@ function tableChunk(table: Table): EntityChunk {
 
 /** Entity rows of chunk n. */
 export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<EntityChunk>> {
+  const object = bucketSource(bucket, source.key, layout.size);
   if (source.format === "parquet") {
-    const footer = await parquetLayout(bucket, source.key, layout.size);
-    const group = footer.rowGroups[n]!;
-    const data = await range(bucket, source.key, group.start, group.end - group.start);
-    return ok(tableChunk(decodeParquet(rowGroupFile(footer, group, data))));
+    const footer = await readFooter(object);
+    return ok(tableChunk(await readRowGroup(object, footer.layout, footer.layout.rowGroups[n]!)));
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
-  const bytes = await linesIn(bucket, source.key, layout.size, start, Math.min(layout.size, start + CHUNK_BYTES));
+  const bytes = await linesIn(object, start, Math.min(layout.size, start + CHUNK_BYTES));
   const options = chunkOptions(n, start);
   if (source.format === "csv") {
     let text: string;

@@ -1,5 +1,5 @@
 import { arrowSchemaBytes, type JobFormat } from "./job-parts";
-import { footerLength, mergedTrailer, parseFooter, PARQUET_MAGIC, type FooterLayout } from "../query/parquet-layout";
+import { bucketSource, mergedTrailer, PARQUET_MAGIC, readFooter, type FooterLayout } from "../parquet";
 
 /**
  * A dataset job's parts and its result in R2: each step writes one part
@@ -100,10 +100,7 @@ export async function assemble(bucket: R2Bucket, id: string, format: JobFormat, 
     for (let n = 0; n < parts; n++) {
       const head = await bucket.head(partKey(id, n));
       if (!head) throw new Error(`job part ${n} is missing`);
-      const tail = await bucket.get(partKey(id, n), { range: { suffix: Math.min(head.size, 1024 * 1024) } });
-      const bytes = new Uint8Array(await tail!.arrayBuffer());
-      const length = footerLength(bytes);
-      layouts.push(parseFooter(bytes.subarray(bytes.length - 8 - length, bytes.length - 8), head.size));
+      layouts.push((await readFooter(bucketSource(bucket, partKey(id, n), head.size))).layout);
     }
     await writer.write(PARQUET_MAGIC);
     for (const [n, layout] of layouts.entries()) await pipe(bucket, partKey(id, n), writer, { offset: PARQUET_MAGIC.length, length: layout.footerStart - PARQUET_MAGIC.length });

@@ -1,5 +1,5 @@
 import type { ManifestFile } from "../offline/manifest";
-import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, type ColumnStats } from "./parquet-layout";
+import { bucketSource, compareBytes, counted, doubleOf, int64Of, ObjectGone, PhysicalType, readFooter, type ByteSource, type ColumnStats, type FooterLayout } from "../parquet";
 
 /**
  * Per-column statistics of a group's offline files from their Parquet
@@ -12,8 +12,6 @@ import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalTyp
 export const MAX_STATS_FILES = 200;
 /** Footers read at once. */
 const CONCURRENT_READS = 8;
-/** Most footers are a few KB: one read usually gets all of it. */
-const TAIL_GUESS_BYTES = 64 * 1024;
 
 /** A column's statistics over the files read; min and max decoded by physical type. */
 export interface ColumnSummary {
@@ -83,17 +81,17 @@ function add(into: Map<string, Accumulator>, name: string, stats: ColumnStats, r
   into.set(name, acc);
 }
 
-/** The footer bytes of a file (one ranged read of its tail, two for a large footer); null when the object is gone. */
-export async function readFooter(bucket: R2Bucket, file: ManifestFile, options: R2GetOptions): Promise<{ footer: Uint8Array; bytesRead: number } | null> {
-  const guess = Math.min(TAIL_GUESS_BYTES, file.byteSize);
-  const tailObject = await bucket.get(file.key, { ...options, range: { offset: file.byteSize - guess, length: guess } });
-  if (!tailObject) return null;
-  const tail = new Uint8Array(await tailObject.arrayBuffer());
-  const length = footerLength(tail);
-  if (length + 8 <= tail.byteLength) return { footer: tail.subarray(tail.byteLength - 8 - length, tail.byteLength - 8), bytesRead: tail.byteLength };
-  const whole = await bucket.get(file.key, { ...options, range: { offset: file.byteSize - 8 - length, length } });
-  if (!whole) return null;
-  return { footer: new Uint8Array(await whole.arrayBuffer()), bytesRead: tail.byteLength + length };
+/** A file's footer layout and the bytes read for it; null when the object is gone (compaction replaced it). */
+export async function fileLayout(bucket: R2Bucket, file: ManifestFile, options: R2GetOptions): Promise<{ layout: FooterLayout; source: ByteSource; bytesRead: number } | null> {
+  let bytesRead = 0;
+  const source = counted(bucketSource(bucket, file.key, file.byteSize, options), (bytes) => (bytesRead += bytes));
+  try {
+    const { layout } = await readFooter(source);
+    return { layout, source, bytesRead };
+  } catch (error) {
+    if (error instanceof ObjectGone) return null;
+    throw error;
+  }
 }
 
 /**
@@ -107,10 +105,10 @@ export async function summarizeFooters(bucket: R2Bucket, files: readonly Manifes
   const summary: FooterSummary = { filesRead: 0, filesInManifest: files.length, rows: 0, bytesRead: 0, columns: [] };
   for (let i = 0; i < newest.length; i += CONCURRENT_READS) {
     const batch = newest.slice(i, i + CONCURRENT_READS);
-    const footers = await Promise.all(batch.map((file) => readFooter(bucket, file, optionsOf(file.key)).then((read) => ({ file, read }))));
-    for (const { file, read } of footers) {
+    const footers = await Promise.all(batch.map((file) => fileLayout(bucket, file, optionsOf(file.key))));
+    for (const read of footers) {
       if (!read) continue;
-      const layout = parseFooter(read.footer, file.byteSize);
+      const { layout } = read;
       summary.filesRead += 1;
       summary.bytesRead += read.bytesRead;
       summary.rows += layout.numRows;

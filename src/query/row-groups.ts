@@ -3,7 +3,7 @@ import { decodeParquet } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
 import { SEQUENCE_PER_MS, type FeatureValue } from "../records";
 import { cellsOf, ColumnCells, type TextMemo } from "./arrow-cells";
-import { compareBytes, doubleOf, footerLength, int64Of, parseFooter, PhysicalType, rowGroupFile, type FooterLayout, type RowGroupLayout } from "./parquet-layout";
+import { bucketSource, compareBytes, counted, doubleOf, int64Of, memorySource, PhysicalType, readFooter, readRowGroup, type RowGroupLayout } from "../parquet";
 
 /**
  * Reads offline Parquet files row group by row group: the footer with one
@@ -29,8 +29,6 @@ export function addStats(into: ReadStats, from: ReadStats): void {
 }
 
 export const WHOLE_FILE_MAX_BYTES = 256 * 1024;
-/** First guess of the footer's size: one request usually gets all of it. */
-const FOOTER_GUESS_BYTES = 16 * 1024;
 
 /** What a row group must be able to hold to be worth reading. Absent bounds do not prune. */
 export interface RowGroupBounds {
@@ -112,13 +110,6 @@ export function rowGroupMayMatch(group: RowGroupLayout, schema: GenerationSchema
   return true;
 }
 
-async function rangeOf(bucket: R2Bucket, key: string, offset: number, length: number, options: R2GetOptions): Promise<Uint8Array> {
-  const object = await bucket.get(key, { ...options, range: { offset, length } });
-  if (!object) throw new Error(`manifest file ${key} is missing from R2`);
-  return new Uint8Array(await object.arrayBuffer());
-}
-
-
 /**
  * The row groups of one file that may match, decoded one at a time. Counts
  * what it fetched into stats; a file whose every row group is ruled out by
@@ -126,54 +117,21 @@ async function rangeOf(bucket: R2Bucket, key: string, offset: number, length: nu
  */
 export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: (group: RowGroupLayout) => boolean, stats: ReadStats, options: R2GetOptions = {}): AsyncGenerator<Table> {
   stats.filesRead += 1;
-  if (file.byteSize <= WHOLE_FILE_MAX_BYTES) {
-    const object = await bucket.get(file.key, options);
-    if (!object) throw new Error(`manifest file ${file.key} is missing from R2`);
-    const bytes = new Uint8Array(await object.arrayBuffer());
-    stats.bytesRead += bytes.byteLength;
-    const layout = layoutOf(bytes.subarray(bytes.length - 8 - footerLength(bytes.subarray(bytes.length - 8)), bytes.length - 8), bytes.length);
-    for (const group of layout.rowGroups) {
-      if (!mayMatch(group)) {
-        stats.rowGroupsSkipped += 1;
-        continue;
-      }
-      stats.rowGroupsRead += 1;
-      const table = layout.rowGroups.length === 1 ? decodeParquet(bytes) : decodeParquet(rowGroupFile(layout, group, bytes.subarray(group.start, group.end)));
-      stats.rowsRead += table.numRows;
-      yield table;
-    }
-    return;
-  }
-  const guess = Math.min(FOOTER_GUESS_BYTES, file.byteSize);
-  let tail = await rangeOf(bucket, file.key, file.byteSize - guess, guess, options);
-  stats.bytesRead += tail.byteLength;
-  const length = footerLength(tail);
-  if (length + 8 > tail.byteLength) {
-    const more = await rangeOf(bucket, file.key, file.byteSize - length - 8, length + 8 - tail.byteLength, options);
-    stats.bytesRead += more.byteLength;
-    const joined = new Uint8Array(length + 8);
-    joined.set(more);
-    joined.set(tail, more.byteLength);
-    tail = joined;
-  }
-  const layout = layoutOf(tail.subarray(tail.length - 8 - length, tail.length - 8), file.byteSize);
-  tail = new Uint8Array(0);
+  const remote = counted(bucketSource(bucket, file.key, file.byteSize, options), (bytes) => (stats.bytesRead += bytes));
+  const whole = file.byteSize <= WHOLE_FILE_MAX_BYTES ? await remote.read(0, file.byteSize) : undefined;
+  const source = whole ? memorySource(file.key, whole) : remote;
+  const { layout } = await readFooter(source);
   for (const group of layout.rowGroups) {
     if (!mayMatch(group)) {
       stats.rowGroupsSkipped += 1;
       continue;
     }
-    const data = await rangeOf(bucket, file.key, group.start, group.end - group.start, options);
-    stats.bytesRead += data.byteLength;
     stats.rowGroupsRead += 1;
-    const table = decodeParquet(rowGroupFile(layout, group, data));
+    // A whole one-group file decodes as it is, without a rebuilt footer.
+    const table = whole && layout.rowGroups.length === 1 ? decodeParquet(whole) : await readRowGroup(source, layout, group);
     stats.rowsRead += table.numRows;
     yield table;
   }
-}
-
-function layoutOf(footerBytes: Uint8Array, fileSize: number): FooterLayout {
-  return parseFooter(footerBytes, fileSize);
 }
 
 /**

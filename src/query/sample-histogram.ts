@@ -1,7 +1,6 @@
 import type { ManifestFile } from "../offline/manifest";
-import { decodeParquet } from "../offline/parquet";
-import { readFooter } from "./column-stats";
-import { parseFooter, rowGroupFile } from "./parquet-layout";
+import { ObjectGone, readRowGroup } from "../parquet";
+import { fileLayout } from "./column-stats";
 
 /**
  * Histograms of numeric features from a sample: the last row group of each
@@ -58,15 +57,16 @@ export async function sampleHistograms(bucket: R2Bucket, files: readonly Manifes
   for (const file of [...files].sort((a, b) => b.maxWriteTime - a.maxWriteTime).slice(0, MAX_SAMPLE_FILES)) {
     if (rows >= SAMPLE_ROWS) break;
     const options = optionsOf(file.key);
-    const read = await readFooter(bucket, file, options);
+    const read = await fileLayout(bucket, file, options);
     if (!read) continue; // replaced by compaction meanwhile
-    const layout = parseFooter(read.footer, file.byteSize);
-    const group = layout.rowGroups.at(-1);
+    const group = read.layout.rowGroups.at(-1);
     if (!group || bytes + (group.end - group.start) > MAX_SAMPLE_BYTES) continue;
-    const object = await bucket.get(file.key, { ...options, range: { offset: group.start, length: group.end - group.start } });
-    if (!object) continue;
+    const table = await readRowGroup(read.source, read.layout, group).catch((error: unknown) => {
+      if (error instanceof ObjectGone) return null;
+      throw error;
+    });
+    if (!table) continue;
     bytes += group.end - group.start;
-    const table = decodeParquet(rowGroupFile(layout, group, new Uint8Array(await object.arrayBuffer())));
     rows += table.numRows;
     rowGroups += 1;
     for (const [feature, into] of values) {

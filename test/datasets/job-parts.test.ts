@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeParquet } from "../../src/offline/parquet";
 import { datasetColumns, joinedRows, type DatasetEntity, type JoinedEntities } from "../../src/datasets/dataset";
 import { encodePart, sliceRows, type JobFormat } from "../../src/datasets/job-parts";
-import { parseFooter, footerLength } from "../../src/query/parquet-layout";
+import { memorySource, readFooter } from "../../src/parquet";
 import type { FeatureDefinition } from "../../src/records";
 
 /**
@@ -62,7 +62,7 @@ describe("job step parts", () => {
     const encoded = await part("parquet");
     const bytes = await bytesOf(encoded.stream);
     expect(encoded.rows).toBe(expected.length);
-    const footer = parseFooter(bytes.subarray(bytes.length - 8 - footerLength(bytes.subarray(bytes.length - 8)), bytes.length - 8), bytes.length);
+    const { layout: footer } = await readFooter(memorySource("job-parts.test.ts", bytes));
     expect(footer.rowGroups.length).toBe(Math.ceil(expected.length / sliceRows(columns.length)));
     expect(footer.rowGroups.every((g) => g.numRows <= sliceRows(columns.length))).toBe(true);
     expect(plain(decodeParquet(bytes))).toEqual(expected);

@@ -7,7 +7,7 @@ import worker from "../../src/index";
 import { compactOffline, DEFAULT_COMPACTION_POLICY, type CompactionPolicy } from "../../src/offline/compaction";
 import { exports } from "cloudflare:workers";
 import { PART_BYTES, rowGroupRows } from "../../src/offline/parquet-stream";
-import { footerLength, parseFooter } from "../../src/query/parquet-layout";
+import { memorySource, readFooter } from "../../src/parquet";
 import { api, createGroup, putRecord, ROOT_AUTH } from "../helpers";
 import { activeFiles, activeRows, captureDrain, deliver, isUtcMillisTimestamp, manifestFiles, multiset, readObject, type PlainRow } from "./harness";
 
@@ -209,7 +209,7 @@ describe("offline compaction", () => {
     const object = await env.OFFLINE_BUCKET.head(file!.key);
     expect(object?.size).toBe(file!.byte_size);
     const bytes = new Uint8Array(await (await env.OFFLINE_BUCKET.get(file!.key))!.arrayBuffer());
-    const layout = parseFooter(bytes.subarray(bytes.length - 8 - footerLength(bytes.subarray(bytes.length - 8)), bytes.length - 8), bytes.length);
+    const { layout } = await readFooter(memorySource("compaction.test.ts", bytes));
     const groups = layout.rowGroups.map((g) => g.numRows);
     expect(groups.reduce((a, b) => a + b, 0)).toBe(10 * rowsPerFile);
     // ~1 KB a row compressed: row groups of ROW_GROUP_TARGET_BYTES hold ~4,000 rows, not WRITE_ROW_GROUP_ROWS.

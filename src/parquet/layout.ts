@@ -1,4 +1,4 @@
-import { decodeStruct, encodeStruct, TType, type TField, type TList, type TStruct, type TValue } from "../offline/thrift-compact";
+import { decodeStruct, encodeStruct, TType, type TField, type TList, type TStruct, type TValue } from "./thrift-compact";
 
 /**
  * The layout of a Parquet file from its footer: where each row group's bytes
@@ -141,9 +141,6 @@ export function rowGroupFile(layout: FooterLayout, group: RowGroupLayout, data: 
  * group bytes in turn, then `mergedTrailer` of the parts' footers.
  */
 export const PARQUET_MAGIC = MAGIC;
-
-/** The row-group bytes of a part: [4, footerStart). */
-export const partDataRange = (layout: FooterLayout): { start: number; end: number } => ({ start: MAGIC.length, end: layout.footerStart });
 
 export function mergedTrailer(parts: readonly FooterLayout[]): Uint8Array {
   let position = MAGIC.length;

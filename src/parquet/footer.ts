@@ -1,0 +1,62 @@
+import type { ByteSource } from "./byte-source";
+import { footerLength, parseFooter, type FooterLayout } from "./layout";
+
+/**
+ * Reads a Parquet file's footer with one ranged read of its tail, a second
+ * only when the footer is larger than the first guess: the data pages are
+ * never fetched, so learning a 1 GB file's layout costs about as much as a
+ * 1 KB one's.
+ */
+
+/** Footers of offline files are a few KB, of wide files written by other tools tens of KB: one read usually suffices. */
+export const FOOTER_GUESS_BYTES = 64 * 1024;
+/** A footer larger than this is not one we should hold in isolate memory. */
+export const MAX_FOOTER_BYTES = 8 * 1024 * 1024;
+const TRAILER_BYTES = 8;
+const MIN_FILE_BYTES = 12; // leading magic, footer length, trailing magic
+
+export type FooterProblem = "not_parquet" | "footer_too_large" | "unreadable_footer";
+
+/** Why a file's footer cannot be read; the message is fit to show the file's owner. */
+export class ParquetFooterError extends Error {
+  constructor(
+    readonly problem: FooterProblem,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export interface Footer {
+  layout: FooterLayout;
+  /** The footer's Thrift bytes followed by its length and the trailing magic, as parquet-wasm's readSchema takes them. */
+  trailer: Uint8Array;
+}
+
+export async function readFooter(source: ByteSource): Promise<Footer> {
+  if (source.size < MIN_FILE_BYTES) throw new ParquetFooterError("not_parquet", "not a Parquet file (shorter than its trailer)");
+  const guess = Math.min(FOOTER_GUESS_BYTES, source.size);
+  let tail = await source.read(source.size - guess, guess);
+  let length: number;
+  try {
+    length = footerLength(tail);
+  } catch (error) {
+    throw new ParquetFooterError("not_parquet", error instanceof Error ? error.message.replace(/^parquet: /, "") : String(error));
+  }
+  if (length > MAX_FOOTER_BYTES) throw new ParquetFooterError("footer_too_large", `footer of ${length} bytes is over the ${MAX_FOOTER_BYTES}-byte limit`);
+  if (length + TRAILER_BYTES + 4 > source.size) throw new ParquetFooterError("not_parquet", "not a Parquet file (footer longer than the file)");
+  if (length + TRAILER_BYTES > tail.byteLength) {
+    // Only the part before the first read: the tail is already in hand.
+    const before = await source.read(source.size - length - TRAILER_BYTES, length + TRAILER_BYTES - tail.byteLength);
+    const joined = new Uint8Array(length + TRAILER_BYTES);
+    joined.set(before);
+    joined.set(tail, before.byteLength);
+    tail = joined;
+  }
+  const trailer = tail.subarray(tail.byteLength - length - TRAILER_BYTES);
+  try {
+    return { layout: parseFooter(trailer.subarray(0, length), source.size), trailer };
+  } catch (error) {
+    throw new ParquetFooterError("unreadable_footer", `unreadable footer (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
