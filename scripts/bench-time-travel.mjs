@@ -24,6 +24,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Float64, Int64, makeData, makeVector, Table, TimestampMillisecond, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { Compression, Encoding, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";
+import { attach } from "./lib/isolate-probe.mjs";
+import { bundleWorker, migrationStatements } from "./lib/worker-bundle.mjs";
 
 const HELP = `Usage: npm run bench:time-travel -- [options]
 
@@ -69,38 +71,13 @@ process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------- workers
 
-function bundle(config, outdir) {
-  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1", WRANGLER_HIDE_BANNER: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run --config ${config} failed:\n${run.stdout}\n${run.stderr}`);
-  const TYPES = { ".js": "ESModule", ".mjs": "ESModule", ".wasm": "CompiledWasm" };
-  const main = readFileSync(join(ROOT, config), "utf8").match(/^main\s*=\s*"([^"]+)"/m)[1].split("/").pop().replace(/\.ts$/, ".js");
-  const others = readdirSync(outdir).filter((f) => f !== main && TYPES[f.slice(f.lastIndexOf("."))]);
-  return [main, ...others].map((f) => ({ type: TYPES[f.slice(f.lastIndexOf("."))], path: join(outdir, f) }));
-}
-
-function workerOptions(config) {
-  const code = `const { unstable_getMiniflareWorkerOptions: get } = await import("wrangler");
-    process.stdout.write(JSON.stringify(get(${JSON.stringify(join(ROOT, config))}).workerOptions));`;
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, WRANGLER_LOG: "error", WRANGLER_SEND_METRICS: "false" } });
-  if (run.status !== 0) throw new Error(`reading ${config} failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
-
 const configs = ["wrangler.toml", "wrangler.query.toml"];
 const accessKeyId = `AKBENCH${randomBytes(6).toString("hex").toUpperCase()}`;
 const secret = randomBytes(24).toString("base64url");
 const workers = configs.map((config) => {
-  const outdir = mkdtempSync(join(tmp, "bundle-"));
-  const modules = bundle(config, outdir);
-  const { modulesRules: _rules, ...options } = workerOptions(config);
-  const name = readFileSync(join(ROOT, config), "utf8").match(/^name\s*=\s*"([^"]+)"/m)[1];
+  const { options, outdir, modules } = bundleWorker(config, mkdtempSync(join(tmp, "bundle-")));
   return {
     ...options,
-    name,
     rootPath: outdir,
     modules,
     modulesRoot: outdir,
@@ -109,14 +86,13 @@ const workers = configs.map((config) => {
     ...(flags.profile && config === "wrangler.query.toml" ? { unsafeInspectorProxy: true } : {}),
   };
 });
+
 const apiName = workers[0].name;
 const mf = new Miniflare(convertV4MiniflareOptions({ workers, host: "127.0.0.1", port: 0, cf: false, log: new Log(LogLevel.WARN), resourcePersistencePath: mkdtempSync(join(tmp, "state-")), ...(flags.profile ? { inspectorPort: 0 } : {}) }));
 const entry = await mf.ready;
 const origin = (await mf.unsafeGetDirectURL(apiName)).origin;
 const db = await mf.getD1Database("DB", apiName);
-for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
-  for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean)) await db.prepare(statement).run();
-}
+for (const statement of migrationStatements()) await db.prepare(statement).run();
 // Feature files go in through the local S3 API of the offline bucket (as wrangler dev serves it), not the Node-side binding proxy.
 const offline = workers[0].r2Buckets.OFFLINE_BUCKET;
 const s3 = new S3Client({ endpoint: `${entry.origin}/cdn-cgi/local/r2/s3`, region: "auto", forcePathStyle: true, credentials: offline.s3Credentials });
@@ -147,42 +123,6 @@ async function viaProxy(fn) {
 // ---------------------------------------------------------------- CPU profile of the query worker
 
 /** A DevTools protocol session with the query worker through Miniflare's inspector proxy. */
-async function queryWorkerProfiler() {
-  const base = await mf.getInspectorURL();
-  const targets = await (await fetch(new URL("/json", String(base).replace(/^ws/, "http")))).json();
-  const target = targets.find((t) => t.webSocketDebuggerUrl?.endsWith(`/${workers[1].name}`)) ?? targets.find((t) => t.title?.includes(workers[1].name));
-  if (!target) throw new Error(`no inspector target for ${workers[1].name}: ${JSON.stringify(targets)}`);
-  const waiting = new Map();
-  // The proxy admits local DevTools origins only.
-  const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
-  // The proxy forwards workerd's frames as binary.
-  socket.binaryType = "arraybuffer";
-  await new Promise((resolve, reject) => (socket.addEventListener("open", resolve, { once: true }), socket.addEventListener("error", reject, { once: true })));
-  socket.addEventListener("close", () => waiting.forEach((settle) => settle({ error: { message: "the inspector closed the connection" } })));
-  let next = 1;
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data));
-    if (message.id !== undefined) waiting.get(message.id)?.(message), waiting.delete(message.id);
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  await send("Profiler.enable");
-  await send("Profiler.setSamplingInterval", { interval: 500 });
-  return {
-    start: () => send("Profiler.start"),
-    stop: async (path) => {
-      const { profile } = await send("Profiler.stop");
-      writeFileSync(path, JSON.stringify(profile));
-      return path;
-    },
-    close: () => socket.close(),
-  };
-}
-
 // ---------------------------------------------------------------- memory of workerd
 
 function workerdPids() {
@@ -322,8 +262,8 @@ function entityParquet(versions) {
 // ---------------------------------------------------------------- runs
 
 async function workerJoin(label, groups, entityName) {
-  const profiler = flags.profile ? await queryWorkerProfiler() : undefined;
-  await profiler?.start();
+  const profiler = flags.profile ? await attach(mf, workers[1].name) : undefined;
+  await profiler?.startProfile();
   const rss = sampleRss();
   const started = performance.now();
   const created = await call("POST", "/datasets", {
@@ -344,7 +284,9 @@ async function workerJoin(label, groups, entityName) {
   const peak = rss.stop();
   if (profiler) {
     mkdirSync(flags.profile, { recursive: true });
-    console.log(`[${label}] CPU profile of the query worker: ${await profiler.stop(join(flags.profile, `${label}.cpuprofile`))}`);
+    const path = join(flags.profile, `${label}.cpuprofile`);
+    writeFileSync(path, JSON.stringify(await profiler.stopRawProfile()));
+    console.log(`[${label}] CPU profile of the query worker: ${path}`);
     profiler.close();
   }
   if (job.state !== "succeeded") throw new Error(`${label}: job failed: ${job.error}`);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, Response } from "miniflare";
+import { bundleWorker, migrationStatements } from "./worker-bundle.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const WORKER_NAME = "edge-feature-store";
@@ -34,67 +35,6 @@ function sourceTree(rev) {
 }
 
 /**
- * Bundles the worker exactly as a deploy would (wrangler's esbuild config,
- * the same module graph and compatibility settings) into a temporary directory.
- */
-function bundleWorker(tree) {
-  const outdir = mkdtempSync(join(tmpdir(), "fs-bench-"));
-  // process.execPath keeps wrangler on the same (pinned) Node as this script.
-  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: tree,
-    encoding: "utf8",
-    // No banner means no npm update check; no metrics: nothing leaves the machine.
-    env: { ...process.env, CI: "1", WRANGLER_HIDE_BANNER: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (run.status !== 0) {
-    rmSync(outdir, { recursive: true, force: true });
-    throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
-  }
-  return { outdir, script: join(outdir, "index.js"), modules: bundleModules(outdir) };
-}
-
-/**
- * The bundle's modules for Miniflare, entry first: wrangler emits index.js
- * plus any module it cannot inline (e.g. .wasm), typed by wrangler's default
- * module rules. (Miniflare 5 will not locate modules by rules itself.)
- */
-function bundleModules(outdir) {
-  const TYPES = { ".js": "ESModule", ".mjs": "ESModule", ".wasm": "CompiledWasm", ".txt": "Text", ".html": "Text", ".sql": "Text", ".bin": "Data" };
-  const files = readdirSync(outdir).filter((f) => TYPES[extname(f)] && f !== "index.js");
-  return ["index.js", ...files.sort()].map((f) => ({ type: TYPES[extname(f)], path: join(outdir, f) }));
-}
-
-/** The D1 migrations wrangler would apply, one statement at a time. */
-function migrationStatements(tree) {
-  const dir = join(tree, "migrations");
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()
-    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint"))
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/**
- * The worker's Miniflare options (bindings, Durable Objects, D1, R2, queues,
- * compatibility settings) as wrangler derives them from wrangler.toml, so
- * the benchmark runs the worker as configured. In a child process: loading
- * wrangler here would leave it in the load generator's process.
- */
-function workerConfig(tree) {
-  const code = `const { unstable_getMiniflareWorkerOptions: get } = await import("wrangler");
-    process.stdout.write(JSON.stringify(get(${JSON.stringify(join(tree, "wrangler.toml"))}).workerOptions));`;
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-    env: { ...process.env, WRANGLER_LOG: "error", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (run.status !== 0) throw new Error(`reading wrangler.toml failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
-
-/**
  * Where D1 and the Durable Objects keep their SQLite files. "memory" is a
  * tmpfs (/dev/shm), where fsync costs nothing: it measures the worker, not
  * this machine's disk. "disk" is the OS temporary directory, as `wrangler
@@ -116,15 +56,20 @@ function storageDir(storage) {
  */
 export async function startWorker({ direct = true, storage = "memory", rev, workers = [] } = {}) {
   const tree = sourceTree(rev);
-  let bundle, migrations, config;
+  let bundle, migrations;
+  const outdir = mkdtempSync(join(tmpdir(), "fs-bench-"));
   try {
-    bundle = bundleWorker(tree.dir);
+    // Bundled exactly as a deploy would (wrangler's esbuild config, the same module graph and compatibility settings).
+    bundle = bundleWorker("wrangler.toml", outdir, { tree: tree.dir });
     migrations = migrationStatements(tree.dir);
-    config = workerConfig(tree.dir);
+  } catch (error) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
   } finally {
     if (tree.temporary) rmSync(tree.dir, { recursive: true, force: true });
   }
-  const { outdir, script, modules } = bundle;
+  const { modules, options: config } = bundle;
+  const script = join(outdir, bundle.main);
   const stateDir = storageDir(storage);
   const removeFiles = () => {
     for (const dir of [outdir, stateDir]) rmSync(dir, { recursive: true, force: true });

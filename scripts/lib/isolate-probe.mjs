@@ -80,6 +80,8 @@ export async function attach(mf, name) {
       return { stop: async () => ((stopped = true), await loop, peak) };
     },
     startProfile: () => send("Profiler.start"),
+    /** Stops the sampling profiler: the profile as DevTools saves it (a .cpuprofile). */
+    stopRawProfile: async () => (await send("Profiler.stop")).profile,
     /** Stops the sampling profiler; CPU ms = sampled time not spent idle. */
     async stopProfile() {
       const { profile } = await send("Profiler.stop");

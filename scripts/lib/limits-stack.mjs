@@ -3,35 +3,16 @@
 // limits-probe.js (counting proxies on the bindings, one frame per
 // invocation), run in workerd through Miniflare with the inspector proxy on
 // for both, so the harness can attach to each worker's isolate.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { bundleModules, bundleWorker, migrationStatements } from "./worker-bundle.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CONFIGS = ["wrangler.toml", "wrangler.query.toml"];
-const TYPES = { ".js": "ESModule", ".mjs": "ESModule", ".wasm": "CompiledWasm" };
-
-function bundle(config, outdir) {
-  const run = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1", WRANGLER_HIDE_BANNER: "true", WRANGLER_SEND_METRICS: "false" },
-  });
-  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run --config ${config} failed:\n${run.stdout}\n${run.stderr}`);
-}
-
-function workerOptions(config) {
-  const code = `const { unstable_getMiniflareWorkerOptions: get } = await import("wrangler");
-    process.stdout.write(JSON.stringify(get(${JSON.stringify(join(ROOT, config))}).workerOptions));`;
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, WRANGLER_LOG: "error", WRANGLER_SEND_METRICS: "false" } });
-  if (run.status !== 0) throw new Error(`reading ${config} failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
-
 /** Binding name → the kind a subrequest on it is counted as. */
 function bindingKinds(options) {
   const kinds = {};
@@ -60,14 +41,7 @@ function exportedClasses(options, all) {
 export function prepareStack() {
   const tmp = mkdtempSync(join(tmpdir(), "fs-limits-"));
   process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
-  const workers = CONFIGS.map((config) => {
-    const outdir = mkdtempSync(join(tmp, "bundle-"));
-    bundle(config, outdir);
-    const { modulesRules: _rules, ...options } = workerOptions(config);
-    options.name = readFileSync(join(ROOT, config), "utf8").match(/^name\s*=\s*"([^"]+)"/m)[1];
-    const main = readFileSync(join(ROOT, config), "utf8").match(/^main\s*=\s*"([^"]+)"/m)[1].split("/").pop().replace(/\.ts$/, ".js");
-    return { config, outdir, main, options };
-  });
+  const workers = CONFIGS.map((config) => bundleWorker(config, mkdtempSync(join(tmp, "bundle-"))));
   for (const w of workers) {
     copyFileSync(join(import.meta.dirname, "limits-probe.js"), join(w.outdir, "limits-probe.js"));
     const kinds = JSON.stringify(bindingKinds(w.options));
@@ -78,15 +52,9 @@ export function prepareStack() {
         `export default instrumentHandler(inner.default, kinds);\n` +
         classes.map((c) => `export const ${c} = instrumentClass(inner.${c}, kinds);\n`).join(""),
     );
-    const others = readdirSync(w.outdir).filter((f) => f !== "limits-entry.js" && TYPES[f.slice(f.lastIndexOf("."))]);
-    w.modules = ["limits-entry.js", ...others].map((f) => ({ type: TYPES[f.slice(f.lastIndexOf("."))], path: join(w.outdir, f) }));
+    w.modules = bundleModules(w.outdir, "limits-entry.js");
   }
-  const migrations = readdirSync(join(ROOT, "migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()
-    .flatMap((f) => readFileSync(join(ROOT, "migrations", f), "utf8").split("--> statement-breakpoint"))
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const migrations = migrationStatements();
 
   /** A fresh stack; `state` reuses a storage directory (kept on dispose) so a seeded fixture serves several paths. */
   async function start({ state: reuse } = {}) {

@@ -2,7 +2,7 @@ import { invalid, ok, type Result } from "../failure";
 import type { GenerationSchema } from "../offline/manifest";
 import { eventKeyFromEpochMs, parseEventTime, type FeatureValue } from "../records";
 import { eventOrderOf, LatestJoin, type GroupFeatures, type GroupResult, type RowEvent } from "./latest-join";
-import { eventTypeOf, planScan, scanRowGroups, type ReadStats } from "../query/offline-reader";
+import { eventTypeOf, planScan, rowVersion, scanRowGroups, type ReadStats } from "../query/offline-reader";
 import { knowledgeExcludes, versionsFor, type JoinOptions } from "./pit-join";
 import { addStats, emptyStats, identifierKeys } from "../query/row-groups";
 import type { QueryDeps } from "../query/service";
@@ -154,16 +154,7 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
       // Versions excluded only by knowledge time are kept too: knowledgeExcludes counts them below.
       const admitted = slots.some((n) => entities[n]!.eventKey >= event.key && (!lowerKeys || event.key >= lowerKeys[n]!));
       if (!admitted) continue;
-      const version: RecordVersion = {
-        recordIdentifier: id!,
-        eventKey: event.key,
-        writeTimeMs: rows.writeTimeMs(i),
-        apiInvocationTimeMs: rows.apiInvocationTimeMs(i),
-        writeSequence: rows.writeSequence(i),
-        availableTimeMs: rows.availableTimeMs(i),
-        isDeleted: rows.isDeleted(i),
-        values: rows.values(i),
-      };
+      const version = rowVersion(rows, i, id!, event.key);
       const list = candidates.get(id!);
       if (list) list.push(version);
       else candidates.set(id!, [version]);

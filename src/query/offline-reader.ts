@@ -88,10 +88,14 @@ export function versionAt(rows: RowGroupRows, i: number, schema: GenerationSchem
   const id = recordIdentifier ?? rows.identifier(i);
   if (id === undefined) return undefined;
   const time = parseEventTime(schema.eventTimeFeature, eventType, rows.rawEventTime(i));
-  if (!time.ok) return undefined;
+  return time.ok ? rowVersion(rows, i, id, time.value.key) : undefined;
+}
+
+/** Row i of a row group as a record version, its identifier and event key already read. */
+export function rowVersion(rows: RowGroupRows, i: number, recordIdentifier: string, eventKey: string): RecordVersion {
   return {
-    recordIdentifier: id,
-    eventKey: time.value.key,
+    recordIdentifier,
+    eventKey,
     writeTimeMs: rows.writeTimeMs(i),
     apiInvocationTimeMs: rows.apiInvocationTimeMs(i),
     writeSequence: rows.writeSequence(i),
