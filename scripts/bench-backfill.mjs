@@ -16,9 +16,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { startWorker } from "./lib/bench-worker.mjs";
 import { importBundled } from "./lib/ts-bundle.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:backfill -- [options]
 
@@ -33,11 +33,7 @@ const HELP = `Usage: npm run bench:backfill -- [options]
 Prints rows/s of the CLI backfill (whole process, and the CLI's own figure
 without Node start-up) next to the floor (Parquet read + write of the same rows).`;
 
-const { values: flags } = parseArgs({ options: { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, workers: { type: "string" }, json: { type: "string" }, ui: { type: "boolean", default: false }, help: { type: "boolean", default: false } } });
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { flags } = scriptFlags(HELP, { rows: { type: "string", default: "1000000" }, "chunk-rows": { type: "string" }, workers: { type: "string" }, json: { type: "string" }, ui: { type: "boolean", default: false } });
 const ROWS = Number(flags.rows);
 if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error("--rows must be a positive integer");
 const LOCAL_S3 = { accessKeyId: "local-offline-store", secretAccessKey: "local-offline-store-secret" };

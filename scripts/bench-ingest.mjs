@@ -6,11 +6,11 @@
 // calls. Modes with the offline store are also timed until the manifest
 // holds every row ("complete"), so deferred offline work is counted.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { readDevVars } from "./lib/dev-vars.mjs";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { groupBody, record } from "./lib/twenty-features.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:ingest -- [options]
 
@@ -37,13 +37,7 @@ single PutRecord records/s at the same concurrency as the floor.
                      for Chrome DevTools)
   --help             this text`;
 
-const { values: flags } = parseArgs({
-  options: { rows: { type: "string", default: "100000" }, batch: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2" }, json: { type: "string" }, modes: { type: "string", default: "both,online,offline,single" }, format: { type: "string", default: "ndjson" }, "cpu-profile": { type: "string" }, observability: { type: "boolean", default: false }, help: { type: "boolean", default: false } },
-});
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { flags } = scriptFlags(HELP, { rows: { type: "string", default: "100000" }, batch: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2" }, json: { type: "string" }, modes: { type: "string", default: "both,online,offline,single" }, format: { type: "string", default: "ndjson" }, "cpu-profile": { type: "string" }, observability: { type: "boolean", default: false } });
 const rows = Number(flags.rows);
 const batch = Number(flags.batch);
 const concurrency = Number(flags.concurrency);

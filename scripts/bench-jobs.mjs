@@ -6,9 +6,9 @@
 // bodies sent to the bulk route (POST …/records/batch) one at a time.
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { groupBody, record } from "./lib/twenty-features.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:jobs -- [options]
 
@@ -23,13 +23,7 @@ under the group's prefix in INGEST_BUCKET, and times POST /v1/jobs/{id}/run
   --json <file>        also write the results as JSON
   --help               this text`;
 
-const { values: flags } = parseArgs({
-  options: { files: { type: "string", default: "10" }, "rows-per-file": { type: "string", default: "10000" }, json: { type: "string" }, help: { type: "boolean", default: false } },
-});
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { flags } = scriptFlags(HELP, { files: { type: "string", default: "10" }, "rows-per-file": { type: "string", default: "10000" }, json: { type: "string" } });
 const files = Number(flags.files);
 const rowsPerFile = Number(flags["rows-per-file"]);
 const total = files * rowsPerFile;

@@ -7,9 +7,9 @@
 // (request received) and write_time (its Parquet file written and registered)
 // back through the as-of endpoint: freshness = write_time - api_invocation_time.
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { startDevServer } from "./lib/dev-server.mjs";
 import { groupBody, record } from "./lib/twenty-features.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:offline -- [options]
 
@@ -24,13 +24,7 @@ prints offline freshness p50/p95/p99/max and Parquet bytes per row.
   --json <file>     also write the results as JSON
   --help            this text`;
 
-const { values: flags } = parseArgs({
-  options: { rate: { type: "string", default: "200" }, duration: { type: "string", default: "60" }, json: { type: "string" }, help: { type: "boolean", default: false } },
-});
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { flags } = scriptFlags(HELP, { rate: { type: "string", default: "200" }, duration: { type: "string", default: "60" }, json: { type: "string" } });
 const rate = Number(flags.rate);
 const duration = Number(flags.duration);
 if (!(rate > 0 && duration > 0)) throw new Error("--rate and --duration must be positive numbers");

@@ -7,10 +7,10 @@
 import { availableParallelism, cpus } from "node:os";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { createClient, cpuTimes, positiveFlag, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
+import { createClient, cpuTimes, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
 import { featureGroupBody, GROUP, recordId, recordTemplate } from "./lib/bench-records.mjs";
 import { startWorker } from "./lib/bench-worker.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -44,28 +44,20 @@ concurrency 1 (latency) and at --concurrency (load), each next to the floor.
 
 Traffic goes only to 127.0.0.1. A run takes about 1-2 minutes by default.`;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1.5" },
-    concurrency: { type: "string", default: "16" },
-    records: { type: "string", default: "10000" },
-    batch: { type: "string", default: "100" },
-    storage: { type: "string", default: "memory" },
-    rev: { type: "string" },
-    "via-entry": { type: "boolean", default: false },
-    "wait-quiet": { type: "boolean", default: false },
-    encrypted: { type: "boolean", default: false },
-    json: { type: "string" },
-    "access-key": { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
+const { flags, positive } = scriptFlags(HELP, {
+  duration: { type: "string", default: "5" },
+  warmup: { type: "string", default: "1.5" },
+  concurrency: { type: "string", default: "16" },
+  records: { type: "string", default: "10000" },
+  batch: { type: "string", default: "100" },
+  storage: { type: "string", default: "memory" },
+  rev: { type: "string" },
+  "via-entry": { type: "boolean", default: false },
+  "wait-quiet": { type: "boolean", default: false },
+  encrypted: { type: "boolean", default: false },
+  json: { type: "string" },
+  "access-key": { type: "boolean", default: false },
 });
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-const positive = (name, max) => positiveFlag(flags, name, max);
 const durationMs = positive("duration") * 1000;
 const warmupMs = positive("warmup") * 1000;
 const concurrency = Math.floor(positive("concurrency", 1024));

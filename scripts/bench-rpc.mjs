@@ -10,11 +10,11 @@ import { availableParallelism, cpus } from "node:os";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { buildClient } from "./build-client.mjs";
-import { createClient, positiveFlag, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
+import { createClient, runLoad, waitForQuiet } from "./lib/bench-load.mjs";
 import { featureGroupBody, GROUP, recordId, recordTemplate } from "./lib/bench-records.mjs";
 import { startWorker } from "./lib/bench-worker.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:rpc -- [options]
 
@@ -48,24 +48,16 @@ and latency per call.
 
 Traffic goes only to 127.0.0.1. A run takes about a minute.`;
 
-const { values: flags } = parseArgs({
-  options: {
-    duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1.5" },
-    records: { type: "string", default: "1000" },
-    stale: { type: "string", default: "60000" },
-    burst: { type: "string", default: "100" },
-    bursts: { type: "string", default: "50" },
-    "wait-quiet": { type: "boolean", default: false },
-    json: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
+const { flags, positive } = scriptFlags(HELP, {
+  duration: { type: "string", default: "5" },
+  warmup: { type: "string", default: "1.5" },
+  records: { type: "string", default: "1000" },
+  stale: { type: "string", default: "60000" },
+  burst: { type: "string", default: "100" },
+  bursts: { type: "string", default: "50" },
+  "wait-quiet": { type: "boolean", default: false },
+  json: { type: "string" },
 });
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-const positive = (name, max) => positiveFlag(flags, name, max);
 const durationMs = positive("duration") * 1000;
 const warmupMs = positive("warmup") * 1000;
 const recordCount = Math.floor(positive("records"));

@@ -18,7 +18,6 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Bool, Float64, Int64, makeData, makeVector, Table, TimestampMillisecond, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
@@ -26,6 +25,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { Compression, Encoding, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";
 import { attach } from "./lib/isolate-probe.mjs";
 import { bundleWorker, migrationStatements } from "./lib/worker-bundle.mjs";
+import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:time-travel -- [options]
 
@@ -41,22 +41,15 @@ const HELP = `Usage: npm run bench:time-travel -- [options]
 
 The three-group join splits --features evenly over three groups.`;
 
-const { values: flags } = parseArgs({
-  options: {
-    entities: { type: "string", default: "1000000" },
-    features: { type: "string", default: "10000000" },
-    ids: { type: "string", default: "100000" },
-    "row-group": { type: "string", default: "100000" },
-    groups: { type: "string", default: "one,three" },
-    json: { type: "string" },
-    profile: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
+const { flags } = scriptFlags(HELP, {
+  entities: { type: "string", default: "1000000" },
+  features: { type: "string", default: "10000000" },
+  ids: { type: "string", default: "100000" },
+  "row-group": { type: "string", default: "100000" },
+  groups: { type: "string", default: "one,three" },
+  json: { type: "string" },
+  profile: { type: "string" },
 });
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const ENTITIES = Number(flags.entities);
 const FEATURES = Number(flags.features);
 const IDS = Number(flags.ids);

@@ -153,10 +153,3 @@ export async function waitForQuiet({ maxMs = 60_000, idleCores = 0.1 } = {}) {
   }
   return false;
 }
-
-/** A numeric command-line flag in (0, max]; a benchmark with a nonsense setting measures nothing, so it stops. */
-export function positiveFlag(flags, name, max = Infinity) {
-  const n = Number(flags[name]);
-  if (!(n > 0 && n <= max)) throw new Error(`--${name} must be a number between 0 and ${max}, got ${flags[name]}`);
-  return n;
-}
