@@ -3,7 +3,7 @@ import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import type { Failure } from "../failure";
 import { putInParts } from "../offline/parquet-stream";
-import { ObjectGone } from "../parquet";
+import { FooterMemo, ObjectGone } from "../parquet";
 import type { FeatureDefinition } from "../records";
 import { datasetColumns, joinEntities, knowledgeReport, knowledgeWarning, type DatasetGroup, type DatasetOptions, type KnowledgeReport } from "./dataset";
 import { fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
@@ -257,6 +257,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
   const started = Date.now();
   const now = () => (deps.now ?? Date.now)();
   const reads = emptyStats();
+  const stepDeps = { ...deps, footers: new FooterMemo() };
   let held: ReadChunk | undefined;
   for (;;) {
     const job = await getJob(deps.db, id);
@@ -280,7 +281,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
           if (!read.ok) return failJob(deps, id, describeFailure(read.failure));
           held = { n, chunk: read.value };
         }
-        const failure = await takeStep(deps, job, spec, held.chunk, reads);
+        const failure = await takeStep(stepDeps, job, spec, held.chunk, reads);
         if (failure !== undefined) return failJob(deps, id, failure);
       } else {
         const result = await assemble(deps.bucket, id, spec.format, job.partsWritten);

@@ -133,7 +133,7 @@ async function joinGroup(deps: Deps, group: DatasetGroup, groupIndex: number, en
     return event ?? undefined;
   };
   const bounds = { ...filter, identifiers: identifierKeys(plan.schema, index.keys()) };
-  const batches = scanRowGroups(deps.bucket, plan, bounds, groupStats);
+  const batches = scanRowGroups(deps.bucket, plan, bounds, groupStats, deps.footers);
 
   if (options.mostRecent === 1 && !options.includeDuplicates) {
     const join = new LatestJoin(entities, index, groupFeatures(plan.schema), { eventTimeOnly: options.eventTimeOnly, ...(lowerKeys ? { lowerKeys } : {}) });

@@ -65,3 +65,24 @@ export async function readFooter(source: ByteSource): Promise<Footer> {
     throw new ParquetFooterError("unreadable_footer", `unreadable footer (${error instanceof Error ? error.message : String(error)})`);
   }
 }
+
+/**
+ * Footers already read, by object key and size, for as long as their holder
+ * lives (one dataset job invocation, whose chunks each scan the same files):
+ * an object in the offline manifest never changes under its key. Holds at
+ * most MEMO_FOOTERS footers, the first ones read; later ones are read each
+ * time, so memory stays bounded however many files a job scans.
+ */
+export class FooterMemo {
+  static readonly MEMO_FOOTERS = 256;
+  readonly #footers = new Map<string, Footer>();
+
+  async read(source: ByteSource): Promise<Footer> {
+    const id = `${source.size}:${source.key}`;
+    const known = this.#footers.get(id);
+    if (known) return known;
+    const footer = await readFooter(source);
+    if (this.#footers.size < FooterMemo.MEMO_FOOTERS) this.#footers.set(id, footer);
+    return footer;
+  }
+}

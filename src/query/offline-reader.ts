@@ -3,6 +3,7 @@ import { offlineReadOptions, type DataKeyLookup } from "../crypto/offline-object
 import { fail, ok, type Failure, type Result } from "../failure";
 import { activeFiles, generationSchema, type GenerationSchema, type ManifestFile } from "../offline/manifest";
 import { parseEventTime, type FeatureType } from "../records";
+import type { FooterMemo } from "../parquet";
 import { emptyStats, rowGroupMayMatch, RowGroupRows, scanFile, type ReadStats, type RowGroupBounds } from "./row-groups";
 import type { RecordVersion } from "./versions";
 
@@ -69,9 +70,9 @@ function keysUnavailable(featureGroup: string, failure: Failure): Failure {
 }
 
 /** Every row group of the plan's files that may match the bounds, one at a time. */
-export async function* scanRowGroups(bucket: R2Bucket, plan: ScanPlan, bounds: RowGroupBounds, stats: ReadStats): AsyncGenerator<RowGroupRows> {
+export async function* scanRowGroups(bucket: R2Bucket, plan: ScanPlan, bounds: RowGroupBounds, stats: ReadStats, footers?: FooterMemo): AsyncGenerator<RowGroupRows> {
   for (const file of plan.files) {
-    for await (const table of scanFile(bucket, file, (group) => rowGroupMayMatch(group, plan.schema, bounds), stats, plan.readOptions.get(file.key))) {
+    for await (const table of scanFile(bucket, file, (group) => rowGroupMayMatch(group, plan.schema, bounds), stats, plan.readOptions.get(file.key), footers)) {
       for (const batch of table.batches) yield new RowGroupRows(batch, plan.schema);
     }
   }

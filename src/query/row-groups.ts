@@ -3,7 +3,7 @@ import { decodeParquet } from "../offline/parquet";
 import type { GenerationSchema, ManifestFile } from "../offline/manifest";
 import { SEQUENCE_PER_MS, type FeatureValue } from "../records";
 import { cellsOf, ColumnCells, type TextMemo } from "./arrow-cells";
-import { bucketSource, compareBytes, counted, doubleOf, int64Of, memorySource, PhysicalType, readFooter, readRowGroup, type RowGroupLayout } from "../parquet";
+import { bucketSource, compareBytes, counted, doubleOf, FooterMemo, int64Of, memorySource, PhysicalType, readFooter, readRowGroup, type RowGroupLayout } from "../parquet";
 
 /**
  * Reads offline Parquet files row group by row group: the footer with one
@@ -113,14 +113,15 @@ export function rowGroupMayMatch(group: RowGroupLayout, schema: GenerationSchema
 /**
  * The row groups of one file that may match, decoded one at a time. Counts
  * what it fetched into stats; a file whose every row group is ruled out by
- * its footer still counts its footer bytes.
+ * its footer still counts its footer bytes. A footer in `footers` is not
+ * read again.
  */
-export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: (group: RowGroupLayout) => boolean, stats: ReadStats, options: R2GetOptions = {}): AsyncGenerator<Table> {
+export async function* scanFile(bucket: R2Bucket, file: ManifestFile, mayMatch: (group: RowGroupLayout) => boolean, stats: ReadStats, options: R2GetOptions = {}, footers?: FooterMemo): AsyncGenerator<Table> {
   stats.filesRead += 1;
   const remote = counted(bucketSource(bucket, file.key, file.byteSize, options), (bytes) => (stats.bytesRead += bytes));
   const whole = file.byteSize <= WHOLE_FILE_MAX_BYTES ? await remote.read(0, file.byteSize) : undefined;
   const source = whole ? memorySource(file.key, whole) : remote;
-  const { layout } = await readFooter(source);
+  const { layout } = whole || !footers ? await readFooter(source) : await footers.read(source);
   for (const group of layout.rowGroups) {
     if (!mayMatch(group)) {
       stats.rowGroupsSkipped += 1;

@@ -1,3 +1,4 @@
+import type { FooterMemo } from "../parquet";
 import type { CatalogDb } from "../catalog";
 import type { DataKeyLookup } from "../crypto/offline-objects";
 import { fail, ok, type Result } from "../failure";
@@ -15,6 +16,8 @@ export interface QueryDeps {
   bucket: R2Bucket;
   /** Data keys of groups whose offline objects are encrypted (SSE-C). */
   keys: DataKeyLookup;
+  /** Footers already read by this invocation (a dataset job's steps scan the same files chunk after chunk). */
+  footers?: FooterMemo;
 }
 
 export interface AsOfQuery {

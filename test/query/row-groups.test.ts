@@ -18,6 +18,7 @@ import { asOfQuery, historyQuery } from "../../src/query/service";
 import { eventKeyFromEpochMs, type FeatureDefinition } from "../../src/records";
 import { api, createGroup } from "../helpers";
 import { dataKeyLookup } from "../../src/crypto/offline-objects";
+import { FooterMemo } from "../../src/parquet";
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -179,6 +180,32 @@ describe("row-group streaming", () => {
     expect(result.value.stats).toMatchObject({ filesRead: 1, rowGroupsRead: rowGroups, rowsRead: ids * versions });
     expect(Math.max(...reads.map((r) => r.length))).toBeLessThan(fileBytes / (rowGroups / 2));
   }, 120_000);
+
+  it("reads a file's footer once across the steps of one job invocation (they share a footer memo)", async () => {
+    const ids = 800;
+    const versions = 10;
+    const { group, generation, key, fileBytes } = await groupWithFile(ids, versions, 128, 1000);
+    const { bucket, reads } = countingBucket(env.OFFLINE_BUCKET);
+    const deps = { db: catalogDb(env.DB), bucket, keys: dataKeyLookup(catalogDb(env.DB), env), footers: new FooterMemo() };
+    const step = (id: number) =>
+      buildDataset(
+        deps,
+        {
+          groups: [{ featureGroup: group, generation, features: ["v"], prefix: "f_" }],
+          entities: [{ row: { user: idOf(id) }, recordIdentifiers: [idOf(id)], eventKey: eventKeyFromEpochMs(T0 + versions * HOUR), timeMs: T0 + versions * HOUR }],
+          options: { eventTimeOnly: true, includeDeleted: false, includeDuplicates: false, mostRecent: 1 },
+        },
+        ["user"],
+      );
+    const tailReads = () => reads.filter((r) => r.key === key && r.offset! + r.length === fileBytes).length;
+    const first = await step(100);
+    const second = await step(700);
+    if (!first.ok || !second.ok) throw new Error("dataset failed");
+    expect([first.value.rows, second.value.rows].map((rows) => (JSON.parse(rows[0]!) as { f_v: number }).f_v)).toEqual([100 * versions + versions - 1, 700 * versions + versions - 1]);
+    expect(tailReads()).toBe(1);
+    expect(second.value.stats).toMatchObject({ rowGroupsRead: 1, rowGroupsSkipped: 7 });
+    expect(second.value.stats.bytesRead).toBe(reads.at(-1)!.length); // only its row group
+  }, 60_000);
 });
 
 /** A small seeded generator (mulberry32): the same workload on every run. */
