@@ -85,6 +85,12 @@ export interface GetCommand extends ShardCall {
    * listed as `unread`. Bounds what one reply adds to the caller's memory.
    */
   maxChars?: number;
+  /**
+   * The caller keeps the records it reads in its colo cache (a
+   * bounded-staleness read): the shard marks them, so later puts of them
+   * report `cachedCopy` and the writer drops its colo's copy.
+   */
+  fillsCache?: boolean;
 }
 
 export type DeletionMode = "soft" | "hard";
@@ -164,7 +170,13 @@ export type ShardRefusal =
   /** A stored value could not be decrypted with the keys the call carried (the detail names the key version, never the value). */
   | { refused: "data_key"; detail: string };
 
-export type PutOutcome = { applied: boolean };
+/**
+ * `cachedCopy`: a bounded-staleness read may have left a copy of the record
+ * in some colo's cache (marked when such a read filled it, never unmarked),
+ * so the writer must drop its colo's copy. Records no such read ever took
+ * skip that cache operation on every write.
+ */
+export type PutOutcome = { applied: boolean; cachedCopy: boolean };
 export type GetOutcome = { records: StoredRecord[]; unread?: string[] };
 export type DeleteOutcome =
   /** soft: tombstone written; hard: row removed (or there was none). */

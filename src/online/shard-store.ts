@@ -25,7 +25,8 @@ export const SHARD_SCHEMA = [
      offline INTEGER NOT NULL DEFAULT 0,
      body TEXT,
      written_at INTEGER NOT NULL,
-     write_sequence INTEGER NOT NULL DEFAULT 0
+     write_sequence INTEGER NOT NULL DEFAULT 0,
+     cached INTEGER NOT NULL DEFAULT 0
    )`,
   `CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -41,7 +42,18 @@ export const EXPIRY_SWEEP_BATCH = 500;
  * shard databases. records.write_sequence: the stored version's place in the
  * version order; rows from before it hold 0, so any later write is newer.
  */
-const ADDED_COLUMNS = [{ table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" }];
+const ADDED_COLUMNS = [
+  { table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" },
+  // Set when a bounded-staleness read filled a colo cache with the record (protocol.ts PutOutcome); rows from before it hold 1, the safe side.
+  { table: "records", column: "cached", ddl: "ALTER TABLE records ADD COLUMN cached INTEGER NOT NULL DEFAULT 1" },
+];
+
+/**
+ * Meta key set once a hard delete removed a record some colo may have
+ * cached: the removed row no longer says so, so every new record counts as
+ * possibly cached from then on.
+ */
+const CACHED_RECORD_REMOVED = "cached_record_removed";
 
 export interface ShardMeta {
   catalogVersion: number;
@@ -142,8 +154,8 @@ const newerThan = (eventKey: string, sequence: number, stored: LiveRow): boolean
 function liveRow(sql: SqlStorage, clock: SequenceClock, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
   // One small read in the common case; the body is fetched only for an expired row that owes its expiry row.
   const row = sql
-    .exec<{ event_key: string; write_sequence: number; expires_at: number | null; offline: number }>(
-      "SELECT event_key, write_sequence, expires_at, offline FROM records WHERE record_identifier = ?",
+    .exec<{ event_key: string; write_sequence: number; expires_at: number | null; offline: number; cached: number }>(
+      "SELECT event_key, write_sequence, expires_at, offline, cached FROM records WHERE record_identifier = ?",
       recordIdentifier,
     )
     .toArray()[0];
@@ -242,9 +254,11 @@ function upsertIfNewer(sql: SqlStorage, run: readonly PutCommand[], now: number)
 
 function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: number): PutOutcome {
   let applied = false;
+  let cachedCopy = false;
   let writeSequence = cmd.writeSequence;
   if (cmd.online) {
     const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
+    cachedCopy = stored ? stored.cached === 1 : cachedRecordRemoved(sql);
     writeSequence ??= stamp(clock, now, stored?.write_sequence);
     if (!stored || newerThan(cmd.eventKey, writeSequence, stored)) {
       sql.exec(
@@ -266,7 +280,20 @@ function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: n
     writeSequence ??= stamp(clock, now);
     appendOutbox(sql, { kind: "put", recordIdentifier: cmd.recordIdentifier, eventKey: cmd.eventKey, body: cmd.body, isDeleted: false, apiInvocationTimeMs: cmd.apiInvocationTimeMs, catalogVersion: cmd.catalogVersion, writeSequence }, now);
   }
-  return { applied };
+  return { applied, cachedCopy };
+}
+
+function cachedRecordRemoved(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM meta WHERE key = ?", CACHED_RECORD_REMOVED).toArray().length > 0;
+}
+
+/** Marks records a bounded-staleness read is about to keep in its colo cache (see PutOutcome). */
+export function markCached(sql: SqlStorage, recordIdentifiers: readonly string[]): void {
+  const chunk = MAX_BOUND_PARAMETERS;
+  for (let i = 0; i < recordIdentifiers.length; i += chunk) {
+    const ids = recordIdentifiers.slice(i, i + chunk);
+    sql.exec(`UPDATE records SET cached = 1 WHERE cached = 0 AND record_identifier IN (${ids.map(() => "?").join(",")})`, ...ids);
+  }
 }
 
 /** The named features of a record's JSON, as JSON. */
@@ -318,6 +345,7 @@ export function deleteRecord(storage: DurableObjectStorage, clock: SequenceClock
       const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
       if (cmd.mode === "hard") {
         if (stored && cmd.eventKey <= stored.event_key) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
+        if (stored?.cached) sql.exec("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING", CACHED_RECORD_REMOVED);
         sql.exec("DELETE FROM records WHERE record_identifier = ?", cmd.recordIdentifier);
       } else {
         writeSequence = stamp(clock, now, stored?.write_sequence);

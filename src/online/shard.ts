@@ -32,6 +32,7 @@ import {
   deleteRecord,
   dropRecords,
   getRecords,
+  markCached,
   listRecordIdentifiers,
   migrateShard,
   nextExpiry,
@@ -130,6 +131,7 @@ export class RecordShard extends DurableObject<Env> {
     const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
     if (!Array.isArray(records)) return records;
+    if (cmd.fillsCache) markCached(this.ctx.storage.sql, found.map((r) => r.recordIdentifier));
     return cmd.maxChars === undefined ? { records } : capped(records, cmd.maxChars);
   }
 

@@ -206,6 +206,7 @@ async function batchGetGroup(ctx: StoreContext, serving: ServingGroup, req: Batc
               maxChars: MAX_CHARS_PER_SHARD_CALL,
               // Reads that fill the cache take whole records, so a copy serves any feature subset.
               ...(subset.value && !cacheable ? { features: subset.value } : {}),
+              ...(cacheable ? { fillsCache: true } : {}),
             }),
           );
           if (reply === RETRY) {

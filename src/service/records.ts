@@ -77,7 +77,8 @@ export function putRecord(ctx: StoreContext, req: PutRecordRequest): Promise<Res
       }),
     );
     if (reply === RETRY) return RETRY;
-    if (targets.value.online && reply.applied) await forgetChangedRecord(serving, record.recordIdentifier);
+    // Only a record a bounded-staleness read took can have a copy to drop: other puts make no cache call.
+    if (targets.value.online && reply.applied && reply.cachedCopy) await forgetChangedRecord(serving, record.recordIdentifier);
     return ok({
       online: !targets.value.online ? "not_targeted" : reply.applied ? "written" : "older_event_time_ignored",
       offline: targets.value.offline ? "queued" : "not_targeted",
@@ -147,6 +148,7 @@ export function getRecord(ctx: StoreContext, req: GetRecordRequest): Promise<Res
         recordIdentifiers: [id.value],
         // A read that fills the cache takes the whole record, so the copy serves any feature subset.
         ...(subset.value && !cacheable ? { features: subset.value } : {}),
+        ...(cacheable ? { fillsCache: true } : {}),
       }),
     );
     if (reply === RETRY) return RETRY;

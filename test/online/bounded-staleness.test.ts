@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shardIndexOf, shardName } from "../../src/online";
+import { rememberRecord } from "../../src/service/read-cache";
 import { createKey, policy } from "../access/support";
 import { apiOnClock, setObjectClock, TestClock } from "../clock";
 import { createEncryptedGroup } from "../crypto/support";
@@ -94,6 +95,35 @@ describe("bounded-staleness reads", () => {
 
     expect((await call("DELETE", `${path}/u1?eventTime=${encodeURIComponent(clock.iso())}`)).status).toBe(200);
     expect((await read(call, group, "u1", 60_000)).status).toBe(404);
+  });
+
+  it("leaves the cache alone on puts of records no bounded read took, and still drops copies made before a hard delete", async () => {
+    const clock = new TestClock();
+    const call = apiOnClock(clock);
+    const group = await createGroup();
+    const path = `/v1/feature-groups/${group}/records`;
+    const generation = (await api("GET", `/v1/feature-groups/${group}`)).body.generation as string;
+    const copyOf = (id: string, age: number) => ({ recordIdentifier: id, body: JSON.stringify({ id, ts: clock.iso(), age }), expiresAtMs: null });
+
+    // A copy no bounded read of this store made (as if planted by another deployment): a put of a
+    // record no such read took does not look for copies, so it stays, and only a bound serves it.
+    await call("PUT", path, { record: { id: "plain", ts: clock.iso(), age: 1 } });
+    await rememberRecord(generation, copyOf("plain", 99), clock.now());
+    await call("PUT", path, { record: { id: "plain", ts: clock.iso(), age: 2 } });
+    expect((await read(call, group, "plain", 60_000)).body.record.age).toBe(99);
+    expect((await read(call, group, "plain")).body.record.age).toBe(2);
+
+    // A record a bounded read took, then hard-deleted (the row that said so is gone), then written
+    // anew: a copy from before the delete (another colo's, planted here) is still dropped.
+    await call("PUT", path, { record: { id: "u1", ts: clock.iso(), age: 1 } });
+    expect((await read(call, group, "u1", 60_000)).body.record.age).toBe(1);
+    clock.advance(1_000);
+    expect((await call("DELETE", `${path}/u1?eventTime=${encodeURIComponent(clock.iso())}&mode=hard`)).status).toBe(200);
+    await rememberRecord(generation, copyOf("u1", 1), clock.now());
+    clock.advance(1_000);
+    expect((await call("PUT", path, { record: { id: "u1", ts: clock.iso(), age: 5 } })).status).toBe(200);
+    const after = await read(call, group, "u1", 60_000);
+    expect([after.body.record.age, ageOf(after)]).toEqual([5, 0]);
   });
 
   it("never serves a copy past the record's TTL expiry", async () => {
