@@ -172,9 +172,9 @@ export type ShardRefusal =
 
 /**
  * `cachedCopy`: a bounded-staleness read may have left a copy of the record
- * in some colo's cache (marked when such a read filled it, never unmarked),
- * so the writer must drop its colo's copy. Records no such read ever took
- * skip that cache operation on every write.
+ * in some colo's cache that could still be served (the shard marks records
+ * such reads take, for CACHED_COPY_WINDOW_MS), so the writer must drop its
+ * colo's copy. Puts of other records make no cache call.
  */
 export type PutOutcome = { applied: boolean; cachedCopy: boolean };
 export type GetOutcome = { records: StoredRecord[]; unread?: string[] };

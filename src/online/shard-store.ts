@@ -26,7 +26,7 @@ export const SHARD_SCHEMA = [
      body TEXT,
      written_at INTEGER NOT NULL,
      write_sequence INTEGER NOT NULL DEFAULT 0,
-     cached INTEGER NOT NULL DEFAULT 0
+     cached_until INTEGER NOT NULL DEFAULT 0
    )`,
   `CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires_at) WHERE expires_at IS NOT NULL`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -44,29 +44,49 @@ export const EXPIRY_SWEEP_BATCH = 500;
  */
 const ADDED_COLUMNS = [
   { table: "records", column: "write_sequence", ddl: "ALTER TABLE records ADD COLUMN write_sequence INTEGER NOT NULL DEFAULT 0" },
-  // Set when a bounded-staleness read filled a colo cache with the record (protocol.ts PutOutcome); rows from before it hold 1, the safe side.
-  { table: "records", column: "cached", ddl: "ALTER TABLE records ADD COLUMN cached INTEGER NOT NULL DEFAULT 1" },
+  { table: "records", column: "cached_until", ddl: "ALTER TABLE records ADD COLUMN cached_until INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**
- * Meta key set once a hard delete removed a record some colo may have
- * cached: the removed row no longer says so, so every new record counts as
- * possibly cached from then on.
+ * How long after a bounded-staleness read a colo may serve its copy: the
+ * largest bound a read may ask for (MAX_STALENESS_MS in
+ * src/service/read-cache.ts), plus a second for the copy's whole-second
+ * max-age. A copy is never served older than its reader's bound, by the
+ * reader's clock, so after this no write needs to look for it.
  */
-const CACHED_RECORD_REMOVED = "cached_record_removed";
+export const CACHED_COPY_WINDOW_MS = 301_000;
+
+/**
+ * Meta key: until when any record of the shard may have a cached copy the
+ * rows do not record: a hard delete removed a row whose copy may still be
+ * served, or the shard's rows predate `cached_until`.
+ */
+const ANY_COPY_UNTIL = "any_cached_copy_until";
 
 export interface ShardMeta {
   catalogVersion: number;
   dropped: boolean;
 }
 
-export function migrateShard(sql: SqlStorage): void {
+export function migrateShard(sql: SqlStorage, now: number): void {
   migrateOutbox(sql);
   for (const statement of SHARD_SCHEMA) sql.exec(statement);
   for (const { table, column, ddl } of ADDED_COLUMNS) {
     const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray();
-    if (!columns.some((c) => c.name === column)) sql.exec(ddl);
+    if (columns.some((c) => c.name === column)) continue;
+    sql.exec(ddl);
+    // Copies made before the shard marked them may be served for one more window.
+    if (column === "cached_until") extendAnyCopyUntil(sql, now + CACHED_COPY_WINDOW_MS);
   }
+}
+
+function extendAnyCopyUntil(sql: SqlStorage, until: number): void {
+  sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), excluded.value)", ANY_COPY_UNTIL, String(until));
+}
+
+function anyCopyUntil(sql: SqlStorage): number {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", ANY_COPY_UNTIL).toArray()[0];
+  return row ? Number(row.value) : 0;
 }
 
 /**
@@ -154,8 +174,8 @@ const newerThan = (eventKey: string, sequence: number, stored: LiveRow): boolean
 function liveRow(sql: SqlStorage, clock: SequenceClock, recordIdentifier: string, catalogVersion: number, now: number): LiveRow | null {
   // One small read in the common case; the body is fetched only for an expired row that owes its expiry row.
   const row = sql
-    .exec<{ event_key: string; write_sequence: number; expires_at: number | null; offline: number; cached: number }>(
-      "SELECT event_key, write_sequence, expires_at, offline, cached FROM records WHERE record_identifier = ?",
+    .exec<{ event_key: string; write_sequence: number; expires_at: number | null; offline: number; cached_until: number }>(
+      "SELECT event_key, write_sequence, expires_at, offline, cached_until FROM records WHERE record_identifier = ?",
       recordIdentifier,
     )
     .toArray()[0];
@@ -258,7 +278,7 @@ function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: n
   let writeSequence = cmd.writeSequence;
   if (cmd.online) {
     const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
-    cachedCopy = stored ? stored.cached === 1 : cachedRecordRemoved(sql);
+    cachedCopy = (stored !== null && Number(stored.cached_until) > now) || anyCopyUntil(sql) > now;
     writeSequence ??= stamp(clock, now, stored?.write_sequence);
     if (!stored || newerThan(cmd.eventKey, writeSequence, stored)) {
       sql.exec(
@@ -283,16 +303,12 @@ function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: n
   return { applied, cachedCopy };
 }
 
-function cachedRecordRemoved(sql: SqlStorage): boolean {
-  return sql.exec("SELECT 1 FROM meta WHERE key = ?", CACHED_RECORD_REMOVED).toArray().length > 0;
-}
-
-/** Marks records a bounded-staleness read is about to keep in its colo cache (see PutOutcome). */
-export function markCached(sql: SqlStorage, recordIdentifiers: readonly string[]): void {
-  const chunk = MAX_BOUND_PARAMETERS;
+/** Marks records a bounded-staleness read is about to keep in its colo cache: for CACHED_COPY_WINDOW_MS, puts of them report `cachedCopy`. */
+export function markCached(sql: SqlStorage, recordIdentifiers: readonly string[], now: number): void {
+  const chunk = MAX_BOUND_PARAMETERS - 1;
   for (let i = 0; i < recordIdentifiers.length; i += chunk) {
     const ids = recordIdentifiers.slice(i, i + chunk);
-    sql.exec(`UPDATE records SET cached = 1 WHERE cached = 0 AND record_identifier IN (${ids.map(() => "?").join(",")})`, ...ids);
+    sql.exec(`UPDATE records SET cached_until = ?1 WHERE record_identifier IN (${ids.map((_, j) => `?${j + 2}`).join(",")})`, now + CACHED_COPY_WINDOW_MS, ...ids);
   }
 }
 
@@ -345,7 +361,8 @@ export function deleteRecord(storage: DurableObjectStorage, clock: SequenceClock
       const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
       if (cmd.mode === "hard") {
         if (stored && cmd.eventKey <= stored.event_key) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
-        if (stored?.cached) sql.exec("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING", CACHED_RECORD_REMOVED);
+        // The row that says a copy may be served goes: the shard as a whole remembers it until then.
+        if (stored && Number(stored.cached_until) > now) extendAnyCopyUntil(sql, Number(stored.cached_until));
         sql.exec("DELETE FROM records WHERE record_identifier = ?", cmd.recordIdentifier);
       } else {
         writeSequence = stamp(clock, now, stored?.write_sequence);

@@ -77,7 +77,7 @@ export class RecordShard extends DurableObject<Env> {
     const name = ctx.id.name ?? "";
     this.#sealing = new ShardSealing(name.slice(0, name.lastIndexOf(":")));
     void ctx.blockConcurrencyWhile(async () => {
-      migrateShard(ctx.storage.sql);
+      migrateShard(ctx.storage.sql, this.#now());
       this.#meta = readShardMeta(ctx.storage.sql);
       this.#clock = readSequenceClock(ctx.storage.sql);
       this.#backlog = outboxBacklog(ctx.storage.sql);
@@ -131,7 +131,7 @@ export class RecordShard extends DurableObject<Env> {
     const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
     if (!Array.isArray(records)) return records;
-    if (cmd.fillsCache) markCached(this.ctx.storage.sql, found.map((r) => r.recordIdentifier));
+    if (cmd.fillsCache) markCached(this.ctx.storage.sql, found.map((r) => r.recordIdentifier), this.#now());
     return cmd.maxChars === undefined ? { records } : capped(records, cmd.maxChars);
   }
 

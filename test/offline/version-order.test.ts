@@ -11,7 +11,7 @@ import { compactOffline, DEFAULT_COMPACTION_POLICY } from "../../src/offline/com
 import { registerFiles } from "../../src/offline/manifest";
 import { offlineTable, tableToParquet, type OfflineRowValues } from "../../src/offline/parquet";
 import { dueBatches, sealOutbox } from "../../src/online/outbox";
-import { migrateShard } from "../../src/online/shard-store";
+import { CACHED_COPY_WINDOW_MS, migrateShard } from "../../src/online/shard-store";
 import { eventKeyFromEpochMs } from "../../src/records";
 import { api, at, createGroup, getRecord, putRecord } from "../helpers";
 import { consumeWith, groupInfo, shardStub } from "./harness";
@@ -30,6 +30,7 @@ describe("the version order across an upgrade", () => {
       const sql = state.storage.sql;
       // The tables as shards created them before the column existed, holding a record and a waiting outbox row.
       sql.exec("ALTER TABLE records DROP COLUMN write_sequence");
+      sql.exec("ALTER TABLE records DROP COLUMN cached_until");
       sql.exec("ALTER TABLE outbox DROP COLUMN write_sequence");
       sql.exec(
         "INSERT INTO outbox (kind, record_identifier, event_key, body, is_deleted, api_invocation_time, catalog_version, created_at) VALUES ('put', 'legacy', ?, ?, 0, ?, 1, ?)",
@@ -38,15 +39,20 @@ describe("the version order across an upgrade", () => {
         createdAt - 5,
         createdAt,
       );
-      migrateShard(sql);
+      const migratedAt = Date.now();
+      migrateShard(sql, migratedAt);
       expect(columnsOf(sql, "records")).toContain("write_sequence");
+      // Rows from before cached_until may have copies in colo caches: every put drops its copy for one more window.
+      expect(columnsOf(sql, "records")).toContain("cached_until");
+      expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'any_cached_copy_until'").one().value).toBe(String(migratedAt + CACHED_COPY_WINDOW_MS));
       expect(columnsOf(sql, "outbox")).toContain("write_sequence");
       expect(sql.exec<{ write_sequence: number }>("SELECT write_sequence FROM records WHERE record_identifier = 'old'").one().write_sequence).toBe(0);
       sealOutbox(state.storage, { maxRows: 100, maxBytes: 1 << 20 }, Date.now());
       const rows = dueBatches(sql, Date.now(), 1_000, 10).flatMap((b) => b.rows);
       expect(rows.find((r) => r.recordIdentifier === "legacy")).toMatchObject({ writeSequence: createdAt * 1000, availableTimeMs: createdAt });
       // Running the migration again changes nothing.
-      migrateShard(sql);
+      migrateShard(sql, migratedAt + 1);
+      expect(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'any_cached_copy_until'").one().value).toBe(String(migratedAt + CACHED_COPY_WINDOW_MS));
     });
     expect((await putRecord(group, { id: "old", ts: at(5), age: 2 }, { targetStores: ["online"] })).body.online).toBe("written");
     expect((await getRecord(group, "old")).body.record.age).toBe(2);
