@@ -315,7 +315,7 @@ export async function runJobStep(deps: JobDeps, id: string): Promise<void> {
  * fixed by the job's state, and their rows by the data). Returns why the
  * job fails, if it does.
  */
-async function takeStep(deps: JobDeps, job: JobRow, spec: JobSpec, chunk: EntityChunk, reads: ReadStats): Promise<string | undefined> {
+async function takeStep(deps: JobDeps & { footers: FooterMemo }, job: JobRow, spec: JobSpec, chunk: EntityChunk, reads: ReadStats): Promise<string | undefined> {
   const n = job.chunksDone;
   if (chunk.count > MAX_CHUNK_ROWS) return `entities.object chunk ${n} holds ${chunk.count} rows; at most ${MAX_CHUNK_ROWS} per chunk`;
   const fixed: EntityColumns | undefined = job.entityTypes ? (JSON.parse(job.entityTypes) as EntityColumns) : undefined;

@@ -160,6 +160,8 @@ function expireRow(sql: SqlStorage, clock: SequenceClock, row: ExpiringRow, cata
 interface LiveRow {
   event_key: string;
   write_sequence: number;
+  /** Until when a colo may serve a cached copy (markCached); 0 when no bounded read took the record. */
+  cached_until: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -278,7 +280,7 @@ function applyPut(sql: SqlStorage, clock: SequenceClock, cmd: PutCommand, now: n
   let writeSequence = cmd.writeSequence;
   if (cmd.online) {
     const stored = liveRow(sql, clock, cmd.recordIdentifier, cmd.catalogVersion, now);
-    cachedCopy = (stored !== null && Number(stored.cached_until) > now) || anyCopyUntil(sql) > now;
+    cachedCopy = (stored !== null && stored.cached_until > now) || anyCopyUntil(sql) > now;
     writeSequence ??= stamp(clock, now, stored?.write_sequence);
     if (!stored || newerThan(cmd.eventKey, writeSequence, stored)) {
       sql.exec(
@@ -362,7 +364,7 @@ export function deleteRecord(storage: DurableObjectStorage, clock: SequenceClock
       if (cmd.mode === "hard") {
         if (stored && cmd.eventKey <= stored.event_key) return { outcome: "refused_not_newer", storedEventKey: stored.event_key };
         // The row that says a copy may be served goes: the shard as a whole remembers it until then.
-        if (stored && Number(stored.cached_until) > now) extendAnyCopyUntil(sql, Number(stored.cached_until));
+        if (stored && stored.cached_until > now) extendAnyCopyUntil(sql, stored.cached_until);
         sql.exec("DELETE FROM records WHERE record_identifier = ?", cmd.recordIdentifier);
       } else {
         writeSequence = stamp(clock, now, stored?.write_sequence);

@@ -128,10 +128,11 @@ export class RecordShard extends DurableObject<Env> {
   async get(cmd: GetCommand): Promise<ShardReply<GetOutcome>> {
     const refusal = this.#check(cmd);
     if (refusal) return refusal;
-    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, this.#now());
+    const now = this.#now();
+    const found = getRecords(this.ctx.storage.sql, { ...cmd, features: undefined }, now);
     const records = await this.#sealing.open(await this.#sealing.keysOf(cmd), found, cmd.features);
     if (!Array.isArray(records)) return records;
-    if (cmd.fillsCache) markCached(this.ctx.storage.sql, found.map((r) => r.recordIdentifier), this.#now());
+    if (cmd.fillsCache) markCached(this.ctx.storage.sql, found.map((r) => r.recordIdentifier), now);
     return cmd.maxChars === undefined ? { records } : capped(records, cmd.maxChars);
   }
 

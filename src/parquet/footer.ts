@@ -1,5 +1,5 @@
 import type { ByteSource } from "./byte-source";
-import { footerLength, parseFooter, type FooterLayout } from "./layout";
+import { PARQUET_MAGIC, parseFooter, type FooterLayout } from "./layout";
 
 /**
  * Reads a Parquet file's footer with one ranged read of its tail, a second
@@ -42,12 +42,9 @@ export async function readFooter(source: ByteSource): Promise<Footer> {
   if (source.size < MIN_FILE_BYTES) throw new ParquetFooterError("not_parquet", "not a Parquet file (shorter than its trailer)");
   const guess = Math.min(FOOTER_GUESS_BYTES, source.size);
   let tail = await source.read(source.size - guess, guess);
-  let length: number;
-  try {
-    length = footerLength(tail);
-  } catch (error) {
-    throw new ParquetFooterError("not_parquet", error instanceof Error ? error.message.replace(/^parquet: /, "") : String(error));
-  }
+  const magic = tail.subarray(tail.byteLength - PARQUET_MAGIC.length);
+  if (!PARQUET_MAGIC.every((b, i) => magic[i] === b)) throw new ParquetFooterError("not_parquet", "not a Parquet file (no PAR1 trailer)");
+  const length = new DataView(tail.buffer, tail.byteOffset + tail.byteLength - TRAILER_BYTES, 4).getUint32(0, true);
   if (length > MAX_FOOTER_BYTES) throw new ParquetFooterError("footer_too_large", `footer of ${length} bytes is over the ${MAX_FOOTER_BYTES}-byte limit`);
   if (length + TRAILER_BYTES + 4 > source.size) throw new ParquetFooterError("not_parquet", "not a Parquet file (footer longer than the file)");
   if (length + TRAILER_BYTES > tail.byteLength) {

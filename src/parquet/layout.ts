@@ -43,14 +43,6 @@ const num = (v: TValue | undefined): number => (typeof v === "bigint" ? Number(v
 const list = (v: TValue | undefined): TValue[] => (v && typeof v === "object" && "kind" in v && v.kind === "list" ? v.items : []);
 const text = (v: TValue | undefined): string => (v instanceof Uint8Array ? new TextDecoder().decode(v) : "");
 
-/** Length of the footer that ends a file, from its last 8 bytes. */
-export function footerLength(tail: Uint8Array): number {
-  if (tail.length < 8) throw new Error("parquet: file shorter than its trailer");
-  const magic = tail.subarray(tail.length - 4);
-  if (!MAGIC.every((b, i) => magic[i] === b)) throw new Error("parquet: not a Parquet file (no PAR1 trailer)");
-  return new DataView(tail.buffer, tail.byteOffset + tail.length - 8, 4).getUint32(0, true);
-}
-
 function chunkRange(chunk: TStruct): { start: number; end: number } {
   const meta = field(chunk, 3) as TStruct;
   const dictionary = meta.get(11) ? num(field(meta, 11)) : undefined;
