@@ -34,6 +34,9 @@ const HELP = `Usage: npm run bench:time-travel -- [options]
   --ids <n>         identifiers (default 100000)
   --row-group <n>   rows per row group of the feature files (default 100000)
   --groups <list>   which joins to run: one,three (default both)
+  --concurrency <n> dataset-job messages (entity chunks) the query worker's
+                    consumer runs side by side: batches of n messages
+                    (default 1, as wrangler.query.toml deploys it)
   --json <file>     also write the results as JSON
   --profile <dir>   write a CPU profile of the query worker per join
                     (<dir>/<join>.cpuprofile, open it in Chrome DevTools)
@@ -47,6 +50,7 @@ const { flags } = scriptFlags(HELP, {
   ids: { type: "string", default: "100000" },
   "row-group": { type: "string", default: "100000" },
   groups: { type: "string", default: "one,three" },
+  concurrency: { type: "string", default: "1" },
   json: { type: "string" },
   profile: { type: "string" },
 });
@@ -54,7 +58,8 @@ const ENTITIES = Number(flags.entities);
 const FEATURES = Number(flags.features);
 const IDS = Number(flags.ids);
 const ROW_GROUP = Number(flags["row-group"]);
-if (![ENTITIES, FEATURES, IDS, ROW_GROUP].every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error("sizes must be positive integers");
+const CONCURRENCY = Number(flags.concurrency);
+if (![ENTITIES, FEATURES, IDS, ROW_GROUP, CONCURRENCY].every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error("sizes must be positive integers");
 
 const ROOT = resolve(import.meta.dirname, "..");
 const T0 = Date.UTC(2026, 0, 1);
@@ -77,6 +82,8 @@ const workers = configs.map((config) => {
     bindings: { ...options.bindings, FS_ROOT_ACCESS_KEY_ID: accessKeyId, FS_ROOT_SECRET_ACCESS_KEY: secret, FS_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` },
     ...(config === "wrangler.toml" ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
     ...(flags.profile && config === "wrangler.query.toml" ? { unsafeInspectorProxy: true } : {}),
+    // Locally the queue hands out one batch at a time: n chunks run side by side only as one batch of n, sent without waiting for it to fill.
+    ...(options.queueConsumers ? { queueConsumers: Object.fromEntries(Object.entries(options.queueConsumers).map(([queue, consumer]) => [queue, queue.endsWith("-dlq") ? consumer : { ...consumer, maxBatchSize: CONCURRENCY, maxBatchTimeout: 0 }])) } : {}),
   };
 });
 
@@ -318,7 +325,7 @@ async function summarize(path, groups) {
   return row;
 }
 
-const results = { entities: ENTITIES, features: FEATURES, ids: IDS, rowGroupRows: ROW_GROUP, runs: {} };
+const results = { entities: ENTITIES, features: FEATURES, ids: IDS, rowGroupRows: ROW_GROUP, concurrency: CONCURRENCY, runs: {} };
 const runs = flags.groups.split(",");
 for (const run of runs) {
   const count = run === "three" ? 3 : 1;
@@ -335,7 +342,7 @@ for (const run of runs) {
   console.log(`[${run}] generated ${groups.reduce((n, g) => n + g.rows, 0)} feature rows (${(groups.reduce((n, g) => n + g.bytes, 0) / 2 ** 20).toFixed(1)} MiB Parquet) and ${ENTITIES} entity rows in ${generationSeconds.toFixed(1)} s; load ${load()}`);
   const worker = await workerJoin(run, groups, entityName);
   const workerLoad = load();
-  console.log(`[${run}] worker job: ${worker.seconds.toFixed(1)} s, ${worker.rowsPerSecond} entity rows/s, workerd RSS peak ${worker.peakWorkerdRssMiB} MiB (baseline ${worker.baselineWorkerdRssMiB}), read ${(worker.progress.bytesRead / 2 ** 20).toFixed(1)} MiB in ${worker.progress.chunksTotal} chunks; load ${workerLoad}`);
+  console.log(`[${run}] worker job: ${worker.seconds.toFixed(1)} s, ${worker.rowsPerSecond} entity rows/s, workerd RSS peak ${worker.peakWorkerdRssMiB} MiB (baseline ${worker.baselineWorkerdRssMiB}), read ${(worker.progress.bytesRead / 2 ** 20).toFixed(1)} MiB in ${worker.progress.chunksTotal} chunks, ${CONCURRENCY} at a time; load ${workerLoad}`);
   const duck = await duckJoin(groups, entityPath);
   const duckLoad = load();
   console.log(`[${run}] DuckDB ASOF JOIN (threads=1): ${duck.seconds.toFixed(1)} s, ${duck.rowsPerSecond} entity rows/s; load ${duckLoad}`);

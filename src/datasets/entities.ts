@@ -27,20 +27,24 @@ function entityTime(field: string, raw: unknown): Result<EventTime> {
   return parsed.ok ? parsed : invalid(field, TIMESTAMP_RULE);
 }
 
-/** Join keys of entity rows; `firstRow` numbers them in messages (entities[n]). */
-export function parseEntities(rows: readonly Record<string, unknown>[], firstRow: number, timestampColumn: string, groups: readonly EntityGroupSpec[]): Result<DatasetEntity[]> {
+/** How messages name the entity row at index i of a list (entities[n] in a request). */
+export type RowName = (i: number) => string;
+
+export const requestRow: RowName = (i) => `entities[${i}]`;
+
+/** Join keys of entity rows, named in messages by `rowName`. */
+export function parseEntities(rows: readonly Record<string, unknown>[], rowName: RowName, timestampColumn: string, groups: readonly EntityGroupSpec[]): Result<DatasetEntity[]> {
   const schemas = groups.map((g) => ({ featureGroup: g.featureGroup, recordIdentifierFeature: g.recordIdentifierFeature, eventTimeFeature: g.eventTimeFeature, features: new Map(g.features.map((f) => [f.name, f])) }));
   const times = new Map<unknown, EventTime>();
   const previous: { raw: unknown; id: string }[] = groups.map(() => ({ raw: undefined, id: "" }));
   try {
     return ok(
       rows.map((row, i) => {
-        const n = firstRow + i;
         const raw = row[timestampColumn];
         // Training sets often share timestamps (one label date per snapshot): parse each once.
         let time = times.get(raw);
         if (!time) {
-          const parsed = entityTime(`entities[${n}].${timestampColumn}`, raw);
+          const parsed = entityTime(`${rowName(i)}.${timestampColumn}`, raw);
           if (!parsed.ok) throw new FailureError(parsed.failure);
           time = parsed.value;
           times.set(raw, time);
@@ -50,7 +54,7 @@ export function parseEntities(rows: readonly Record<string, unknown>[], firstRow
           // Entity lists are usually sorted by identifier: a repeat of the previous row's is already checked.
           const last = previous[gi]!;
           if (last.raw === raw && raw !== undefined) return last.id;
-          const field = `entities[${n}].${g.entityColumn}`;
+          const field = `${rowName(i)}.${g.entityColumn}`;
           if (typeof raw !== "string" && typeof raw !== "number") throw new FailureError({ reason: "invalid_field", field, rule: "must be an identifier (string or integer)" });
           const id = parseRecordIdentifier(schemas[gi]!, field, raw);
           if (!id.ok) throw new FailureError(id.failure);

@@ -2,7 +2,7 @@ import type { Table } from "apache-arrow";
 import { invalid, ok, type Result } from "../failure";
 import { csvObjects, ndjsonRowsOfBytes, UnreadableInput, type ReadOptions } from "../formats";
 import { bucketSource, ObjectGone, ParquetFooterError, readFooter, readRowGroup, type ByteSource, type FooterLayout } from "../parquet";
-import { columnOfTable, rowsOfTable } from "./entities";
+import { columnOfTable, requestRow, rowsOfTable, type RowName } from "./entities";
 
 /**
  * The entity list of a dataset job, read chunk by chunk from R2 so no
@@ -117,10 +117,13 @@ export interface EntityChunk {
   column(name: string): unknown[];
   /** From Parquet: the decoded columns, which a typed result can take as they are. */
   table?: Table;
+  /** How messages name the chunk's row i: chunks run in parallel, so a later CSV or NDJSON chunk does not know its rows' numbers in the file. */
+  rowName: RowName;
 }
 
-function parsedChunk(rows: Record<string, unknown>[]): EntityChunk {
+function parsedChunk(rows: Record<string, unknown>[], rowName: RowName): EntityChunk {
   return {
+    rowName,
     count: rows.length,
     columns: Object.keys(rows[0] ?? {}),
     rows: (from, to) => rows.slice(from, to),
@@ -128,8 +131,9 @@ function parsedChunk(rows: Record<string, unknown>[]): EntityChunk {
   };
 }
 
-function tableChunk(table: Table): EntityChunk {
+function tableChunk(table: Table, firstRow: number): EntityChunk {
   return {
+    rowName: (i) => requestRow(firstRow + i),
     count: table.numRows,
     columns: table.numRows > 0 ? table.schema.fields.map((f) => f.name) : [],
     rows: (from, to) => rowsOfTable(table, from, to),
@@ -142,12 +146,14 @@ function tableChunk(table: Table): EntityChunk {
 export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<EntityChunk>> {
   const object = bucketSource(bucket, source.key, layout.size);
   if (source.format === "parquet") {
-    const footer = await readFooter(object);
-    return ok(tableChunk(await readRowGroup(object, footer.layout, footer.layout.rowGroups[n]!)));
+    const { layout: footer } = await readFooter(object);
+    const firstRow = footer.rowGroups.slice(0, n).reduce((rows, g) => rows + g.numRows, 0);
+    return ok(tableChunk(await readRowGroup(object, footer, footer.rowGroups[n]!), firstRow));
   }
   const start = (layout.dataStart ?? 0) + n * CHUNK_BYTES;
   const bytes = await linesIn(object, start, Math.min(layout.size, start + CHUNK_BYTES));
   const options = chunkOptions(n, start);
+  const rowName: RowName = n === 0 ? requestRow : (i) => `${options.field} row ${i + 1}`;
   if (source.format === "csv") {
     let text: string;
     try {
@@ -158,8 +164,8 @@ export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: 
     // The header (line 1) goes first: the first chunk's data starts on line 2, a later chunk's on its line 1.
     const parsed = csvObjects(`${layout.header}\n${text}`, { ...options, firstLine: n === 0 ? 1 : 0 });
     if (!parsed.ok) return parsed;
-    return ok(parsedChunk(parsed.value));
+    return ok(parsedChunk(parsed.value, rowName));
   }
   const rows = ndjsonObjects(bytes, options);
-  return rows.ok ? ok(parsedChunk(rows.value)) : rows;
+  return rows.ok ? ok(parsedChunk(rows.value, rowName)) : rows;
 }

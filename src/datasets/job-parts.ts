@@ -8,7 +8,7 @@ import { arrowTypeIs, datasetParquet, datasetTableOfColumns, type EntityTypeName
 /**
  * One job step's result rows as a part object, encoded a slice of rows at
  * a time: a Parquet row group, an Arrow record batch or a run of text lines
- * per slice. A step may produce millions of cells (MAX_STEP_CELLS); built
+ * per slice. A step may produce millions of cells (MAX_STEP_CELLS in job-run.ts); built
  * whole, their columns, the Arrow table and parquet-wasm's copy of it took
  * hundreds of MiB (docs/limits.md, dataset-step). Slices go out as a byte
  * stream that putInParts sends to R2 in parts.

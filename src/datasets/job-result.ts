@@ -3,8 +3,9 @@ import { bucketSource, mergedTrailer, PARQUET_MAGIC, readFooter, type FooterLayo
 
 /**
  * A dataset job's parts and its result in R2: each step writes one part
- * (`dataset-jobs/<id>/parts/<n>`, numbered from 0); the last step
- * concatenates them into one result object and deletes them.
+ * (`dataset-jobs/<id>/parts/<chunk>-<step>`, both numbered from 0); the
+ * job's last message concatenates them in that order into one result
+ * object and deletes them.
  */
 export const JOBS_PREFIX = "dataset-jobs";
 /** Result parts: every part but the last has exactly this size, as R2 multipart uploads require. */
@@ -18,12 +19,16 @@ export const CONTENT_TYPES: Record<JobFormat, string> = {
   arrow: "application/vnd.apache.arrow.stream",
 };
 
-export const partKey = (id: string, n: number) => `${JOBS_PREFIX}/${id}/parts/${String(n).padStart(6, "0")}`;
+const partsPrefix = (id: string) => `${JOBS_PREFIX}/${id}/parts/`;
+export const partKey = (id: string, chunk: number, step: number) => `${partsPrefix(id)}${String(chunk).padStart(6, "0")}-${String(step).padStart(6, "0")}`;
 
-/** Deletes parts 0 … parts − 1 (absent ones are no error). */
-export async function deleteParts(bucket: R2Bucket, id: string, parts: number): Promise<void> {
-  const keys = Array.from({ length: parts }, (_, n) => partKey(id, n));
-  for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+/** Deletes every part of a job, including those of steps no progress counted. */
+export async function deleteParts(bucket: R2Bucket, id: string): Promise<void> {
+  for (;;) {
+    const listed = await bucket.list({ prefix: partsPrefix(id), limit: 1000 });
+    if (listed.objects.length > 0) await bucket.delete(listed.objects.map((o) => o.key));
+    if (!listed.truncated) return;
+  }
 }
 
 /** Bytes in, fixed-size multipart parts out; small results become one plain object. */
@@ -91,31 +96,31 @@ async function pipe(bucket: R2Bucket, key: string, writer: PartWriter, range?: {
 
 const ARROW_EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
-/** Concatenates parts 0 … parts − 1 into the job's result object: its key and size. */
-export async function assemble(bucket: R2Bucket, id: string, format: JobFormat, parts: number): Promise<{ key: string; bytes: number }> {
+/** Concatenates the parts (keys in result order) into the job's result object: its key and size. */
+export async function assemble(bucket: R2Bucket, id: string, format: JobFormat, parts: readonly string[]): Promise<{ key: string; bytes: number }> {
   const key = `${JOBS_PREFIX}/${id}/result.${EXTENSIONS[format]}`;
   const writer = new PartWriter(bucket, key, CONTENT_TYPES[format]);
   if (format === "parquet") {
     const layouts: FooterLayout[] = [];
-    for (let n = 0; n < parts; n++) {
-      const head = await bucket.head(partKey(id, n));
-      if (!head) throw new Error(`job part ${n} is missing`);
-      layouts.push((await readFooter(bucketSource(bucket, partKey(id, n), head.size))).layout);
+    for (const part of parts) {
+      const head = await bucket.head(part);
+      if (!head) throw new Error(`job part ${part} is missing`);
+      layouts.push((await readFooter(bucketSource(bucket, part, head.size))).layout);
     }
     await writer.write(PARQUET_MAGIC);
-    for (const [n, layout] of layouts.entries()) await pipe(bucket, partKey(id, n), writer, { offset: PARQUET_MAGIC.length, length: layout.footerStart - PARQUET_MAGIC.length });
+    for (const [n, layout] of layouts.entries()) await pipe(bucket, parts[n]!, writer, { offset: PARQUET_MAGIC.length, length: layout.footerStart - PARQUET_MAGIC.length });
     await writer.write(mergedTrailer(layouts));
   } else if (format === "arrow") {
-    for (let n = 0; n < parts; n++) {
+    for (const [n, part] of parts.entries()) {
       // Each part is a whole stream: the first keeps its schema message, every part loses its end marker.
-      const head = await bucket.get(partKey(id, n), { range: { offset: 0, length: 8 } });
-      if (!head) throw new Error(`job part ${n} is missing`);
+      const head = await bucket.get(part, { range: { offset: 0, length: 8 } });
+      if (!head) throw new Error(`job part ${part} is missing`);
       const from = n === 0 ? 0 : arrowSchemaBytes(new Uint8Array(await head.arrayBuffer()));
-      await pipe(bucket, partKey(id, n), writer, { offset: from, length: head.size - ARROW_EOS.length - from });
+      await pipe(bucket, part, writer, { offset: from, length: head.size - ARROW_EOS.length - from });
     }
     await writer.write(ARROW_EOS);
   } else {
-    for (let n = 0; n < parts; n++) await pipe(bucket, partKey(id, n), writer);
+    for (const part of parts) await pipe(bucket, part, writer);
   }
   await writer.close();
   return { key, bytes: writer.total };

@@ -9,7 +9,7 @@ import { MAX_ENTITY_ROWS, MAX_SYNC_ENTITY_OBJECT_BYTES, parseFeatureSubset, ttlM
 import { describeFeatureGroup, type StoreContext } from "../service";
 import type { DatasetEntity, DatasetGroup, DatasetOptions } from "./dataset";
 import { JOBS_PREFIX, type JobFormat, type JobSpec } from "./dataset-jobs";
-import { parseEntities, rowsOfTable, type EntityGroupSpec } from "./entities";
+import { parseEntities, requestRow, rowsOfTable, type EntityGroupSpec } from "./entities";
 import type { EntitySource } from "./entity-source";
 import { checkSqlIdentifier, knowledgeCheckSql, pointInTimeSql, type SqlGroup } from "./sql";
 import { formatOfName, uploadKey } from "./uploads";
@@ -132,7 +132,7 @@ export async function syncEntities(
   }
   const entityColumns = Object.keys(rows[0] ?? {});
   checkColumnNames(entityColumns, groups, request.includeDeleted);
-  return { entities: orThrow(parseEntities(rows, 0, request.timestampColumn, entityGroupSpecs(groups))), entityColumns };
+  return { entities: orThrow(parseEntities(rows, requestRow, request.timestampColumn, entityGroupSpecs(groups))), entityColumns };
 }
 
 export const ASYNC_FORMATS = ["ndjson", "csv", "parquet", "arrow"] as const;
@@ -159,7 +159,7 @@ export async function stageJob(
   } else {
     const rows = "rows" in request.entities ? request.entities.rows : orThrow(csvObjects(request.entities.csv, { field: "entities.csv" }));
     checkColumnNames(Object.keys(rows[0] ?? {}), groups, request.includeDeleted);
-    orThrow(parseEntities(rows, 0, request.timestampColumn, entityGroups));
+    orThrow(parseEntities(rows, requestRow, request.timestampColumn, entityGroups));
     source = { format: "ndjson", key: `${JOBS_PREFIX}/inline/${crypto.randomUUID()}.ndjson` };
     await bucket.put(source.key, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
   }

@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * D1 tables of the query worker. dataset_jobs: asynchronous point-in-time
@@ -13,11 +13,11 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   /** The validated job (groups, options, entity source), JSON. */
   spec: text("spec").notNull(),
   chunksTotal: integer("chunks_total"),
-  /** Chunks whose every step is done. */
+  /** Chunks whose every step is done. This and the sums below add up dataset_job_chunks after every step. */
   chunksDone: integer("chunks_done").notNull().default(0),
-  /** Entity rows of the current chunk (number chunks_done) that earlier steps joined: a wide chunk takes several steps (datasets/dataset-jobs.ts). */
-  chunkRowsDone: integer("chunk_rows_done").notNull().default(0),
-  /** Steps done, each one part object (dataset-jobs/<id>/parts/<n>, n from 0); guards progress updates. */
+  /** Chunks whose message was sent: chunk 0 runs on the job's own message, the rest fan out once it is done. */
+  chunksQueued: integer("chunks_queued").notNull().default(1),
+  /** Steps done, each one part object (dataset-jobs/<id>/parts/<chunk>-<step>). */
   partsWritten: integer("parts_written").notNull().default(0),
   entitiesTotal: integer("entities_total"),
   entitiesProcessed: integer("entities_processed").notNull().default(0),
@@ -36,3 +36,27 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   updatedAt: integer("updated_at").notNull(),
   finishedAt: integer("finished_at"),
 });
+
+/**
+ * One entity chunk of a dataset job: chunks run in parallel (one queue
+ * message each), so each keeps its own progress. steps_done guards a
+ * step's update: a redelivered step that lost the race changes nothing.
+ */
+export const datasetJobChunks = sqliteTable(
+  "dataset_job_chunks",
+  {
+    jobId: text("job_id").notNull(),
+    chunk: integer("chunk").notNull(),
+    /** Entity rows of the chunk that its steps joined: a wide chunk takes several steps. */
+    rowsDone: integer("rows_done").notNull().default(0),
+    stepsDone: integer("steps_done").notNull().default(0),
+    done: integer("done", { mode: "boolean" }).notNull().default(false),
+    entitiesProcessed: integer("entities_processed").notNull().default(0),
+    filesRead: integer("files_read").notNull().default(0),
+    bytesRead: integer("bytes_read").notNull().default(0),
+    rowsWritten: integer("rows_written").notNull().default(0),
+    knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
+    knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.chunk] })],
+);

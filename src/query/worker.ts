@@ -4,7 +4,7 @@ import type { Secrets } from "../env";
 import type { Result } from "../failure";
 import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
-import { abandonJob, buildDataset, createJob, runJobStep, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
+import { abandonJob, buildDataset, createJob, runJobMessage, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
 import type { ReadStats } from "./offline-reader";
 
 /**
@@ -61,9 +61,12 @@ export default {
       return;
     }
     const deps = { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: env.DATASET_JOBS };
-    for (const message of batch.messages) {
-      await runJobStep(deps, message.body.jobId);
-      message.ack();
-    }
+    // A batch's messages are chunks of jobs: they run side by side (wrangler.query.toml keeps batches at one message in production, see docs/time-travel.md).
+    await Promise.all(
+      batch.messages.map(async (message) => {
+        await runJobMessage(deps, message.body);
+        message.ack();
+      }),
+    );
   },
 } satisfies ExportedHandler<QueryEnv, JobMessage>;

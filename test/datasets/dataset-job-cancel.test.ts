@@ -1,17 +1,20 @@
 import { createMessageBatch, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobMessage } from "../../src/datasets/dataset-jobs";
+import { partKey } from "../../src/datasets/job-result";
 import queryWorker from "../../src/query/worker";
 import { api, at, createGroup, putRecord } from "../helpers";
 
 /**
  * Cancelling a dataset job: a queued or running job ends "cancelled" and
  * never produces a result, and whatever parts a step had written are
- * deleted when the job's next step runs. (Steps are delivered by hand here:
- * the query worker's consumer runs in the sdk project.)
+ * deleted by whichever of the job's messages runs next. (Messages are
+ * delivered by hand here: the query worker's consumer runs in the sdk
+ * project.)
  */
-async function runStep(jobId: string): Promise<void> {
-  const batch = createMessageBatch<JobMessage>("feature-store-dataset-jobs", [{ id: `step-${jobId}-${Date.now()}`, timestamp: new Date(), attempts: 1, body: { jobId } }]);
+async function runStep(jobId: string, chunk?: number): Promise<void> {
+  const body: JobMessage = chunk === undefined ? { jobId } : { jobId, chunk };
+  const batch = createMessageBatch<JobMessage>("feature-store-dataset-jobs", [{ id: `step-${jobId}-${Date.now()}`, timestamp: new Date(), attempts: 1, body }]);
   await queryWorker.queue(batch, env);
 }
 
@@ -22,8 +25,6 @@ async function queuedJob(): Promise<string> {
   expect(res.status, res.text).toBe(202);
   return res.body.id as string;
 }
-
-const partKey = (id: string, n: number) => `dataset-jobs/${id}/parts/${String(n).padStart(6, "0")}`;
 
 describe("cancelling dataset jobs", () => {
   it("ends a queued job as cancelled; its step then writes no result", async () => {
@@ -42,14 +43,16 @@ describe("cancelling dataset jobs", () => {
     expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/` })).objects).toEqual([]);
   });
 
-  it("deletes the parts a running job had written when its next step finds it cancelled", async () => {
+  it("deletes the parts a running job had written when one of its chunk messages finds it cancelled", async () => {
     const id = await queuedJob();
-    // As a step leaves a two-chunk job: chunk 0 written and counted, chunk 1's part written just as the cancel landed.
+    // As chunks leave a two-chunk job: chunk 0 written and counted, chunk 1's part written just as the cancel landed.
     await env.DB.prepare("UPDATE dataset_jobs SET state = 'running', chunks_total = 2, chunks_done = 1 WHERE id = ?").bind(id).run();
-    await env.OFFLINE_BUCKET.put(partKey(id, 0), "part 0");
-    await env.OFFLINE_BUCKET.put(partKey(id, 1), "part 1");
+    await env.OFFLINE_BUCKET.put(partKey(id, 0, 0), "part 0");
+    await env.OFFLINE_BUCKET.put(partKey(id, 1, 0), "part 1");
+    // A part as jobs named them before chunks ran in parallel (the migration restarts such jobs).
+    await env.OFFLINE_BUCKET.put(`dataset-jobs/${id}/parts/000000`, "an older part");
     expect((await api("POST", `/v1/datasets/jobs/${id}/cancel`)).status).toBe(200);
-    await runStep(id);
+    await runStep(id, 1);
     expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/` })).objects).toEqual([]);
     expect((await api("GET", `/v1/datasets/jobs/${id}`)).body).toMatchObject({ state: "cancelled", progress: { chunksDone: 1 } });
   });
