@@ -25,6 +25,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { Compression, Encoding, Table as WasmTable, writeParquet, WriterPropertiesBuilder } from "parquet-wasm/node";
 import { attach } from "./lib/isolate-probe.mjs";
 import { bundleWorker, migrationStatements } from "./lib/worker-bundle.mjs";
+import { cpuTimes } from "./lib/bench-load.mjs";
 import { scriptFlags } from "./lib/flags.mjs";
 
 const HELP = `Usage: npm run bench:time-travel -- [options]
@@ -34,6 +35,7 @@ const HELP = `Usage: npm run bench:time-travel -- [options]
   --ids <n>         identifiers (default 100000)
   --row-group <n>   rows per row group of the feature files (default 100000)
   --groups <list>   which joins to run: one,three (default both)
+  --repeat <n>      run each join n times on the same data (default 1)
   --concurrency <n> dataset-job messages (entity chunks) the query worker's
                     consumer runs side by side: batches of n messages
                     (default 1, as wrangler.query.toml deploys it)
@@ -51,6 +53,7 @@ const { flags } = scriptFlags(HELP, {
   "row-group": { type: "string", default: "100000" },
   groups: { type: "string", default: "one,three" },
   concurrency: { type: "string", default: "1" },
+  repeat: { type: "string", default: "1" },
   json: { type: "string" },
   profile: { type: "string" },
 });
@@ -59,7 +62,8 @@ const FEATURES = Number(flags.features);
 const IDS = Number(flags.ids);
 const ROW_GROUP = Number(flags["row-group"]);
 const CONCURRENCY = Number(flags.concurrency);
-if (![ENTITIES, FEATURES, IDS, ROW_GROUP, CONCURRENCY].every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error("sizes must be positive integers");
+const REPEAT = Number(flags.repeat);
+if (![ENTITIES, FEATURES, IDS, ROW_GROUP, CONCURRENCY, REPEAT].every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error("sizes must be positive integers");
 
 const ROOT = resolve(import.meta.dirname, "..");
 const T0 = Date.UTC(2026, 0, 1);
@@ -265,6 +269,7 @@ async function workerJoin(label, groups, entityName) {
   const profiler = flags.profile ? await attach(mf, workers[1].name) : undefined;
   await profiler?.startProfile();
   const rss = sampleRss();
+  const cpuBefore = cpuTimes();
   const started = performance.now();
   const created = await call("POST", "/datasets", {
     async: true,
@@ -281,6 +286,9 @@ async function workerJoin(label, groups, entityName) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuTimes();
+  // CPU seconds of the workerd processes per second of the job: how many cores the job kept busy.
+  const workerdCores = cpuAfter.workerd === null || cpuBefore.workerd === null ? null : (cpuAfter.workerd - cpuBefore.workerd) / 1000 / seconds;
   const peak = rss.stop();
   if (profiler) {
     mkdirSync(flags.profile, { recursive: true });
@@ -293,7 +301,7 @@ async function workerJoin(label, groups, entityName) {
   const result = await call("GET", `/datasets/jobs/${created.id}/result`, undefined, { raw: true });
   const path = join(tmp, `${label}-result.parquet`);
   writeFileSync(path, result);
-  return { seconds, rowsPerSecond: Math.round(ENTITIES / seconds), peakWorkerdRssMiB: Math.round(peak / 2 ** 20), baselineWorkerdRssMiB: Math.round(rss.baseline / 2 ** 20), progress: job.progress, resultBytes: result.byteLength, resultPath: path };
+  return { seconds, workerdCores, rowsPerSecond: Math.round(ENTITIES / seconds), peakWorkerdRssMiB: Math.round(peak / 2 ** 20), baselineWorkerdRssMiB: Math.round(rss.baseline / 2 ** 20), progress: job.progress, resultBytes: result.byteLength, resultPath: path };
 }
 
 async function duckJoin(groups, entityPath) {
@@ -340,17 +348,21 @@ for (const run of runs) {
   const generationSeconds = (performance.now() - genStarted) / 1000;
   const load = () => loadavg().map((n) => n.toFixed(2)).join(" ");
   console.log(`[${run}] generated ${groups.reduce((n, g) => n + g.rows, 0)} feature rows (${(groups.reduce((n, g) => n + g.bytes, 0) / 2 ** 20).toFixed(1)} MiB Parquet) and ${ENTITIES} entity rows in ${generationSeconds.toFixed(1)} s; load ${load()}`);
-  const worker = await workerJoin(run, groups, entityName);
-  const workerLoad = load();
-  console.log(`[${run}] worker job: ${worker.seconds.toFixed(1)} s, ${worker.rowsPerSecond} entity rows/s, workerd RSS peak ${worker.peakWorkerdRssMiB} MiB (baseline ${worker.baselineWorkerdRssMiB}), read ${(worker.progress.bytesRead / 2 ** 20).toFixed(1)} MiB in ${worker.progress.chunksTotal} chunks, ${CONCURRENCY} at a time; load ${workerLoad}`);
-  const duck = await duckJoin(groups, entityPath);
-  const duckLoad = load();
-  console.log(`[${run}] DuckDB ASOF JOIN (threads=1): ${duck.seconds.toFixed(1)} s, ${duck.rowsPerSecond} entity rows/s; load ${duckLoad}`);
-  const workerSummary = await summarize(worker.resultPath, groups);
-  const same = JSON.stringify(workerSummary, (_, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(duck.summary, (_, v) => (typeof v === "bigint" ? v.toString() : v));
-  console.log(`[${run}] results agree (rows, per-group count and sum of values): ${same}${same ? "" : ` worker ${JSON.stringify(workerSummary, (_, v) => String(v))} duckdb ${JSON.stringify(duck.summary, (_, v) => String(v))}`}`);
-  console.log(`[${run}] worker / DuckDB time: ${(worker.seconds / duck.seconds).toFixed(2)}×`);
-  results.runs[run] = { generationSeconds, worker: { ...worker, resultPath: undefined, load: workerLoad }, duckdb: { seconds: duck.seconds, rowsPerSecond: duck.rowsPerSecond, load: duckLoad }, resultsAgree: same, ratio: worker.seconds / duck.seconds };
+  const attempts = [];
+  for (let attempt = 1; attempt <= REPEAT; attempt++) {
+    const worker = await workerJoin(`${run}-${attempt}`, groups, entityName);
+    const workerLoad = load();
+    console.log(`[${run}] worker job: ${worker.seconds.toFixed(1)} s, ${worker.rowsPerSecond} entity rows/s, workerd RSS peak ${worker.peakWorkerdRssMiB} MiB (baseline ${worker.baselineWorkerdRssMiB}), read ${(worker.progress.bytesRead / 2 ** 20).toFixed(1)} MiB in ${worker.progress.chunksTotal} chunks, ${CONCURRENCY} at a time, workerd busy ${worker.workerdCores?.toFixed(2) ?? "?"} cores; load ${workerLoad}`);
+    const duck = await duckJoin(groups, entityPath);
+    const duckLoad = load();
+    console.log(`[${run}] DuckDB ASOF JOIN (threads=1): ${duck.seconds.toFixed(1)} s, ${duck.rowsPerSecond} entity rows/s; load ${duckLoad}`);
+    const workerSummary = await summarize(worker.resultPath, groups);
+    const same = JSON.stringify(workerSummary, (_, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(duck.summary, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+    console.log(`[${run}] results agree (rows, per-group count and sum of values): ${same}${same ? "" : ` worker ${JSON.stringify(workerSummary, (_, v) => String(v))} duckdb ${JSON.stringify(duck.summary, (_, v) => String(v))}`}`);
+    console.log(`[${run}] worker / DuckDB time: ${(worker.seconds / duck.seconds).toFixed(2)}×`);
+    attempts.push({ worker: { ...worker, resultPath: undefined, load: workerLoad }, duckdb: { seconds: duck.seconds, rowsPerSecond: duck.rowsPerSecond, load: duckLoad }, resultsAgree: same, ratio: worker.seconds / duck.seconds });
+  }
+  results.runs[run] = { generationSeconds, attempts };
 }
 if (flags.json) writeFileSync(flags.json, JSON.stringify(results, null, 2));
 await mf.dispose();
