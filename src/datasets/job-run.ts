@@ -4,7 +4,7 @@ import { putInParts } from "../offline/parquet-stream";
 import { FooterMemo, ObjectGone } from "../parquet";
 import { addStats, emptyStats, type ReadStats } from "../query/row-groups";
 import { datasetColumns, joinEntities, knowledgeReport } from "./dataset";
-import { describeFailure, failJob, getJob, UNFINISHED, type JobDeps, type JobMessage, type JobRow, type JobSpec } from "./dataset-jobs";
+import { describeFailure, failJob, getJob, UNFINISHED, type JobDeps, type JobMessage, type JobRow, type JobSpec, type JobState } from "./dataset-jobs";
 import { fitsEntityType, inferEntityTypes, type EntityTypeName } from "./encode";
 import { parseEntities } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, type EntityChunk } from "./entity-source";
@@ -129,6 +129,38 @@ export async function runJobMessage(deps: JobDeps, message: JobMessage): Promise
       return;
     }
   }
+}
+
+/**
+ * An unfinished job that has not moved for this long has lost its messages:
+ * a local queue lives in memory, so a restarted `wrangler dev` forgets what
+ * it had not delivered. A step updates the job within seconds, and an
+ * invocation hands over after STEP_BUDGET_MS.
+ */
+export const STALLED_MS = 5 * 60_000;
+
+/**
+ * Sends a stalled job's messages again: the job's own and one per queued
+ * chunk not yet done. Every message is safe to run twice. The first caller
+ * to move the job's updated_at wins, so clients polling together send them
+ * once. Returns whether it sent them.
+ */
+export async function resumeStalledJob(deps: JobDeps, id: string): Promise<boolean> {
+  const now = (deps.now ?? Date.now)();
+  const job = await getJob(deps.db, id);
+  if (!job || !UNFINISHED.includes(job.state as JobState) || now - job.updatedAt < STALLED_MS) return false;
+  const claimed = await deps.db
+    .update(datasetJobs)
+    .set({ updatedAt: now })
+    .where(and(eq(datasetJobs.id, id), eq(datasetJobs.updatedAt, job.updatedAt), inArray(datasetJobs.state, UNFINISHED)))
+    .returning({ id: datasetJobs.id });
+  if (claimed.length === 0) return false;
+  const done = new Set((await deps.db.select({ chunk: datasetJobChunks.chunk }).from(datasetJobChunks).where(and(eq(datasetJobChunks.jobId, id), eq(datasetJobChunks.done, true))).all()).map((r) => r.chunk));
+  const queued = Math.min(job.chunksQueued, job.chunksTotal ?? 0);
+  const chunks = Array.from({ length: Math.max(0, queued - 1) }, (_, i) => i + 1).filter((n) => !done.has(n));
+  await deps.queue.send({ jobId: id });
+  for (let i = 0; i < chunks.length; i += MAX_SEND_MESSAGES) await deps.queue.sendBatch(chunks.slice(i, i + MAX_SEND_MESSAGES).map((chunk) => ({ body: { jobId: id, chunk } })));
+  return true;
 }
 
 /** Sends one message per chunk after 0 that has none yet; chunks_queued remembers how far it got. */

@@ -4,7 +4,7 @@ import type { Secrets } from "../env";
 import type { Result } from "../failure";
 import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
-import { abandonJob, buildDataset, createJob, runJobMessage, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
+import { abandonJob, buildDataset, createJob, resumeStalledJob, runJobMessage, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
 import type { ReadStats } from "./offline-reader";
 
 /**
@@ -42,6 +42,11 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
   /** Records an asynchronous dataset job (validated by the API worker) and queues its first step. */
   async createDatasetJob(spec: JobSpec): Promise<JobView> {
     return createJob({ ...this.#deps(), queue: this.env.DATASET_JOBS }, spec);
+  }
+
+  /** Sends a stalled dataset job's messages again (see resumeStalledJob); whether it did. */
+  async resumeDatasetJob(id: string): Promise<boolean> {
+    return resumeStalledJob({ ...this.#deps(), queue: this.env.DATASET_JOBS }, id);
   }
 
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {

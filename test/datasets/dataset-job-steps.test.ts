@@ -5,7 +5,7 @@ import { catalogDb } from "../../src/catalog";
 import { dataKeyLookup } from "../../src/crypto/offline-objects";
 import { decodeParquet } from "../../src/offline/parquet";
 import type { JobDeps, JobMessage } from "../../src/datasets/dataset-jobs";
-import { runJobMessage } from "../../src/datasets/job-run";
+import { resumeStalledJob, runJobMessage, STALLED_MS } from "../../src/datasets/job-run";
 import { parquetStream } from "../../src/offline/parquet-stream";
 import { api, createGroup, putRecord } from "../helpers";
 import { settle } from "../offline/support";
@@ -216,5 +216,39 @@ describe("dataset job steps", () => {
     expect(await job(id)).toMatchObject({ state: "succeeded", progress: { chunksTotal: 1, chunksDone: 1, entitiesProcessed: ENTITY_ROWS.length, rowsWritten: 16 } });
     expect(new TextDecoder().decode(await result(id))).toBe(new TextDecoder().decode(await result(reference)));
     expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects).toEqual([]);
+  }, 60_000);
+
+  it("sends a stalled job's lost messages again, once, and the job then finishes", async () => {
+    const reference = await createJob(group, "ndjson");
+    await run(jobDeps(), reference);
+    const id = await createJob(group, "ndjson", { object: await uploadEntities(ENTITY_ROWS, 2) });
+    await run(jobDeps(), id); // chunk 0, then chunks 1 and 2 queued
+    await run(jobDeps(), id, 2);
+    // Chunk 1's message is lost (a local queue restarted).
+    const resend = jobDeps();
+    expect(await resumeStalledJob(resend, id), "moved just now: not stalled").toBe(false);
+    await env.DB.prepare("UPDATE dataset_jobs SET updated_at = ? WHERE id = ?").bind(Date.now() - STALLED_MS - 1_000, id).run();
+    expect(await resumeStalledJob(resend, id)).toBe(true);
+    expect(resend.sent).toEqual([{ jobId: id }, { jobId: id, chunk: 1 }]);
+    expect(await resumeStalledJob(jobDeps(), id), "a second poller finds it moved").toBe(false);
+
+    const last = jobDeps();
+    for (const message of resend.sent) await runJobMessage(last, message);
+    expect(last.sent, "chunk 1 was the last: the job's message goes once more").toEqual([{ jobId: id }]);
+    await runJobMessage(last, { jobId: id });
+    expect(await job(id)).toMatchObject({ state: "succeeded", progress: { chunksDone: 3, entitiesProcessed: ENTITY_ROWS.length, rowsWritten: 16 } });
+    expect(new TextDecoder().decode(await result(id))).toBe(new TextDecoder().decode(await result(reference)));
+  }, 60_000);
+
+  it("GET /v1/datasets/jobs/{id} resends a stalled job's messages through the query worker, and leaves a moving job alone", async () => {
+    const moving = await createJob(group, "ndjson");
+    const stalled = await createJob(group, "ndjson");
+    const before = (await job(moving)).updatedAt;
+    const longAgo = Date.now() - STALLED_MS - 60_000;
+    await env.DB.prepare("UPDATE dataset_jobs SET updated_at = ? WHERE id = ?").bind(longAgo, stalled).run();
+    const polled = await job(stalled);
+    expect(polled.state).toBe("queued");
+    expect(Date.parse(polled.updatedAt), "the resend moved it").toBeGreaterThan(longAgo + STALLED_MS);
+    expect((await job(moving)).updatedAt).toBe(before);
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import {
   jobFeatureGroups,
   resolveGroups,
   stageJob,
+  STALLED_MS,
   syncEntities,
   UPLOAD_NAME,
   UPLOAD_NAME_RULE,
@@ -160,6 +161,14 @@ async function jobOrThrow(c: AppContext, id: string): Promise<JobView> {
   return job;
 }
 
+/** The job, after sending its messages again if it stalled (lost them): a client polling a job is what notices. */
+async function polledJob(c: AppContext, id: string): Promise<JobView> {
+  const job = await jobOrThrow(c, id);
+  const unfinished = job.state === "queued" || job.state === "running";
+  if (!unfinished || c.get("store").now - Date.parse(job.updatedAt) < STALLED_MS) return job;
+  return (await c.env.QUERY.resumeDatasetJob(id)) ? jobOrThrow(c, id) : job;
+}
+
 /** The feature groups a dataset job joins: reading its progress or result needs each. */
 export const datasetJobGroups: GroupsOf = (c) => jobFeatureGroups(c.get("store").db, c.req.param("id") ?? "");
 
@@ -179,7 +188,7 @@ datasetRoutes.add(
     responses: [{ status: 200, description: "The job.", schema: datasetJob }],
     example: { params: EXAMPLE_JOB },
   },
-  async (c, { params }) => c.json(renderJob(c, await jobOrThrow(c, params.id))),
+  async (c, { params }) => c.json(renderJob(c, await polledJob(c, params.id))),
 );
 
 /** A queued or running job ends as "cancelled", with no result; a finished one is a 409. */
