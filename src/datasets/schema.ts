@@ -1,5 +1,16 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+/** What a job's steps add up, kept per chunk and summed per job (fresh builders for each table). */
+const progressColumns = () => ({
+  entitiesProcessed: integer("entities_processed").notNull().default(0),
+  filesRead: integer("files_read").notNull().default(0),
+  bytesRead: integer("bytes_read").notNull().default(0),
+  rowsWritten: integer("rows_written").notNull().default(0),
+  /** Entity rows with versions excluded only by knowledge time, and those it left without some group's features (datasets/dataset.ts). */
+  knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
+  knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
+});
+
 /**
  * D1 tables of the query worker. dataset_jobs: asynchronous point-in-time
  * dataset jobs (docs/time-travel.md, "Asynchronous jobs"): what was asked,
@@ -20,13 +31,7 @@ export const datasetJobs = sqliteTable("dataset_jobs", {
   /** Steps done, each one part object (dataset-jobs/<id>/parts/<chunk>-<step>). */
   partsWritten: integer("parts_written").notNull().default(0),
   entitiesTotal: integer("entities_total"),
-  entitiesProcessed: integer("entities_processed").notNull().default(0),
-  filesRead: integer("files_read").notNull().default(0),
-  bytesRead: integer("bytes_read").notNull().default(0),
-  rowsWritten: integer("rows_written").notNull().default(0),
-  /** Entity rows with versions excluded only by knowledge time, and those it left without some group's features (datasets/dataset.ts). */
-  knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
-  knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
+  ...progressColumns(),
   /** Entity column types fixed by the first chunk (Parquet and Arrow output), JSON. */
   entityTypes: text("entity_types"),
   resultKey: text("result_key"),
@@ -51,12 +56,7 @@ export const datasetJobChunks = sqliteTable(
     rowsDone: integer("rows_done").notNull().default(0),
     stepsDone: integer("steps_done").notNull().default(0),
     done: integer("done", { mode: "boolean" }).notNull().default(false),
-    entitiesProcessed: integer("entities_processed").notNull().default(0),
-    filesRead: integer("files_read").notNull().default(0),
-    bytesRead: integer("bytes_read").notNull().default(0),
-    rowsWritten: integer("rows_written").notNull().default(0),
-    knowledgeExcludedRows: integer("knowledge_excluded_rows").notNull().default(0),
-    knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
+    ...progressColumns(),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.chunk] })],
 );

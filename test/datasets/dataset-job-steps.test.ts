@@ -48,6 +48,13 @@ async function createJob(group: string, format: string, entities: object = { row
   return res.body.id as string;
 }
 
+/** A job of the entity rows sent inline, run to the end in one message: what every other way must produce. */
+async function referenceJob(group: string, format: string): Promise<string> {
+  const id = await createJob(group, format);
+  await run(jobDeps(), id);
+  return id;
+}
+
 /** The entity rows as an uploaded Parquet object in row groups of `perGroup` rows: one chunk each. */
 async function uploadEntities(rows: readonly Record<string, unknown>[], perGroup: number): Promise<string> {
   const name = `entities-${crypto.randomUUID()}.parquet`;
@@ -60,6 +67,9 @@ async function uploadEntities(rows: readonly Record<string, unknown>[], perGroup
 }
 
 const job = async (id: string) => (await api("GET", `/v1/datasets/jobs/${id}`)).body;
+
+/** The job's part objects still in R2. */
+const partsLeft = async (id: string) => (await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects;
 
 async function result(id: string): Promise<Uint8Array> {
   const res = await api("GET", `/v1/datasets/jobs/${id}/result`);
@@ -120,13 +130,12 @@ describe("dataset job steps", () => {
       if (format === "parquet") expect(rowsOf(decodeParquet(await resultBytes(split)))).toBe(rowsOf(decodeParquet(await resultBytes(whole))));
       else if (format === "arrow") expect(rowsOf(tableFromIPC(await resultBytes(split)))).toBe(rowsOf(tableFromIPC(await resultBytes(whole))));
       else expect(new TextDecoder().decode(await result(split)), format).toBe(new TextDecoder().decode(await result(whole)));
-      expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${split}/parts/` })).objects).toEqual([]);
+      expect(await partsLeft(split)).toEqual([]);
     }
   }, 120_000);
 
   it("counts a chunk only after its last step, and counts a step delivered again once", async () => {
-    const reference = await createJob(group, "ndjson");
-    await run(jobDeps(), reference);
+    const reference = await referenceJob(group, "ndjson");
     const id = await createJob(group, "ndjson");
     const oneStep = jobDeps({ stepCells: 1, stepBudgetMs: 0 });
     await run(oneStep, id); // sizes the entity list, then takes chunk 0's first step
@@ -154,8 +163,7 @@ describe("dataset job steps", () => {
   }, 120_000);
 
   it("runs chunks as separate messages in any order, each counted once; the last one done hands the result to the job's message", async () => {
-    const reference = await createJob(group, "parquet");
-    await run(jobDeps(), reference);
+    const reference = await referenceJob(group, "parquet");
     // Row groups of 2 rows: three chunks.
     const id = await createJob(group, "parquet", { object: await uploadEntities(ENTITY_ROWS, 2) });
     const deps = jobDeps();
@@ -183,7 +191,7 @@ describe("dataset job steps", () => {
     const done = await job(id);
     expect(done).toMatchObject({ state: "succeeded", progress });
     expect(rowsOf(decodeParquet(await resultBytes(id)))).toBe(rowsOf(decodeParquet(await resultBytes(reference))));
-    expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects).toEqual([]);
+    expect(await partsLeft(id)).toEqual([]);
   }, 120_000);
 
   it("fails the job when a later chunk holds a bad row, naming the row by its place in the whole list, and deletes the parts written", async () => {
@@ -192,17 +200,16 @@ describe("dataset job steps", () => {
     const deps = jobDeps();
     await run(deps, id);
     await run(deps, id, 1);
-    expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects).toHaveLength(2);
+    expect(await partsLeft(id)).toHaveLength(2);
     await run(deps, id, 2);
     const failed = await job(id);
     expect(failed.state).toBe("failed");
     expect(failed.error).toContain("entities[5].at");
-    expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects).toEqual([]);
+    expect(await partsLeft(id)).toEqual([]);
   }, 120_000);
 
   it("restarts a job that was running when migration 0012 (parts per chunk) was applied; its older parts go when it ends", async () => {
-    const reference = await createJob(group, "ndjson");
-    await run(jobDeps(), reference);
+    const reference = await referenceJob(group, "ndjson");
     const id = await createJob(group, "ndjson");
     // Half way under the old layout: one chain of parts numbered by step.
     await env.DB.prepare("UPDATE dataset_jobs SET state = 'running', chunks_total = 1, parts_written = 2, entities_processed = 2, rows_written = 6 WHERE id = ?").bind(id).run();
@@ -215,12 +222,11 @@ describe("dataset job steps", () => {
     await run(jobDeps(), id);
     expect(await job(id)).toMatchObject({ state: "succeeded", progress: { chunksTotal: 1, chunksDone: 1, entitiesProcessed: ENTITY_ROWS.length, rowsWritten: 16 } });
     expect(new TextDecoder().decode(await result(id))).toBe(new TextDecoder().decode(await result(reference)));
-    expect((await env.OFFLINE_BUCKET.list({ prefix: `dataset-jobs/${id}/parts/` })).objects).toEqual([]);
+    expect(await partsLeft(id)).toEqual([]);
   }, 60_000);
 
   it("sends a stalled job's lost messages again, once, and the job then finishes", async () => {
-    const reference = await createJob(group, "ndjson");
-    await run(jobDeps(), reference);
+    const reference = await referenceJob(group, "ndjson");
     const id = await createJob(group, "ndjson", { object: await uploadEntities(ENTITY_ROWS, 2) });
     await run(jobDeps(), id); // chunk 0, then chunks 1 and 2 queued
     await run(jobDeps(), id, 2);
