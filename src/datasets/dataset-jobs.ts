@@ -7,7 +7,7 @@ import { knowledgeWarning, type DatasetGroup, type DatasetOptions, type Knowledg
 import type { EntityGroupSpec } from "./entities";
 import type { EntitySource } from "./entity-source";
 import type { JobFormat } from "./job-parts";
-import { CONTENT_TYPES } from "./job-result";
+import { CONTENT_TYPES, deleteParts } from "./job-result";
 import { datasetJobs } from "./schema";
 
 export { CONTENT_TYPES, JOBS_PREFIX } from "./job-result";
@@ -181,16 +181,17 @@ export async function failJob(deps: JobDeps, id: string, error: string): Promise
 }
 
 /**
- * A job whose step the queue gave up on (its retries spent, the message in
- * the dead-letter queue): failed, so it never stays "running" forever.
- * A job that finished in the meantime is left as it is.
+ * A job whose message the queue gave up on (its retries spent, the message
+ * in the dead-letter queue): failed, so it never stays "running" forever,
+ * and its parts deleted. A job that succeeded in the meantime is left as it is.
  */
-export async function abandonJob(deps: Pick<JobDeps, "db" | "now">, id: string): Promise<void> {
+export async function abandonJob(deps: Pick<JobDeps, "db" | "bucket" | "now">, id: string): Promise<void> {
   const now = (deps.now ?? Date.now)();
   await deps.db
     .update(datasetJobs)
     .set({ state: "failed", error: "a step of the job failed on every retry (an internal error; the query worker's logs have it)", updatedAt: now, finishedAt: now })
     .where(and(eq(datasetJobs.id, id), inArray(datasetJobs.state, UNFINISHED)));
+  if ((await getJob(deps.db, id))?.state !== "succeeded") await deleteParts(deps.bucket, id);
 }
 
 /**

@@ -122,7 +122,8 @@ export async function runJobMessage(deps: JobDeps, message: JobMessage): Promise
       if (failure !== undefined) return fail(failure);
     } catch (error) {
       if (error instanceof ObjectGone) return fail(`entities.object ${error.key.replace(/^uploads\//, "")} does not exist (upload it with PUT /v1/uploads/{name})`);
-      return fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+      // Anything else (R2 or D1 failing for a moment, a bug) goes to the queue, which delivers the message again; every step is safe to repeat, and the dead-letter queue ends the job if it keeps failing.
+      throw error;
     }
     if (Date.now() - started >= (deps.stepBudgetMs ?? STEP_BUDGET_MS) || reads.filesRead + reads.rowGroupsRead > INVOCATION_READS) {
       await deps.queue.send(message);

@@ -62,15 +62,21 @@ export default {
   async queue(batch, env) {
     const db = catalogDb(env.DB);
     if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) {
-      for (const message of batch.messages) await abandonJob({ db }, message.body.jobId);
+      for (const message of batch.messages) await abandonJob({ db, bucket: env.OFFLINE_BUCKET }, message.body.jobId);
       return;
     }
     const deps = { db, bucket: env.OFFLINE_BUCKET, keys: dataKeyLookup(db, env), queue: env.DATASET_JOBS };
     // A batch's messages are chunks of jobs: they run side by side (wrangler.query.toml keeps batches at one message in production, see docs/time-travel.md).
     await Promise.all(
       batch.messages.map(async (message) => {
-        await runJobMessage(deps, message.body);
-        message.ack();
+        try {
+          await runJobMessage(deps, message.body);
+          message.ack();
+        } catch (error) {
+          // Delivered again (up to max_retries, then the dead-letter queue); the others in the batch stay acknowledged.
+          console.error("dataset job message failed; the queue will deliver it again", { jobId: message.body.jobId, chunk: message.body.chunk, attempts: message.attempts, error: String(error) });
+          message.retry();
+        }
       }),
     );
   },

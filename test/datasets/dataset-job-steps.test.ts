@@ -257,4 +257,27 @@ describe("dataset job steps", () => {
     expect(Date.parse(polled.updatedAt), "the resend moved it").toBeGreaterThan(longAgo + STALLED_MS);
     expect((await job(moving)).updatedAt).toBe(before);
   }, 60_000);
+
+  it("leaves a step whose R2 write failed for the queue to deliver again, changing nothing; the next delivery finishes the job", async () => {
+    const reference = await referenceJob(group, "ndjson");
+    const id = await createJob(group, "ndjson");
+    let failed = false;
+    const flaky = new Proxy(env.OFFLINE_BUCKET, {
+      get(target, property) {
+        if (property === "put" && !failed) {
+          return async () => {
+            failed = true;
+            throw new Error("injected: R2 put failed");
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await expect(run(jobDeps({ bucket: flaky }), id)).rejects.toThrow("injected: R2 put failed");
+    expect(await job(id)).toMatchObject({ state: "running", progress: { chunksTotal: 1, chunksDone: 0, stepsDone: 0, rowsWritten: 0 } });
+    await run(jobDeps(), id);
+    expect((await job(id)).state).toBe("succeeded");
+    expect(new TextDecoder().decode(await result(id))).toBe(new TextDecoder().decode(await result(reference)));
+  }, 60_000);
 });
