@@ -24,7 +24,7 @@ export default {
   },
 
   /**
-   * Cron: scheduled jobs every minute (JOBS_CRON); offline compaction and
+   * Cron: scheduled jobs and stalled dataset jobs every minute (JOBS_CRON); offline compaction and
    * housekeeping and audit-log retention on the other trigger (TTL sweeps run on each shard's own alarm).
    * Each logs what it did, and nothing when it found nothing to do: an idle
    * store (or `npm start`, which fires these locally) stays quiet.
@@ -33,6 +33,9 @@ export default {
     if (controller.cron === JOBS_CRON) {
       const report = await runJobsTick(env, controller.scheduledTime);
       if (report.continued + report.started > 0) console.log("scheduled jobs", report);
+      // Dataset jobs whose queue messages were lost (a local queue is memory only) go on without anyone polling them.
+      const resumed = await env.QUERY.resumeStalledDatasetJobs();
+      if (resumed > 0) console.log("dataset jobs resumed", { resumed });
       return;
     }
     const db = catalogDb(env.DB);

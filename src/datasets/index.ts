@@ -19,7 +19,7 @@ export {
   type JobState,
   type JobView,
 } from "./dataset-jobs";
-export { resumeStalledJob, runJobMessage, STALLED_MS } from "./job-run";
+export { resumeStalledJob, resumeStalledJobs, runJobMessage, STALLED_MS } from "./job-run";
 export { datasetArrowStream, datasetParquet, datasetTable } from "./encode";
 export { ASYNC_FORMATS, datasetOptions, datasetSql, resolveGroups, stageJob, syncEntities, featureTypesOf, type EntitiesRequest, type GroupRequest, type ResolvedGroup, type SqlRequest } from "./requests";
 export { formatOfName, UPLOAD_NAME, UPLOAD_NAME_RULE, UPLOAD_PREFIX, uploadKey } from "./uploads";

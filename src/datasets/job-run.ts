@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql, sum, type AnyColumn } from "drizzle-orm";
+import { and, asc, count, eq, inArray, lt, sql, sum, type AnyColumn } from "drizzle-orm";
 import { MAX_SEND_MESSAGES } from "../offline/message";
 import { putInParts } from "../offline/parquet-stream";
 import { FooterMemo, ObjectGone } from "../parquet";
@@ -162,6 +162,24 @@ export async function resumeStalledJob(deps: JobDeps, id: string): Promise<boole
   await deps.queue.send({ jobId: id });
   for (let i = 0; i < chunks.length; i += MAX_SEND_MESSAGES) await deps.queue.sendBatch(chunks.slice(i, i + MAX_SEND_MESSAGES).map((chunk) => ({ body: { jobId: id, chunk } })));
   return true;
+}
+
+/** Stalled jobs one sweep resumes, oldest first; the next sweep takes the rest. */
+const RESUMED_PER_SWEEP = 20;
+
+/** Resumes the jobs that stalled (see resumeStalledJob), for a cron trigger: whoever polls them, or nobody. Returns how many. */
+export async function resumeStalledJobs(deps: JobDeps): Promise<number> {
+  const now = (deps.now ?? Date.now)();
+  const stalled = await deps.db
+    .select({ id: datasetJobs.id })
+    .from(datasetJobs)
+    .where(and(inArray(datasetJobs.state, UNFINISHED), lt(datasetJobs.updatedAt, now - STALLED_MS)))
+    .orderBy(asc(datasetJobs.updatedAt))
+    .limit(RESUMED_PER_SWEEP)
+    .all();
+  let resumed = 0;
+  for (const { id } of stalled) if (await resumeStalledJob(deps, id)) resumed += 1;
+  return resumed;
 }
 
 /** Sends one message per chunk after 0 that has none yet; chunks_queued remembers how far it got. */

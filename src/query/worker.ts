@@ -4,7 +4,7 @@ import type { Secrets } from "../env";
 import type { Result } from "../failure";
 import { dataKeyLookup } from "../crypto/offline-objects";
 import { asOfQuery, type QueryDeps, historyQuery, type AsOfQuery, type AsOfResult, type HistoryQuery, type VersionView } from "./service";
-import { abandonJob, buildDataset, createJob, resumeStalledJob, runJobMessage, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
+import { abandonJob, buildDataset, createJob, resumeStalledJob, resumeStalledJobs, runJobMessage, type DatasetQuery, type DatasetResult, type JobMessage, type JobSpec, type JobView } from "../datasets";
 import type { ReadStats } from "./offline-reader";
 
 /**
@@ -47,6 +47,11 @@ export class QueryService extends WorkerEntrypoint<QueryEnv> {
   /** Sends a stalled dataset job's messages again (see resumeStalledJob); whether it did. */
   async resumeDatasetJob(id: string): Promise<boolean> {
     return resumeStalledJob({ ...this.#deps(), queue: this.env.DATASET_JOBS }, id);
+  }
+
+  /** Resumes every stalled dataset job (the API worker's cron calls it each minute); how many. */
+  async resumeStalledDatasetJobs(): Promise<number> {
+    return resumeStalledJobs({ ...this.#deps(), queue: this.env.DATASET_JOBS });
   }
 
   async history(query: HistoryQuery): Promise<Result<{ versions: VersionView[]; stats: ReadStats }>> {

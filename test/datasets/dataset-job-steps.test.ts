@@ -258,6 +258,21 @@ describe("dataset job steps", () => {
     expect((await job(moving)).updatedAt).toBe(before);
   }, 60_000);
 
+  it("the every-minute cron's sweep (QueryService.resumeStalledDatasetJobs) resumes a stalled job nobody polls", async () => {
+    const moving = await createJob(group, "ndjson");
+    const stalled = await createJob(group, "ndjson");
+    // The oldest of all: a sweep takes stalled jobs oldest first (jobs other files queued here are never consumed, and may stall too).
+    await env.DB.prepare("UPDATE dataset_jobs SET updated_at = 1 WHERE id = ?").bind(stalled).run();
+    const updatedAt = async (id: string) => env.DB.prepare("SELECT updated_at FROM dataset_jobs WHERE id = ?").bind(id).first<number>("updated_at");
+    const before = await updatedAt(moving);
+    expect(await env.QUERY.resumeStalledDatasetJobs()).toBeGreaterThanOrEqual(1);
+    const resumedAt = await updatedAt(stalled);
+    expect(resumedAt).toBeGreaterThan(Date.now() - STALLED_MS);
+    expect(await updatedAt(moving)).toBe(before);
+    await env.QUERY.resumeStalledDatasetJobs();
+    expect(await updatedAt(stalled), "a resumed job is not stalled any more").toBe(resumedAt);
+  }, 60_000);
+
   it("leaves a step whose R2 write failed for the queue to deliver again, changing nothing; the next delivery finishes the job", async () => {
     const reference = await referenceJob(group, "ndjson");
     const id = await createJob(group, "ndjson");
