@@ -1,0 +1,1 @@
+CREATE INDEX `dataset_jobs_by_state_updated` ON `dataset_jobs` (`state`,`updated_at`);
