@@ -23,6 +23,8 @@ export interface SourceLayout {
   chunks: number;
   /** Known up front for Parquet only. */
   rows?: number;
+  /** Parquet: the footer sizing read, so reading a chunk does not fetch it again. */
+  footer?: FooterLayout;
   /** CSV: where the first data line starts, and the header. */
   dataStart?: number;
   header?: string;
@@ -56,7 +58,7 @@ export async function sourceLayout(bucket: R2Bucket, source: EntitySource): Prom
     }
     const big = layout.rowGroups.find((g) => g.numRows > MAX_CHUNK_ROWS);
     if (big) return invalid("entities.object", `has a row group of ${big.numRows} rows; entity Parquet for jobs must be written in row groups of at most ${MAX_CHUNK_ROWS} rows`);
-    return ok({ size, chunks: layout.rowGroups.length, rows: layout.numRows });
+    return ok({ size, chunks: layout.rowGroups.length, rows: layout.numRows, footer: layout });
   }
   if (source.format === "csv") {
     const dataStart = await lineEnd(bytes, 0);
@@ -146,7 +148,8 @@ function tableChunk(table: Table, firstRow: number): EntityChunk {
 export async function readChunk(bucket: R2Bucket, source: EntitySource, layout: SourceLayout, n: number): Promise<Result<EntityChunk>> {
   const object = bucketSource(bucket, source.key, layout.size);
   if (source.format === "parquet") {
-    const { layout: footer } = await readFooter(object);
+    // sourceLayout keeps a Parquet object's footer.
+    const footer = layout.footer!;
     const firstRow = footer.rowGroups.slice(0, n).reduce((rows, g) => rows + g.numRows, 0);
     return ok(tableChunk(await readRowGroup(object, footer, footer.rowGroups[n]!), firstRow));
   }

@@ -10,7 +10,7 @@ import { parseEntities } from "./entities";
 import { MAX_CHUNK_ROWS, readChunk, sourceLayout, type EntityChunk } from "./entity-source";
 import { encodePart } from "./job-parts";
 import { assemble, deleteParts, partKey } from "./job-result";
-import { datasetJobChunks, datasetJobs } from "./schema";
+import { datasetJobChunks, datasetJobs, PROGRESS_KEYS, type ProgressKey } from "./schema";
 
 /**
  * Running a dataset job: one queue message per entity chunk, so chunks run
@@ -158,10 +158,16 @@ export async function resumeStalledJob(deps: JobDeps, id: string): Promise<boole
   if (claimed.length === 0) return false;
   const done = new Set((await deps.db.select({ chunk: datasetJobChunks.chunk }).from(datasetJobChunks).where(and(eq(datasetJobChunks.jobId, id), eq(datasetJobChunks.done, true))).all()).map((r) => r.chunk));
   const queued = Math.min(job.chunksQueued, job.chunksTotal ?? 0);
-  const chunks = Array.from({ length: Math.max(0, queued - 1) }, (_, i) => i + 1).filter((n) => !done.has(n));
   await deps.queue.send({ jobId: id });
-  for (let i = 0; i < chunks.length; i += MAX_SEND_MESSAGES) await deps.queue.sendBatch(chunks.slice(i, i + MAX_SEND_MESSAGES).map((chunk) => ({ body: { jobId: id, chunk } })));
+  await sendChunks(deps, id, chunkRange(1, queued).filter((n) => !done.has(n)));
   return true;
+}
+
+const chunkRange = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** One message per chunk, at most MAX_SEND_MESSAGES to a sendBatch. */
+async function sendChunks(deps: JobDeps, jobId: string, chunks: readonly number[]): Promise<void> {
+  for (let i = 0; i < chunks.length; i += MAX_SEND_MESSAGES) await deps.queue.sendBatch(chunks.slice(i, i + MAX_SEND_MESSAGES).map((chunk) => ({ body: { jobId, chunk } })));
 }
 
 /** Stalled jobs one sweep resumes, oldest first; the next sweep takes the rest. */
@@ -187,7 +193,7 @@ async function fanOut(deps: JobDeps, job: JobRow): Promise<void> {
   const total = job.chunksTotal ?? 0;
   for (let from = job.chunksQueued; from < total; from += MAX_SEND_MESSAGES) {
     const to = Math.min(total, from + MAX_SEND_MESSAGES);
-    await deps.queue.sendBatch(Array.from({ length: to - from }, (_, i) => ({ body: { jobId: job.id, chunk: from + i } })));
+    await sendChunks(deps, job.id, chunkRange(from, to));
     await deps.db.update(datasetJobs).set({ chunksQueued: to }).where(eq(datasetJobs.id, job.id));
   }
 }
@@ -251,10 +257,7 @@ async function takeStep(deps: StepDeps, job: JobRow, spec: JobSpec, n: number, p
   await putInParts(deps.bucket, partKey(job.id, n, progress.stepsDone), part.stream, {});
   const knowledge = knowledgeReport(joined.value);
   const c = datasetJobChunks;
-  const step = {
-    rowsDone: to,
-    stepsDone: progress.stepsDone + 1,
-    done: to >= chunk.count,
+  const added: Record<ProgressKey, number> = {
     entitiesProcessed: to - from,
     filesRead: stats.filesRead,
     bytesRead: stats.bytesRead,
@@ -262,25 +265,16 @@ async function takeStep(deps: StepDeps, job: JobRow, spec: JobSpec, n: number, p
     knowledgeExcludedRows: knowledge.rowsWithExcludedVersions,
     knowledgeEmptiedRows: knowledge.rowsEmptied,
   };
-  const added = (column: AnyColumn, by: number) => sql`${column} + ${by}`;
+  const position = { rowsDone: to, stepsDone: progress.stepsDone + 1, done: to >= chunk.count };
+  const byColumn = <T>(value: (key: ProgressKey) => T) => Object.fromEntries(PROGRESS_KEYS.map((key) => [key, value(key)])) as Record<ProgressKey, T>;
   const chunkTotal = (column: AnyColumn) => sql<number>`coalesce((${deps.db.select({ total: sum(column) }).from(c).where(eq(c.jobId, job.id))}), 0)`;
   await deps.db.batch([
     deps.db
       .insert(c)
-      .values({ jobId: job.id, chunk: n, ...step })
+      .values({ jobId: job.id, chunk: n, ...position, ...added })
       .onConflictDoUpdate({
         target: [c.jobId, c.chunk],
-        set: {
-          rowsDone: step.rowsDone,
-          stepsDone: step.stepsDone,
-          done: step.done,
-          entitiesProcessed: added(c.entitiesProcessed, step.entitiesProcessed),
-          filesRead: added(c.filesRead, step.filesRead),
-          bytesRead: added(c.bytesRead, step.bytesRead),
-          rowsWritten: added(c.rowsWritten, step.rowsWritten),
-          knowledgeExcludedRows: added(c.knowledgeExcludedRows, step.knowledgeExcludedRows),
-          knowledgeEmptiedRows: added(c.knowledgeEmptiedRows, step.knowledgeEmptiedRows),
-        },
+        set: { ...position, ...byColumn((key) => sql`${c[key]} + ${added[key]}`) },
         setWhere: eq(c.stepsDone, progress.stepsDone),
       }),
     deps.db
@@ -289,12 +283,7 @@ async function takeStep(deps: StepDeps, job: JobRow, spec: JobSpec, n: number, p
         state: "running",
         chunksDone: sql<number>`(${deps.db.select({ done: count() }).from(c).where(and(eq(c.jobId, job.id), eq(c.done, true)))})`,
         partsWritten: chunkTotal(c.stepsDone),
-        entitiesProcessed: chunkTotal(c.entitiesProcessed),
-        filesRead: chunkTotal(c.filesRead),
-        bytesRead: chunkTotal(c.bytesRead),
-        rowsWritten: chunkTotal(c.rowsWritten),
-        knowledgeExcludedRows: chunkTotal(c.knowledgeExcludedRows),
-        knowledgeEmptiedRows: chunkTotal(c.knowledgeEmptiedRows),
+        ...byColumn((key) => chunkTotal(c[key])),
         entityTypes: sql`coalesce(${datasetJobs.entityTypes}, ${JSON.stringify({ columns: entityColumns, types } satisfies EntityColumns)})`,
         updatedAt: (deps.now ?? Date.now)(),
       })

@@ -11,6 +11,10 @@ const progressColumns = () => ({
   knowledgeEmptiedRows: integer("knowledge_emptied_rows").notNull().default(0),
 });
 
+/** The progress columns by name: the same in dataset_jobs and dataset_job_chunks. */
+export type ProgressKey = keyof ReturnType<typeof progressColumns>;
+export const PROGRESS_KEYS = Object.keys(progressColumns()) as ProgressKey[];
+
 /**
  * D1 tables of the query worker. dataset_jobs: asynchronous point-in-time
  * dataset jobs (docs/time-travel.md, "Asynchronous jobs"): what was asked,
